@@ -1,0 +1,105 @@
+"""Input checks shared by the public API: clear errors that name the argument, raised early."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """Return ``value`` as an int, or raise if it is not a positive integer (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_non_negative_float(value: Any, name: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number >= 0, got {value!r}")
+    if not (np.isfinite(float(value)) and float(value) >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_float_dtype(dtype: Any) -> np.dtype[Any]:
+    """Return ``dtype`` as a numpy float32/float64 dtype, or raise."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from err
+    if resolved not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be float32 or float64, got {resolved}")
+    return resolved
+
+
+def as_float_array(value: Any, name: str, dtype: np.dtype[Any]) -> np.ndarray:
+    """Convert ``value`` to a float array of ``dtype`` without ever writing to the caller's data.
+
+    Refuses non-numeric data (TypeError), empty arrays and NaN/inf (ValueError).
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers, got an array of dtype {array.dtype} "
+            f"(kind {array.dtype.kind!r})"
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); expected at least one sample")
+    array = array.astype(dtype, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity; expected finite numbers")
+    return array
+
+
+def check_inputs(X: Any, n_features: int, dtype: np.dtype[Any], name: str = "X") -> np.ndarray:
+    """Return ``X`` as a (n_samples, n_features) float array of ``dtype``.
+
+    1-D input is refused, as scikit-learn does, because it is ambiguous (one
+    sample or one feature?); the message says how to reshape.
+    """
+    X = as_float_array(X, name, dtype)
+    if X.ndim == 1:
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, {n_features}), got a 1-D array of shape "
+            f"{X.shape}; use {name}.reshape(1, -1) for a single sample"
+        )
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(f"{name} must have shape (n_samples, {n_features}), got shape {X.shape}")
+    return X
+
+
+def check_targets(
+    Y: Any,
+    n_samples: int,
+    n_outputs: int,
+    dtype: np.dtype[Any],
+    probabilities: bool = False,
+    name: str = "Y",
+) -> np.ndarray:
+    """Return ``Y`` as a (n_samples, n_outputs) float array of ``dtype``.
+
+    A 1-D ``Y`` of length n_samples is taken as one column when the network has
+    one output, as scikit-learn does for ``y``. With ``probabilities`` (the
+    cross-entropy costs) the values must lie in [0, 1].
+    """
+    Y = as_float_array(Y, name, dtype)
+    if Y.ndim == 1 and n_outputs == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.shape != (n_samples, n_outputs):
+        hint = ""
+        if Y.ndim == 1 and n_outputs > 1:
+            hint = "; one-hot encode class labels (e.g. sklearn.preprocessing.OneHotEncoder)"
+        raise ValueError(
+            f"{name} must have shape ({n_samples}, {n_outputs}) to match X and the output "
+            f"layer, got shape {Y.shape}{hint}"
+        )
+    if probabilities and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(f"{name} must lie in [0, 1] for a cross-entropy cost")
+    return Y

@@ -1,0 +1,425 @@
+r"""Activation functions, each with its derivative beside it, and their registry.
+
+Every function here is written with :mod:`autograd.numpy`, so it works on plain
+arrays *and* inside :meth:`nnet.NeuralNetwork.autograd_compliant_predict`.
+An elementwise activation :math:`f` comes with ``<name>_der`` giving
+:math:`f'(z)`; softmax is not elementwise, so it backpropagates through its
+Jacobian as a vector-Jacobian product (:func:`softmax_vjp`).
+
+The registry :data:`ACTIVATIONS` maps a name to an :class:`Activation`, so a
+string works wherever a function does::
+
+    NeuralNetwork(4, [8, 3], ["sigmoid", "softmax"], cost_fun="cross_entropy")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import autograd.numpy as anp
+import numpy as np
+
+from nnet._autodiff import derive_vjp
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "elu",
+    "elu_der",
+    "get_activation",
+    "identity",
+    "identity_der",
+    "leaky_relu",
+    "leaky_relu_der",
+    "linear",
+    "register_activation",
+    "relu",
+    "relu_der",
+    "sigmoid",
+    "sigmoid_der",
+    "softmax",
+    "softmax_vjp",
+    "tanh",
+    "tanh_der",
+]
+
+ArrayFunc = Callable[..., Any]
+
+
+def sigmoid(z: Any) -> Any:
+    r"""Logistic sigmoid, computed without overflow for any ``z``.
+
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \tfrac12\left(1 + \tanh\tfrac{z}{2}\right)
+
+    The ``tanh`` form never evaluates ``exp`` of a large number, so large
+    ``|z|`` raise no overflow warning.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([0.0, 1000.0, -1000.0]))
+    array([0.5, 1. , 0. ])
+    """
+    return 0.5 * (anp.tanh(0.5 * z) + 1.0)
+
+
+def sigmoid_der(z: Any) -> Any:
+    r"""Derivative of :func:`sigmoid`: :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`.
+
+    Examples
+    --------
+    >>> sigmoid_der(np.array([0.0]))
+    array([0.25])
+    """
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z: Any) -> Any:
+    r"""Hyperbolic tangent, :math:`\tanh z`.
+
+    Examples
+    --------
+    >>> tanh(np.array([0.0]))
+    array([0.])
+    """
+    return anp.tanh(z)
+
+
+def tanh_der(z: Any) -> Any:
+    r"""Derivative of :func:`tanh`: :math:`1 - \tanh^2 z`.
+
+    Examples
+    --------
+    >>> tanh_der(np.array([0.0]))
+    array([1.])
+    """
+    return 1.0 - anp.tanh(z) ** 2
+
+
+def relu(z: Any) -> Any:
+    r"""Rectified linear unit, :math:`\max(0, z)`.
+
+    Examples
+    --------
+    >>> relu(np.array([-1.0, 2.0]))
+    array([0., 2.])
+    """
+    return anp.maximum(z, 0.0)
+
+
+def relu_der(z: Any) -> Any:
+    r"""Derivative of :func:`relu`: :math:`1` where :math:`z > 0`, else :math:`0` (also at 0).
+
+    Examples
+    --------
+    >>> relu_der(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 1.])
+    """
+    return anp.where(z > 0, 1.0, 0.0)
+
+
+def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
+    r"""Leaky ReLU with slope ``alpha`` for negative inputs.
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}
+
+    Use another slope by name with ``get_activation("leaky_relu", alpha=0.1)``.
+
+    Examples
+    --------
+    >>> leaky_relu(np.array([-2.0, 3.0]), alpha=0.1)
+    array([-0.2,  3. ])
+    """
+    return anp.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_der(z: Any, alpha: float = 0.01) -> Any:
+    r"""Derivative of :func:`leaky_relu`: :math:`1` where :math:`z > 0`, else :math:`\alpha`.
+
+    Examples
+    --------
+    >>> leaky_relu_der(np.array([-2.0, 3.0]), alpha=0.1)
+    array([0.1, 1. ])
+    """
+    return anp.where(z > 0, 1.0, alpha)
+
+
+def elu(z: Any, alpha: float = 1.0) -> Any:
+    r"""Exponential linear unit.
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ \alpha (e^{z} - 1) & z \le 0 \end{cases}
+
+    ``exp`` only ever sees non-positive numbers, so it cannot overflow.
+
+    Examples
+    --------
+    >>> elu(np.array([-1.0, 2.0]))
+    array([-0.63212056,  2.        ])
+    """
+    return anp.where(z > 0, z, alpha * (anp.exp(anp.minimum(z, 0.0)) - 1.0))
+
+
+def elu_der(z: Any, alpha: float = 1.0) -> Any:
+    r"""Derivative of :func:`elu`: :math:`1` where :math:`z > 0`, else :math:`\alpha e^{z}`.
+
+    Examples
+    --------
+    >>> elu_der(np.array([0.0, 2.0]))
+    array([1., 1.])
+    """
+    return anp.where(z > 0, 1.0, alpha * anp.exp(anp.minimum(z, 0.0)))
+
+
+def identity(z: Any) -> Any:
+    r"""Identity (linear) activation, :math:`f(z) = z`; the output of a regression net.
+
+    Examples
+    --------
+    >>> identity(np.array([-1.5]))
+    array([-1.5])
+    """
+    return z
+
+
+def identity_der(z: Any) -> Any:
+    r"""Derivative of :func:`identity`: ones shaped like ``z``.
+
+    Examples
+    --------
+    >>> identity_der(np.array([-1.5, 2.0]))
+    array([1., 1.])
+    """
+    return anp.ones_like(z)
+
+
+linear = identity
+
+
+def softmax(z: Any) -> Any:
+    r"""Row-wise softmax; each row is shifted by its maximum, so ``exp`` cannot overflow.
+
+    .. math:: \operatorname{softmax}(z)_{ij} = \frac{e^{z_{ij} - m_i}}{\sum_k e^{z_{ik} - m_i}},
+              \qquad m_i = \max_k z_{ik}
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples, n_classes)
+
+    Examples
+    --------
+    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]]))
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    """
+    e = anp.exp(z - anp.max(z, axis=1, keepdims=True))
+    return e / anp.sum(e, axis=1, keepdims=True)
+
+
+def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
+    r"""Backpropagate through :func:`softmax`: the vector-Jacobian product, row by row.
+
+    With :math:`a = \operatorname{softmax}(z)` and :math:`g = \partial C/\partial a`,
+
+    .. math:: \frac{\partial C}{\partial z_{ij}} = a_{ij}\Big(g_{ij} - \sum_k g_{ik} a_{ik}\Big).
+
+    This is exact for any cost; with cross-entropy it simplifies to
+    :math:`a - t` (the fused delta used by :mod:`nnet.costs`).
+
+    Examples
+    --------
+    >>> a = softmax(np.array([[0.0, 0.0]]))
+    >>> softmax_vjp(None, a, np.array([[1.0, 1.0]]))  # a constant shift has no effect
+    array([[0., 0.]])
+    """
+    return a * (grad_a - np.sum(grad_a * a, axis=1, keepdims=True))
+
+
+@dataclasses.dataclass(frozen=True)
+class Activation:
+    r"""An activation function together with the rule that backpropagates through it.
+
+    Parameters
+    ----------
+    name : str
+        Registry name (or the function's ``__name__`` for an unregistered one).
+    fn : callable
+        ``fn(z, **params) -> a``, written with :mod:`autograd.numpy` so that
+        autograd can differentiate it.
+    der : callable or None, default=None
+        Elementwise derivative ``der(z, **params) -> f'(z)``. ``None`` for an
+        activation that is not elementwise; then ``vjp`` must be given.
+    vjp : callable or None, default=None
+        ``vjp(z, a, grad_a) -> grad_z``, the vector-Jacobian product. Derived
+        from ``der`` as ``grad_a * der(z)`` when not given.
+    params : mapping, default={}
+        Extra keyword arguments passed to ``fn`` and ``der`` (e.g. ``alpha``).
+    builtin : bool, default=False
+        True for the library's own entries; only these take part in the fused
+        output-layer deltas of :mod:`nnet.costs`.
+
+    Examples
+    --------
+    >>> act = get_activation("leaky_relu", alpha=0.2)
+    >>> act(np.array([-1.0, 1.0]))
+    array([-0.2,  1. ])
+    >>> act.backward(np.array([-1.0, 1.0]), None, np.array([1.0, 1.0]))
+    array([0.2, 1. ])
+    """
+
+    name: str
+    fn: ArrayFunc
+    der: ArrayFunc | None = None
+    vjp: ArrayFunc | None = None
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    builtin: bool = False
+
+    def __post_init__(self) -> None:
+        if self.der is None and self.vjp is None:
+            raise ValueError(f"activation {self.name!r} needs `der` or `vjp`")
+
+    def __call__(self, z: Any) -> Any:
+        """Apply the activation to ``z``."""
+        return self.fn(z, **self.params)
+
+    def backward(self, z: Any, a: Any, grad_a: Any) -> Any:
+        r"""Return :math:`\partial C/\partial z` from :math:`\partial C/\partial a`.
+
+        Parameters
+        ----------
+        z, a, grad_a : ndarray of shape (n_samples, n_units)
+            Pre-activation, activation and the gradient of the cost w.r.t. ``a``.
+        """
+        if self.vjp is not None:
+            return self.vjp(z, a, grad_a)
+        assert self.der is not None
+        return grad_a * self.der(z, **self.params)
+
+    def with_params(self, **params: Any) -> Activation:
+        """Return a copy with other parameters, e.g. another leaky-ReLU slope."""
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise TypeError(
+                f"activation {self.name!r} takes parameters {sorted(self.params)}, "
+                f"got {sorted(unknown)}"
+            )
+        return dataclasses.replace(self, params={**self.params, **params})
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"Activation({self.name!r}{extra})"
+
+
+def _builtin(name: str, fn: ArrayFunc, der: ArrayFunc | None = None, **params: Any) -> Activation:
+    vjp = softmax_vjp if fn is softmax else None
+    return Activation(name, fn, der, vjp, params, builtin=True)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": _builtin("sigmoid", sigmoid, sigmoid_der),
+    "tanh": _builtin("tanh", tanh, tanh_der),
+    "relu": _builtin("relu", relu, relu_der),
+    "leaky_relu": _builtin("leaky_relu", leaky_relu, leaky_relu_der, alpha=0.01),
+    "elu": _builtin("elu", elu, elu_der, alpha=1.0),
+    "identity": _builtin("identity", identity, identity_der),
+    "softmax": _builtin("softmax", softmax),
+}
+"""Name → :class:`Activation` for every activation the library ships (and registered ones)."""
+
+_ALIASES = {"linear": "identity", "logistic": "sigmoid"}
+
+
+def register_activation(
+    name: str, fn: ArrayFunc, der: ArrayFunc | None = None, *, overwrite: bool = False
+) -> Activation:
+    """Register a custom activation under ``name`` so strings (and saved models) can use it.
+
+    Parameters
+    ----------
+    name : str
+        The new name.
+    fn : callable
+        ``fn(z) -> a`` written with :mod:`autograd.numpy`.
+    der : callable or None, default=None
+        Elementwise derivative; derived with autograd when ``None``.
+    overwrite : bool, default=False
+        Allow replacing a custom entry (library entries can never be replaced).
+
+    Returns
+    -------
+    Activation
+
+    Examples
+    --------
+    >>> import autograd.numpy as anp
+    >>> act = register_activation("softplus_demo", lambda z: anp.log1p(anp.exp(z)), overwrite=True)
+    >>> get_activation("softplus_demo") is act
+    True
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    existing = ACTIVATIONS.get(name)
+    if existing is not None and (existing.builtin or not overwrite):
+        raise ValueError(f"activation {name!r} is already registered; choose another name")
+    act = make_activation(fn, der, argname="fn")
+    ACTIVATIONS[name] = dataclasses.replace(act, name=name)
+    return ACTIVATIONS[name]
+
+
+def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") -> Activation:
+    """Turn a name, an :class:`Activation` or a callable (+ optional derivative) into an Activation.
+
+    A library function (``sigmoid``, ``softmax``, ...) maps to its registry
+    entry. A custom callable without ``der`` is differentiated by autograd; one
+    autograd cannot differentiate raises :class:`TypeError` here, not later.
+
+    Examples
+    --------
+    >>> make_activation(sigmoid).name
+    'sigmoid'
+    >>> make_activation("linear").name
+    'identity'
+    """
+    if isinstance(fn, Activation) and der is None:
+        return fn
+    if isinstance(fn, str):
+        if der is not None:
+            raise TypeError(f"{argname}: give a derivative only with a callable, not a name")
+        return get_activation(fn)
+    if not callable(fn):
+        raise TypeError(
+            f"{argname} must be a name in {sorted(ACTIVATIONS)}, an Activation or a callable, "
+            f"got {type(fn).__name__}"
+        )
+    if der is not None and not callable(der):
+        raise TypeError(f"{argname} derivative must be callable or None, got {type(der).__name__}")
+    for act in ACTIVATIONS.values():
+        if fn is act.fn and der in (None, act.der):
+            return act
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if der is not None:
+        return Activation(name, fn, der)
+    return Activation(name, fn, vjp=derive_vjp(fn, argname))
+
+
+def get_activation(name: str, **params: Any) -> Activation:
+    """Look up a registered activation by name, optionally with other parameters.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ACTIVATIONS` (or the alias ``"linear"``/``"logistic"``).
+    **params
+        Parameters of that activation, e.g. ``alpha`` for ``"leaky_relu"``.
+
+    Examples
+    --------
+    >>> get_activation("elu", alpha=0.5)
+    Activation('elu', alpha=0.5)
+    """
+    key = _ALIASES.get(name, name)
+    if key not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    act = ACTIVATIONS[key]
+    return act.with_params(**params) if params else act

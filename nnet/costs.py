@@ -1,0 +1,281 @@
+r"""Cost functions, each with its gradient beside it, and their registry.
+
+A cost takes the network's output ``pred`` and the ``target``, both of shape
+(n_samples, n_outputs), and returns a float averaged over samples. Its
+gradient ``<name>_der(pred, target)`` is :math:`\partial C/\partial\,\mathrm{pred}`.
+
+A :class:`Cost` also owns the *fused* output-layer delta for its canonical
+output activation (Nielsen's ``delta``; scikit-learn's ``activations[-1] - y``):
+for softmax + cross-entropy and sigmoid + binary cross-entropy the chain rule
+through the activation collapses to :math:`\partial C/\partial z = (a - t)/N`,
+which is cheaper and more accurate than multiplying the two factors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import autograd.numpy as anp
+import numpy as np
+
+from nnet._autodiff import derive_grad
+
+__all__ = [
+    "COSTS",
+    "Cost",
+    "binary_cross_entropy",
+    "binary_cross_entropy_der",
+    "cross_entropy",
+    "cross_entropy_der",
+    "get_cost",
+    "make_cost",
+    "mse",
+    "mse_der",
+    "register_cost",
+]
+
+CostFunc = Callable[[Any, Any], Any]
+
+
+def _tiny(x: Any) -> float:
+    """Smallest positive normal number of ``x``'s float type: the floor under ``log``."""
+    return float(np.finfo(np.result_type(getattr(x, "dtype", float), np.float32)).tiny)
+
+
+def _eps(x: Any) -> float:
+    return float(np.finfo(np.result_type(getattr(x, "dtype", float), np.float32)).eps)
+
+
+def mse(pred: Any, target: Any) -> Any:
+    r"""Mean squared error over all elements, as ``np.mean((pred - target) ** 2)``.
+
+    .. math:: C = \frac{1}{N K}\sum_{i,k} (p_{ik} - t_{ik})^2
+
+    Examples
+    --------
+    >>> float(mse(np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]])))
+    2.5
+    """
+    return anp.mean((pred - target) ** 2)
+
+
+def mse_der(pred: Any, target: Any) -> Any:
+    r"""Gradient of :func:`mse`: :math:`2(p - t)/(NK)`.
+
+    Examples
+    --------
+    >>> mse_der(np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]]))
+    array([[1.],
+           [2.]])
+    """
+    return 2.0 * (pred - target) / np.size(pred)
+
+
+def binary_cross_entropy(pred: Any, target: Any) -> Any:
+    r"""Binary cross-entropy (log-loss), mean over all elements.
+
+    .. math:: C = -\frac{1}{N K}\sum_{i,k} t_{ik}\log p_{ik} + (1 - t_{ik})\log(1 - p_{ik})
+
+    ``pred`` is clipped to :math:`[\epsilon, 1-\epsilon]` (machine epsilon of
+    its dtype, as scikit-learn does), so ``log(0)`` never happens.
+
+    Examples
+    --------
+    >>> round(float(binary_cross_entropy(np.array([[0.5]]), np.array([[1.0]]))), 6)
+    0.693147
+    """
+    eps = _eps(pred)
+    p = anp.clip(pred, eps, 1.0 - eps)
+    return -anp.mean(target * anp.log(p) + (1.0 - target) * anp.log(1.0 - p))
+
+
+def binary_cross_entropy_der(pred: Any, target: Any) -> Any:
+    r"""Gradient of :func:`binary_cross_entropy`: :math:`\frac{p - t}{p(1 - p)NK}`.
+
+    Examples
+    --------
+    >>> binary_cross_entropy_der(np.array([[0.5]]), np.array([[1.0]]))
+    array([[-2.]])
+    """
+    eps = _eps(pred)
+    p = np.clip(pred, eps, 1.0 - eps)
+    return (p - target) / (p * (1.0 - p)) / np.size(pred)
+
+
+def cross_entropy(pred: Any, target: Any) -> Any:
+    r"""Categorical cross-entropy: mean over samples of :math:`-\sum_k t_{ik}\log p_{ik}`.
+
+    .. math:: C = -\frac{1}{N}\sum_{i}\sum_{k} t_{ik}\log p_{ik}
+
+    ``pred`` is floored at the smallest normal number of its dtype, so a zero
+    probability gives a large finite cost instead of ``log(0)``.
+
+    Examples
+    --------
+    >>> round(float(cross_entropy(np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]]))), 6)
+    0.287682
+    """
+    p = anp.maximum(pred, _tiny(pred))
+    return -anp.sum(target * anp.log(p)) / anp.shape(pred)[0]
+
+
+def cross_entropy_der(pred: Any, target: Any) -> Any:
+    r"""Gradient of :func:`cross_entropy`: :math:`-t/(pN)`.
+
+    Examples
+    --------
+    >>> cross_entropy_der(np.array([[0.25, 0.5]]), np.array([[0.0, 1.0]]))
+    array([[-0., -2.]])
+    """
+    return -target / np.maximum(pred, _tiny(pred)) / np.shape(pred)[0]
+
+
+def _softmax_cross_entropy_delta(a: Any, target: Any) -> Any:
+    # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
+    return (a * np.sum(target, axis=1, keepdims=True) - target) / a.shape[0]
+
+
+def _sigmoid_binary_cross_entropy_delta(a: Any, target: Any) -> Any:
+    # sigma'(z) = a(1 - a) cancels the denominator of the BCE gradient.
+    return (a - target) / a.size
+
+
+@dataclasses.dataclass(frozen=True)
+class Cost:
+    r"""A cost function with its gradient and its fused output-layer deltas.
+
+    Parameters
+    ----------
+    name : str
+        Registry name (or the function's ``__name__`` for an unregistered one).
+    fn : callable
+        ``fn(pred, target) -> float``, written with :mod:`autograd.numpy`.
+    der : callable
+        ``der(pred, target) -> ndarray``, the gradient w.r.t. ``pred``.
+    fused : mapping, default={}
+        Activation name → ``delta(a, target)``, the exact :math:`\partial C/\partial z`
+        of the output layer when that (library) activation precedes this cost.
+    probabilities : bool, default=False
+        True when predictions must lie in [0, 1] (targets too): the network then
+        refuses an output activation that cannot produce probabilities.
+    builtin : bool, default=False
+        True for the library's own entries.
+
+    Examples
+    --------
+    >>> c = get_cost("mse")
+    >>> float(c(np.array([[1.0]]), np.array([[0.0]])))
+    1.0
+    """
+
+    name: str
+    fn: CostFunc
+    der: CostFunc
+    fused: Mapping[str, CostFunc] = dataclasses.field(default_factory=dict)
+    probabilities: bool = False
+    builtin: bool = False
+
+    def __call__(self, pred: Any, target: Any) -> Any:
+        """Return the cost of ``pred`` against ``target``."""
+        return self.fn(pred, target)
+
+    def __repr__(self) -> str:
+        return f"Cost({self.name!r})"
+
+
+COSTS: dict[str, Cost] = {
+    "mse": Cost("mse", mse, mse_der, builtin=True),
+    "binary_cross_entropy": Cost(
+        "binary_cross_entropy",
+        binary_cross_entropy,
+        binary_cross_entropy_der,
+        fused={"sigmoid": _sigmoid_binary_cross_entropy_delta},
+        probabilities=True,
+        builtin=True,
+    ),
+    "cross_entropy": Cost(
+        "cross_entropy",
+        cross_entropy,
+        cross_entropy_der,
+        fused={"softmax": _softmax_cross_entropy_delta},
+        probabilities=True,
+        builtin=True,
+    ),
+}
+"""Name → :class:`Cost` for every cost the library ships (and registered ones)."""
+
+_ALIASES = {
+    "squared_error": "mse",
+    "log_loss": "cross_entropy",
+    "categorical_cross_entropy": "cross_entropy",
+    "bce": "binary_cross_entropy",
+}
+
+
+def get_cost(name: str) -> Cost:
+    """Look up a registered cost by name.
+
+    Examples
+    --------
+    >>> get_cost("log_loss")
+    Cost('cross_entropy')
+    """
+    key = _ALIASES.get(name, name)
+    if key not in COSTS:
+        raise ValueError(f"unknown cost {name!r}; expected one of {sorted(COSTS)}")
+    return COSTS[key]
+
+
+def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
+    """Turn a name, a :class:`Cost` or a callable (+ optional gradient) into a Cost.
+
+    A library function maps to its registry entry (keeping its fused deltas); a
+    custom callable without ``der`` is differentiated by autograd, and one that
+    autograd cannot differentiate raises :class:`TypeError` here.
+
+    Examples
+    --------
+    >>> make_cost(cross_entropy) is COSTS["cross_entropy"]
+    True
+    """
+    if isinstance(fn, Cost) and der is None:
+        return fn
+    if isinstance(fn, str):
+        if der is not None:
+            raise TypeError(f"{argname}: give a derivative only with a callable, not a name")
+        return get_cost(fn)
+    if not callable(fn):
+        raise TypeError(
+            f"{argname} must be a name in {sorted(COSTS)}, a Cost or a callable, "
+            f"got {type(fn).__name__}"
+        )
+    if der is not None and not callable(der):
+        raise TypeError(f"cost_der must be callable or None, got {type(der).__name__}")
+    for cost in COSTS.values():
+        if fn is cost.fn and der in (None, cost.der):
+            return cost
+    name = getattr(fn, "__name__", type(fn).__name__)
+    return Cost(name, fn, der if der is not None else derive_grad(fn, argname))
+
+
+def register_cost(
+    name: str, fn: CostFunc, der: CostFunc | None = None, *, overwrite: bool = False
+) -> Cost:
+    """Register a custom cost under ``name`` so strings (and saved models) can use it.
+
+    Examples
+    --------
+    >>> import autograd.numpy as anp
+    >>> c = register_cost("mae_demo", lambda p, t: anp.mean(anp.abs(p - t)), overwrite=True)
+    >>> get_cost("mae_demo").name
+    'mae_demo'
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    existing = COSTS.get(name)
+    if existing is not None and (existing.builtin or not overwrite):
+        raise ValueError(f"cost {name!r} is already registered; choose another name")
+    COSTS[name] = dataclasses.replace(make_cost(fn, der, argname="fn"), name=name)
+    return COSTS[name]

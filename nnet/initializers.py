@@ -1,0 +1,91 @@
+r"""Weight initializers and their registry.
+
+An initializer is a callable ``init(n_in, n_out, rng) -> (W, b)`` returning
+float64 arrays of shapes (n_in, n_out) and (n_out,); the network casts them to
+its dtype. ``rng`` is a :class:`numpy.random.Generator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal"]
+
+Initializer = Callable[[int, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+
+def normal(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    r"""Standard normal weights *and* biases, :math:`W_{ij}, b_j \sim \mathcal N(0, 1)`.
+
+    The course's default (``np.random.randn``); fine for small, shallow nets
+    on standardized inputs, but it saturates sigmoids of wide layers.
+
+    Examples
+    --------
+    >>> W, b = normal(3, 2, np.random.default_rng(0))
+    >>> W.shape, b.shape
+    ((3, 2), (2,))
+    """
+    return rng.standard_normal((n_in, n_out)), rng.standard_normal(n_out)
+
+
+def glorot(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    r"""Glorot/Xavier uniform weights and zero biases.
+
+    .. math:: W_{ij} \sim \mathcal U(-L, L),
+              \qquad L = \sqrt{\frac{6}{n_\mathrm{in} + n_\mathrm{out}}}
+
+    Examples
+    --------
+    >>> W, b = glorot(3, 2, np.random.default_rng(0))
+    >>> bool(np.all(np.abs(W) <= np.sqrt(6 / 5))), b.tolist()
+    (True, [0.0, 0.0])
+    """
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-limit, limit, (n_in, n_out)), np.zeros(n_out)
+
+
+def he(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    r"""He (Kaiming) normal weights for ReLU-like layers, and zero biases.
+
+    .. math:: W_{ij} \sim \mathcal N\!\left(0, \frac{2}{n_\mathrm{in}}\right)
+
+    Examples
+    --------
+    >>> W, b = he(3, 2, np.random.default_rng(0))
+    >>> W.shape, b.tolist()
+    ((3, 2), [0.0, 0.0])
+    """
+    return rng.normal(0.0, np.sqrt(2.0 / n_in), (n_in, n_out)), np.zeros(n_out)
+
+
+INITIALIZERS: dict[str, Initializer] = {
+    "normal": normal,
+    "xavier": glorot,
+    "glorot": glorot,
+    "he": he,
+}
+"""Name → initializer."""
+
+
+def get_initializer(spec: Any) -> Initializer:
+    """Return the initializer for a name in :data:`INITIALIZERS` or a callable.
+
+    Examples
+    --------
+    >>> get_initializer("xavier") is glorot
+    True
+    """
+    if isinstance(spec, str):
+        if spec not in INITIALIZERS:
+            raise ValueError(f"unknown init {spec!r}; expected one of {sorted(INITIALIZERS)}")
+        return INITIALIZERS[spec]
+    if callable(spec):
+        return spec
+    raise TypeError(
+        f"init must be a name in {sorted(INITIALIZERS)} or a callable "
+        f"init(n_in, n_out, rng) -> (W, b), got {type(spec).__name__}"
+    )

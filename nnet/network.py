@@ -1,0 +1,435 @@
+r"""The :class:`NeuralNetwork`: layers, forward pass, cost and batched backpropagation.
+
+Rows are samples. Layer :math:`l` maps :math:`a^{l-1}` of shape (n, n_in) to
+
+.. math:: z^l = a^{l-1} W^l + b^l, \qquad a^l = f^l(z^l),
+
+with :math:`W^l` of shape (n_in, n_out) and :math:`b^l` of shape (n_out,).
+Backpropagation runs the four equations of Nielsen's book on whole batches:
+
+.. math::
+    \delta^L = \frac{\partial C}{\partial z^L}, \quad
+    \frac{\partial C}{\partial W^l} = (a^{l-1})^\top \delta^l, \quad
+    \frac{\partial C}{\partial b^l} = \textstyle\sum_i \delta^l_{i\cdot}, \quad
+    \delta^{l-1} = \left(\delta^l (W^l)^\top\right) \odot f'^{\,l-1}(z^{l-1}).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+
+from nnet._validation import (
+    check_float_dtype,
+    check_inputs,
+    check_non_negative_float,
+    check_positive_int,
+    check_targets,
+)
+from nnet.activations import Activation, make_activation
+from nnet.costs import Cost, make_cost
+from nnet.initializers import get_initializer
+
+__all__ = ["NeuralNetwork"]
+
+Layers = list[tuple[np.ndarray, np.ndarray]]
+
+_PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
+
+
+class NeuralNetwork:
+    r"""A fully connected feed-forward network trained by hand-written backpropagation.
+
+    Parameters
+    ----------
+    network_input_size : int
+        Number of input features.
+    layer_output_sizes : sequence of int
+        Width of each layer, the last one being the output layer. ``[n_out]``
+        alone is a network with no hidden layer (linear/logistic regression).
+    activation_funcs : sequence of str, callable or Activation
+        One activation per layer (see :data:`nnet.activations.ACTIVATIONS`).
+    activation_ders : sequence of callable or None, default=None
+        Elementwise derivatives; ``None`` (or a ``None`` entry) takes the
+        library's own derivative, or autograd's for a custom function.
+    cost_fun : str, callable or Cost, default="mse"
+        Cost ``cost_fun(pred, target) -> float`` (see :data:`nnet.costs.COSTS`).
+    cost_der : callable or None, default=None
+        Its gradient w.r.t. ``pred``; derived like ``activation_ders`` when ``None``.
+    l1, l2 : float, default=0.0
+        Penalties added to the cost:
+        :math:`C = C_\mathrm{data} + \lambda_2\sum W^2 + \lambda_1\sum|W|`.
+    regularize_bias : bool, default=False
+        Penalize the biases as well as the weights.
+    init : {"normal", "xavier", "glorot", "he"} or callable, default="normal"
+        Initializer (see :mod:`nnet.initializers`); a callable is
+        ``init(n_in, n_out, rng) -> (W, b)``.
+    dtype : {float64, float32}, default=float64
+        Parameter and computation dtype; inputs are converted to it, outputs
+        and gradients have it.
+    seed : int or None, default=None
+        Seed for the initializer's :class:`numpy.random.Generator`.
+    rng : numpy.random.Generator or None, default=None
+        Use this generator instead of ``seed`` (give one or the other).
+
+    Attributes
+    ----------
+    layers : list of (W, b)
+        The parameters, ``W`` of shape (n_in, n_out), ``b`` of shape (n_out,).
+    activation_funcs : list of Activation
+    cost_fun : Cost
+    n_params : int
+
+    Notes
+    -----
+    Inputs must be 2-D, ``(n_samples, network_input_size)``; a single sample
+    is ``x.reshape(1, -1)`` (1-D input is refused, as in scikit-learn, because
+    it is ambiguous). A 1-D target is accepted as one column when the network
+    has a single output. Nothing passed in is ever modified.
+
+    Examples
+    --------
+    >>> net = NeuralNetwork(2, [3, 1], ["sigmoid", "identity"], cost_fun="mse", seed=0)
+    >>> X, Y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]])
+    >>> net.predict(X).shape
+    (2, 1)
+    >>> grads = net.compute_gradient(X, Y)
+    >>> [dW.shape for dW, db in grads]
+    [(2, 3), (3, 1)]
+    >>> bool(np.allclose(grads[0][0], net.autograd_gradient(X, Y)[0][0]))
+    True
+    """
+
+    def __init__(
+        self,
+        network_input_size: int,
+        layer_output_sizes: Sequence[int],
+        activation_funcs: Sequence[Any],
+        activation_ders: Sequence[Any] | None = None,
+        cost_fun: Any = "mse",
+        cost_der: Any = None,
+        *,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        regularize_bias: bool = False,
+        init: Any = "normal",
+        dtype: Any = np.float64,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        self.network_input_size = check_positive_int(network_input_size, "network_input_size")
+        self.layer_output_sizes = _check_sizes(layer_output_sizes)
+        self.activation_funcs = _make_activations(
+            activation_funcs, activation_ders, len(self.layer_output_sizes)
+        )
+        self.cost_fun: Cost = make_cost(cost_fun, cost_der)
+        _check_output_pairing(self.activation_funcs[-1], self.cost_fun)
+        self.l1 = check_non_negative_float(l1, "l1")
+        self.l2 = check_non_negative_float(l2, "l2")
+        self.regularize_bias = bool(regularize_bias)
+        self.dtype = check_float_dtype(dtype)
+        self.init = init
+        initializer = get_initializer(init)
+        generator = _make_rng(seed, rng)
+        sizes = [self.network_input_size, *self.layer_output_sizes]
+        layers = [initializer(n_in, n_out, generator) for n_in, n_out in itertools.pairwise(sizes)]
+        self._layers: Layers = self._checked_layers(layers, "init")
+
+    # ----------------------------------------------------------------- parameters
+    @property
+    def layers(self) -> Layers:
+        """The parameters ``[(W, b), ...]``, as read-only views of the live arrays.
+
+        Assign a new list to replace them (shapes are checked and the arrays
+        copied); copy the views to keep a snapshot, since training updates them.
+        """
+        return [(_read_only(W), _read_only(b)) for W, b in self._layers]
+
+    @layers.setter
+    def layers(self, layers: Any) -> None:
+        self._layers = self._checked_layers(layers, "layers")
+
+    @property
+    def n_params(self) -> int:
+        """Total number of trainable numbers."""
+        return sum(W.size + b.size for W, b in self._layers)
+
+    def update_weights(self, updates: Any) -> None:
+        r"""Add ``updates`` to the parameters in place: ``W += dW`` and ``b += db``.
+
+        Parameters
+        ----------
+        updates : list of (ndarray, ndarray)
+            Same structure and shapes as :attr:`layers`, e.g. from an optimizer's
+            ``step``. All shapes are checked before anything is changed.
+        """
+        checked = self._checked_pairs(updates, "updates")
+        for (W, b), (dW, db) in zip(self._layers, checked):
+            W += dW
+            b += db
+
+    # ----------------------------------------------------------------- forward
+    def predict(self, X: Any) -> np.ndarray:
+        """Return the output for inputs ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, network_input_size)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, layer_output_sizes[-1]), of the network's dtype
+        """
+        return self._forward(self._check_X(X))
+
+    def cost(self, X: Any, Y: Any) -> float:
+        """Return the cost of the predictions for ``X`` against ``Y``, penalties included.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, network_input_size)
+        Y : array-like of shape (n_samples, n_outputs)
+        """
+        X, Y = self._check_XY(X, Y)
+        return float(self.cost_fun(self._forward(X), Y) + self._penalty(self._layers))
+
+    def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
+        """The forward pass as a pure function of ``layers``, differentiable by autograd.
+
+        Parameters
+        ----------
+        layers : list of (W, b)
+            Parameters to use instead of :attr:`layers` (may be autograd boxes).
+        X : ndarray of shape (n_samples, network_input_size)
+        """
+        a = X
+        for (W, b), activation in zip(layers, self.activation_funcs):
+            a = activation(anp.dot(a, W) + b)
+        return a
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        a = X
+        for (W, b), activation in zip(self._layers, self.activation_funcs):
+            a = activation(a @ W + b)
+        return a
+
+    def _penalty(self, layers: Any) -> Any:
+        total = 0.0
+        for W, b in layers:
+            params = (W, b) if self.regularize_bias else (W,)
+            for p in params:
+                if self.l2:
+                    total = total + self.l2 * anp.sum(p**2)
+                if self.l1:
+                    total = total + self.l1 * anp.sum(anp.abs(p))
+        return total
+
+    # ----------------------------------------------------------------- gradients
+    def compute_gradient(self, X: Any, Y: Any) -> Layers:
+        """Return the gradient of :meth:`cost` by backpropagation, as ``[(dW, db), ...]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, network_input_size)
+        Y : array-like of shape (n_samples, n_outputs)
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            Same shapes and dtype as :attr:`layers`; exactly the derivative of
+            :meth:`cost`, regularization included.
+        """
+        return self._gradient(*self._check_XY(X, Y))
+
+    def _gradient(self, X: np.ndarray, Y: np.ndarray) -> Layers:
+        zs, activations = [], [X]
+        for (W, b), activation in zip(self._layers, self.activation_funcs):
+            zs.append(activations[-1] @ W + b)
+            activations.append(activation(zs[-1]))
+        delta = self._output_delta(zs[-1], activations[-1], Y)
+        grads: Layers = []
+        for layer in range(len(self._layers) - 1, -1, -1):
+            W, b = self._layers[layer]
+            grads.append((activations[layer].T @ delta, delta.sum(axis=0)))
+            if layer > 0:
+                delta = self.activation_funcs[layer - 1].backward(
+                    zs[layer - 1], activations[layer], delta @ W.T
+                )
+        grads.reverse()
+        self._add_penalty_gradient(grads)
+        return grads
+
+    def _output_delta(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        out, cost = self.activation_funcs[-1], self.cost_fun
+        fused = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
+        if fused is not None:
+            return np.asarray(fused(a, Y))
+        return np.asarray(out.backward(z, a, cost.der(a, Y)))
+
+    def _add_penalty_gradient(self, grads: Layers) -> None:
+        if not (self.l1 or self.l2):
+            return
+        for (W, b), (dW, db) in zip(self._layers, grads):
+            params = ((W, dW), (b, db)) if self.regularize_bias else ((W, dW),)
+            for p, dp in params:
+                if self.l2:
+                    dp += (2.0 * self.l2) * p
+                if self.l1:
+                    dp += self.l1 * np.sign(p)
+
+    def autograd_gradient(self, X: Any, Y: Any) -> Layers:
+        """Return the gradient of :meth:`cost` computed by autograd: the reference.
+
+        Same inputs and output as :meth:`compute_gradient`, which must equal it.
+        """
+        X, Y = self._check_XY(X, Y)
+
+        def total_cost(layers: Any) -> Any:
+            return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + self._penalty(
+                layers
+            )
+
+        grads = autograd.grad(total_cost)([(W, b) for W, b in self._layers])
+        return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]
+
+    # ----------------------------------------------------------------- checks
+    def _check_X(self, X: Any) -> np.ndarray:
+        return check_inputs(X, self.network_input_size, self.dtype)
+
+    def _check_XY(self, X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
+        X = self._check_X(X)
+        n_out = self.layer_output_sizes[-1]
+        return X, check_targets(Y, X.shape[0], n_out, self.dtype, self.cost_fun.probabilities)
+
+    def _shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
+        sizes = [self.network_input_size, *self.layer_output_sizes]
+        return [((n_in, n_out), (n_out,)) for n_in, n_out in itertools.pairwise(sizes)]
+
+    def _checked_pairs(self, pairs: Any, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        expected = self._shapes()
+        if not isinstance(pairs, (list, tuple)) or len(pairs) != len(expected):
+            raise TypeError(
+                f"{name} must be a list of {len(expected)} (W, b) pairs, got {type(pairs).__name__}"
+                + (f" of length {len(pairs)}" if isinstance(pairs, (list, tuple)) else "")
+            )
+        checked = []
+        for i, (pair, shapes) in enumerate(zip(pairs, expected)):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise TypeError(f"{name}[{i}] must be a pair (W, b)")
+            arrays = tuple(np.asarray(p) for p in pair)
+            for part, array, shape in zip("Wb", arrays, shapes):
+                if array.shape != shape or array.dtype.kind not in "biuf":
+                    raise ValueError(
+                        f"{name}[{i}] {part} must be a real array of shape {shape}, "
+                        f"got {array.dtype} array of shape {array.shape}"
+                    )
+            checked.append(arrays)
+        return checked  # type: ignore[return-value]
+
+    def _checked_layers(self, layers: Any, name: str) -> Layers:
+        checked = self._checked_pairs(layers, name)
+        result = [
+            (W.astype(self.dtype, copy=True), b.astype(self.dtype, copy=True)) for W, b in checked
+        ]
+        if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in result):
+            raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
+        return result
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        acts = [a.name for a in self.activation_funcs]
+        extras = "".join(f", {k}={v!r}" for k, v in (("l1", self.l1), ("l2", self.l2)) if v)
+        return (
+            f"NeuralNetwork(network_input_size={self.network_input_size}, "
+            f"layer_output_sizes={list(self.layer_output_sizes)}, activation_funcs={acts}, "
+            f"cost_fun={self.cost_fun.name!r}{extras}, dtype={self.dtype.name!r})"
+        )
+
+    def summary(self) -> str:
+        """Return a table of the layers: shapes, activation and parameter counts.
+
+        Examples
+        --------
+        >>> net = NeuralNetwork(4, [8, 3], ["sigmoid", "softmax"], cost_fun="cross_entropy")
+        >>> print(net.summary())
+        NeuralNetwork: 4 -> 8 -> 3, cost=cross_entropy, dtype=float64
+        layer  W shape  b shape  activation  params
+        1      (4, 8)   (8,)     sigmoid         40
+        2      (8, 3)   (3,)     softmax         27
+        total parameters: 67 (l1=0.0, l2=0.0)
+        """
+        sizes = " -> ".join(str(s) for s in (self.network_input_size, *self.layer_output_sizes))
+        rows = [("layer", "W shape", "b shape", "activation", "params")]
+        for i, ((W, b), act) in enumerate(zip(self._layers, self.activation_funcs), start=1):
+            rows.append((str(i), str(W.shape), str(b.shape), act.name, str(W.size + b.size)))
+        widths = [max(len(row[c]) for row in rows) for c in range(5)]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths))
+            + "  "
+            + row[4].rjust(widths[4])
+            for row in rows
+        ]
+        return "\n".join(
+            [
+                f"NeuralNetwork: {sizes}, cost={self.cost_fun.name}, dtype={self.dtype.name}",
+                *lines,
+                f"total parameters: {self.n_params} (l1={self.l1}, l2={self.l2})",
+            ]
+        )
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _check_sizes(sizes: Any) -> tuple[int, ...]:
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"layer_output_sizes must be a sequence of positive ints, got {sizes!r}")
+    if len(sizes) == 0:
+        raise ValueError("layer_output_sizes must name at least the output layer, got []")
+    return tuple(check_positive_int(s, f"layer_output_sizes[{i}]") for i, s in enumerate(sizes))
+
+
+def _make_activations(funcs: Any, ders: Any, n_layers: int) -> list[Activation]:
+    for name, seq in (("activation_funcs", funcs), ("activation_ders", ders)):
+        if seq is None and name == "activation_ders":
+            continue
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+            raise TypeError(f"{name} must be a list with one entry per layer, got {seq!r}")
+        if len(seq) != n_layers:
+            raise ValueError(
+                f"{name} has {len(seq)} entries but layer_output_sizes has {n_layers} layers; "
+                "give one per layer"
+            )
+    ders = ders if ders is not None else [None] * n_layers
+    return [
+        make_activation(f, d, argname=f"activation_funcs[{i}]")
+        for i, (f, d) in enumerate(zip(funcs, ders))
+    ]
+
+
+def _check_output_pairing(output: Activation, cost: Cost) -> None:
+    if cost.probabilities and output.builtin and output.name not in _PROBABILITY_OUTPUTS:
+        raise ValueError(
+            f"cost_fun={cost.name!r} needs probabilities but the last activation is "
+            f"{output.name!r}; use 'softmax' (classes) or 'sigmoid' (binary/multi-label)"
+        )
+
+
+def _make_rng(seed: Any, rng: Any) -> np.random.Generator:
+    if rng is not None:
+        if seed is not None:
+            raise ValueError("give seed or rng, not both")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    return np.random.default_rng(seed)
