@@ -247,10 +247,18 @@ class NeuralNetwork:
         return self._gradient(*self._check_XY(X, Y))
 
     def _gradient(self, X: np.ndarray, Y: np.ndarray) -> Layers:
+        return self._loss_and_gradient(X, Y)[1]
+
+    def _loss_and_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, Layers]:
+        """Cost and its gradient from one forward and one backward pass; inputs already checked.
+
+        The training loop calls this directly, having validated the data once.
+        """
         zs, activations = [], [X]
         for (W, b), activation in zip(self._layers, self.activation_funcs):
             zs.append(activations[-1] @ W + b)
             activations.append(activation(zs[-1]))
+        loss = float(self.cost_fun(activations[-1], Y) + self._penalty(self._layers))
         delta = self._output_delta(zs[-1], activations[-1], Y)
         grads: Layers = []
         for layer in range(len(self._layers) - 1, -1, -1):
@@ -262,7 +270,7 @@ class NeuralNetwork:
                 )
         grads.reverse()
         self._add_penalty_gradient(grads)
-        return grads
+        return loss, grads
 
     def _output_delta(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
         out, cost = self.activation_funcs[-1], self.cost_fun
