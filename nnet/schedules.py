@@ -1,0 +1,351 @@
+r"""Learning-rate schedules, evaluated once per epoch, and their registry.
+
+A schedule is a callable ``schedule(epoch) -> float`` of the 0-based epoch
+number, like PyTorch's per-epoch schedulers: the training loop tells the
+optimizer the epoch (:meth:`nnet.optimizers.Optimizer.set_epoch`) and every
+step of that epoch uses ``schedule(epoch)``. A plain float is the constant
+schedule, and any callable ``epoch -> float`` works (see :func:`as_schedule`)::
+
+    Adam(learning_rate=ExponentialDecay(1e-2, 0.95))
+    Adam(learning_rate=get_schedule("step", initial=0.1, drop=0.5, every=10))
+"""
+
+from __future__ import annotations
+
+import abc
+import inspect
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "SCHEDULES",
+    "Constant",
+    "CosineDecay",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LambdaSchedule",
+    "Schedule",
+    "StepDecay",
+    "as_schedule",
+    "get_schedule",
+]
+
+
+def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is not None and high is not None:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        return f"a finite number in {left}{low:g}, {high:g}{right}"
+    if low is not None:
+        return f"a finite number {'>' if low_open else '>='} {low:g}"
+    return "a finite number"
+
+
+def _check_real(
+    value: Any,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a float, or raise naming ``name`` if it is not a finite real in range.
+
+    Bools and non-numbers raise TypeError; NaN, infinity and out-of-range values ValueError.
+    """
+    expected = _describe(low, high, low_open, high_open)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    x = float(value)
+    too_low = low is not None and (x <= low if low_open else x < low)
+    too_high = high is not None and (x >= high if high_open else x > high)
+    if not math.isfinite(x) or too_low or too_high:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return x
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` as an int >= ``minimum``, or raise naming ``name`` (bools refused)."""
+    expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
+def _check_epoch(epoch: Any) -> int:
+    return _check_int(epoch, "epoch", 0)
+
+
+def _config(obj: object) -> dict[str, Any]:
+    """``{name: obj.name}`` for each named parameter of ``type(obj).__init__`` (sklearn style)."""
+    params = inspect.signature(type(obj).__init__).parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name: getattr(obj, p.name) for p in params if p.kind in kinds and p.name != "self"}
+
+
+class Schedule(abc.ABC):
+    """Base class of learning-rate schedules: ``schedule(epoch) -> learning rate``.
+
+    A subclass implements :meth:`__call__` and stores each constructor argument
+    as an attribute of the same name, which gives it :meth:`get_config` and a
+    readable ``repr`` for free.
+
+    Examples
+    --------
+    >>> class Halving(Schedule):
+    ...     def __init__(self, initial: float) -> None:
+    ...         self.initial = initial
+    ...     def __call__(self, epoch: int) -> float:
+    ...         return self.initial / 2 ** _check_epoch(epoch)
+    >>> Halving(1.0)(3), Halving(1.0)
+    (0.125, Halving(initial=1.0))
+    """
+
+    @abc.abstractmethod
+    def __call__(self, epoch: int) -> float:
+        """Return the learning rate of the 0-based ``epoch`` (a non-negative int)."""
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor arguments as a dict, ``{name: value}``."""
+        return _config(self)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Constant(Schedule):
+    r"""The same learning rate at every epoch, :math:`\eta_e = \eta`.
+
+    Parameters
+    ----------
+    learning_rate : float
+        A finite number > 0.
+
+    Examples
+    --------
+    >>> Constant(0.01)(0), Constant(0.01)(99)
+    (0.01, 0.01)
+    """
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = _check_real(learning_rate, "learning_rate", 0.0, low_open=True)
+
+    def __call__(self, epoch: int) -> float:
+        _check_epoch(epoch)
+        return self.learning_rate
+
+
+class StepDecay(Schedule):
+    r"""Multiply the learning rate by ``drop`` every ``every`` epochs.
+
+    .. math:: \eta_e = \eta_0 \, d^{\lfloor e / k \rfloor}
+
+    Parameters
+    ----------
+    initial : float
+        :math:`\eta_0`, a finite number > 0.
+    drop : float, default=0.5
+        :math:`d`, in (0, 1].
+    every : int, default=10
+        :math:`k`, a positive int.
+
+    Examples
+    --------
+    >>> s = StepDecay(0.1, drop=0.5, every=10)
+    >>> s(9), s(10), s(25)
+    (0.1, 0.05, 0.025)
+    """
+
+    def __init__(self, initial: float, drop: float = 0.5, every: int = 10) -> None:
+        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
+        self.drop = _check_real(drop, "drop", 0.0, 1.0, low_open=True)
+        self.every = _check_int(every, "every", 1)
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial * self.drop ** (_check_epoch(epoch) // self.every)
+
+
+class ExponentialDecay(Schedule):
+    r"""Multiply the learning rate by ``decay_rate`` every epoch.
+
+    .. math:: \eta_e = \eta_0 \, r^{e}
+
+    Parameters
+    ----------
+    initial : float
+        :math:`\eta_0`, a finite number > 0.
+    decay_rate : float
+        :math:`r`, in (0, 1].
+
+    Examples
+    --------
+    >>> ExponentialDecay(1e-2, 0.95)(2)  # 0.01 * 0.9025
+    0.009025
+    """
+
+    def __init__(self, initial: float, decay_rate: float) -> None:
+        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
+        self.decay_rate = _check_real(decay_rate, "decay_rate", 0.0, 1.0, low_open=True)
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial * self.decay_rate ** _check_epoch(epoch)
+
+
+class InverseTimeDecay(Schedule):
+    r"""Decay the learning rate as the inverse of time.
+
+    .. math:: \eta_e = \frac{\eta_0}{1 + r e}
+
+    Parameters
+    ----------
+    initial : float
+        :math:`\eta_0`, a finite number > 0.
+    decay_rate : float
+        :math:`r`, a finite number >= 0.
+
+    Examples
+    --------
+    >>> InverseTimeDecay(0.1, 0.5)(2)  # 0.1 / (1 + 0.5 * 2)
+    0.05
+    """
+
+    def __init__(self, initial: float, decay_rate: float) -> None:
+        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
+        self.decay_rate = _check_real(decay_rate, "decay_rate", 0.0)
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial / (1.0 + self.decay_rate * _check_epoch(epoch))
+
+
+class CosineDecay(Schedule):
+    r"""Half a cosine from ``initial`` down to ``final`` over ``total_epochs``, then ``final``.
+
+    .. math:: \eta_e = \eta_f + \tfrac12 (\eta_0 - \eta_f)
+              \left(1 + \cos\frac{\pi \min(e, T)}{T}\right)
+
+    Parameters
+    ----------
+    initial : float
+        :math:`\eta_0`, a finite number > 0.
+    total_epochs : int
+        :math:`T`, a positive int.
+    final : float, default=0.0
+        :math:`\eta_f`, in [0, initial].
+
+    Examples
+    --------
+    >>> s = CosineDecay(0.1, total_epochs=10)
+    >>> s(0), s(5), s(10), s(20)
+    (0.1, 0.05, 0.0, 0.0)
+    """
+
+    def __init__(self, initial: float, total_epochs: int, final: float = 0.0) -> None:
+        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
+        self.total_epochs = _check_int(total_epochs, "total_epochs", 1)
+        self.final = _check_real(final, "final", 0.0, self.initial)
+
+    def __call__(self, epoch: int) -> float:
+        progress = min(_check_epoch(epoch), self.total_epochs) / self.total_epochs
+        return self.final + 0.5 * (self.initial - self.final) * (1.0 + math.cos(math.pi * progress))
+
+
+class LambdaSchedule(Schedule):
+    """Wrap any callable ``fn(epoch) -> float`` as a :class:`Schedule`, checking its values.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with the 0-based epoch; must return a finite number >= 0.
+
+    Examples
+    --------
+    >>> LambdaSchedule(lambda epoch: 0.1 / (epoch + 1))(3)
+    0.025
+    """
+
+    def __init__(self, fn: Callable[[int], float]) -> None:
+        if not callable(fn):
+            raise TypeError(f"fn must be a callable epoch -> float, got {fn!r}")
+        self.fn = fn
+
+    def __call__(self, epoch: int) -> float:
+        value = self.fn(_check_epoch(epoch))
+        return _check_real(value, f"the learning rate {self.fn!r}({epoch})", 0.0)
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    "constant": Constant,
+    "step": StepDecay,
+    "exponential": ExponentialDecay,
+    "inverse_time": InverseTimeDecay,
+    "cosine": CosineDecay,
+}
+"""Name → schedule class, for :func:`get_schedule`."""
+
+
+def as_schedule(learning_rate: Any, name: str = "learning_rate") -> Schedule:
+    """Turn a learning rate given as a number, a :class:`Schedule` or a callable into a Schedule.
+
+    Parameters
+    ----------
+    learning_rate : float or Schedule or callable
+        A finite number > 0 becomes :class:`Constant`; a Schedule is returned
+        as is; another callable ``epoch -> float`` is wrapped in
+        :class:`LambdaSchedule` and checked at epoch 0.
+    name : str, default="learning_rate"
+        The argument name used in error messages.
+
+    Examples
+    --------
+    >>> as_schedule(0.01)
+    Constant(learning_rate=0.01)
+    >>> as_schedule(lambda epoch: 0.5**epoch)(2)
+    0.25
+    """
+    if isinstance(learning_rate, Schedule):
+        return learning_rate
+    if isinstance(learning_rate, numbers.Real):
+        return Constant(_check_real(learning_rate, name, 0.0, low_open=True))
+    if callable(learning_rate):
+        schedule = LambdaSchedule(learning_rate)
+        schedule(0)
+        return schedule
+    raise TypeError(
+        f"{name} must be a finite number > 0, a Schedule or a callable epoch -> float, "
+        f"got {learning_rate!r}"
+    )
+
+
+def get_schedule(spec: Any, **kwargs: Any) -> Schedule:
+    """Return a schedule from a name in :data:`SCHEDULES` (with ``kwargs``), a Schedule or a float.
+
+    Parameters
+    ----------
+    spec : str or Schedule or float or callable
+        A registry name, built with ``kwargs``; anything else goes through
+        :func:`as_schedule` (and then ``kwargs`` must be empty).
+    **kwargs
+        Constructor arguments of the named schedule.
+
+    Examples
+    --------
+    >>> get_schedule("step", initial=0.1, every=5)
+    StepDecay(initial=0.1, drop=0.5, every=5)
+    >>> get_schedule(0.01)
+    Constant(learning_rate=0.01)
+    """
+    if isinstance(spec, str):
+        if spec not in SCHEDULES:
+            raise ValueError(f"unknown schedule {spec!r}; expected one of {sorted(SCHEDULES)}")
+        return SCHEDULES[spec](**kwargs)
+    if kwargs:
+        raise TypeError(f"keyword arguments are only accepted with a schedule name, got {spec!r}")
+    try:
+        return as_schedule(spec, "schedule")
+    except TypeError as err:
+        raise TypeError(f"{err}; or a name in {sorted(SCHEDULES)}") from None
