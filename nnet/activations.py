@@ -106,7 +106,9 @@ def relu(z: Any) -> Any:
     >>> relu(np.array([-1.0, 2.0]))
     array([0., 2.])
     """
-    return anp.maximum(z, 0.0)
+    # ``where``, not ``maximum``: autograd splits maximum's gradient 50/50 at a tie (z == 0),
+    # which would disagree with relu_der; a dead unit feeding a zero bias hits z == 0 exactly.
+    return anp.where(z > 0, z, 0.0)
 
 
 def relu_der(z: Any) -> Any:
@@ -158,7 +160,7 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
     >>> elu(np.array([-1.0, 2.0]))
     array([-0.63212056,  2.        ])
     """
-    return anp.where(z > 0, z, alpha * (anp.exp(anp.minimum(z, 0.0)) - 1.0))
+    return anp.where(z > 0, z, alpha * (anp.exp(anp.where(z > 0, 0.0, z)) - 1.0))
 
 
 def elu_der(z: Any, alpha: float = 1.0) -> Any:
@@ -169,7 +171,7 @@ def elu_der(z: Any, alpha: float = 1.0) -> Any:
     >>> elu_der(np.array([0.0, 2.0]))
     array([1., 1.])
     """
-    return anp.where(z > 0, 1.0, alpha * anp.exp(anp.minimum(z, 0.0)))
+    return anp.where(z > 0, 1.0, alpha * anp.exp(anp.where(z > 0, 0.0, z)))
 
 
 def identity(z: Any) -> Any:

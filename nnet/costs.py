@@ -117,7 +117,8 @@ def cross_entropy(pred: Any, target: Any) -> Any:
     >>> round(float(cross_entropy(np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]]))), 6)
     0.287682
     """
-    p = anp.maximum(pred, _tiny(pred))
+    tiny = _tiny(pred)
+    p = anp.where(pred > tiny, pred, tiny)
     return -anp.sum(target * anp.log(p)) / anp.shape(pred)[0]
 
 
@@ -129,7 +130,8 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
     >>> cross_entropy_der(np.array([[0.25, 0.5]]), np.array([[0.0, 1.0]]))
     array([[-0., -2.]])
     """
-    return -target / np.maximum(pred, _tiny(pred)) / np.shape(pred)[0]
+    tiny = _tiny(pred)
+    return -target / np.where(pred > tiny, pred, tiny) / np.shape(pred)[0]
 
 
 def _softmax_cross_entropy_delta(a: Any, target: Any) -> Any:
