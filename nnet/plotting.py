@@ -1,0 +1,442 @@
+r"""Plots of training and evaluation: loss curves, grid-search heatmaps, confusions, fits.
+
+Every function draws on a :class:`matplotlib.axes.Axes` given as ``ax`` (or
+on a new figure), returns what it drew on, and never calls
+:func:`matplotlib.pyplot.show`: save the figure, or show it yourself.
+matplotlib is an optional dependency, imported only when a function is
+called; install it with ``pip install "nnet[plot]"``.
+
+====================================== ================================================
+function                               draws
+====================================== ================================================
+:func:`plot_history`                   training/validation loss (and metrics) per epoch
+:func:`plot_heatmap`                   a score over a grid of two hyperparameters
+:func:`plot_confusion_matrix`          counts of true vs predicted classes
+:func:`plot_regression_fit`            data points and one or more fitted curves
+====================================== ================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_confusion_matrix", "plot_heatmap", "plot_history", "plot_regression_fit"]
+
+_INSTALL_HINT = 'nnet.plotting needs matplotlib; install it with: pip install "nnet[plot]"'
+
+
+def _pyplot() -> Any:
+    """Import :mod:`matplotlib.pyplot` on first use, with an install hint if it is missing."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError(_INSTALL_HINT) from err
+    return plt
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.8)) -> Axes:
+    if ax is not None:
+        return ax
+    _, new = _pyplot().subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+# ----------------------------------------------------------------------------- history
+def _curves(history: Any) -> tuple[list[float], list[float], dict[str, list[float]], int | None]:
+    """Read (train_loss, val_loss, metrics, best_epoch) off a History or its ``as_dict()``."""
+    if isinstance(history, Mapping):
+        get: Callable[[str, Any], Any] = history.get
+    else:
+        get = lambda key, default: getattr(history, key, default)  # noqa: E731
+    train, val = get("train_loss", None), get("val_loss", [])
+    metrics, best = get("metrics", {}), get("best_epoch", None)
+    if train is None or not isinstance(metrics, Mapping):
+        raise TypeError(
+            "history must be a nnet.training.History or a mapping with 'train_loss' "
+            f"(and optionally 'val_loss', 'metrics'), got {type(history).__name__}"
+        )
+    as_list = lambda values: [float(v) for v in values]  # noqa: E731
+    return (
+        as_list(train),
+        as_list(val or []),
+        {str(k): as_list(v) for k, v in metrics.items()},
+        best,
+    )
+
+
+def _metric_names(requested: str | Sequence[str], recorded: Mapping[str, list[float]]) -> list[str]:
+    """Base metric names to draw, each with its ``val_`` twin when recorded."""
+    bases = list(dict.fromkeys(k.removeprefix("val_") for k in recorded))
+    if isinstance(requested, str) and requested == "all":
+        return bases
+    names = [requested] if isinstance(requested, str) else list(requested)
+    chosen = list(dict.fromkeys(str(n).removeprefix("val_") for n in names))
+    missing = [n for n in chosen if n not in bases]
+    if missing:
+        raise ValueError(f"metrics {missing} were not recorded; the history has {bases}")
+    return chosen
+
+
+def _draw_curves(ax: Axes, curves: Sequence[tuple[str, list[float]]], ylabel: str) -> None:
+    for label, values in curves:
+        if values:
+            marker = "." if len(values) < 30 else None
+            ax.plot(np.arange(1, len(values) + 1), values, label=label, marker=marker)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+
+
+@overload
+def plot_history(history: Any, ax: Axes | None = None, metrics: None = None) -> Axes: ...
+@overload
+def plot_history(
+    history: Any, ax: Sequence[Axes] | None = None, *, metrics: str | Sequence[str]
+) -> Figure: ...
+@overload
+def plot_history(
+    history: Any, ax: Sequence[Axes] | None, metrics: str | Sequence[str]
+) -> Figure: ...
+def plot_history(history: Any, ax: Any = None, metrics: Any = None) -> Any:
+    """Plot the training and validation loss per epoch, and optionally the metrics.
+
+    Epochs are numbered from 1: the point at epoch 1 is the loss recorded
+    after (for ``train_loss``, during) the first pass over the data. The best
+    epoch (``history.best_epoch``, 0-based) is marked by a dotted vertical line.
+
+    Parameters
+    ----------
+    history : History or mapping
+        A :class:`nnet.training.History`, or its :meth:`~nnet.training.History.as_dict`
+        (``{"train_loss": [...], "val_loss": [...], "metrics": {...}}``).
+    ax : Axes or sequence of Axes, optional
+        Where to draw: one Axes for the losses alone; with ``metrics``, one
+        Axes per panel (losses first, then one per metric). New ones by default.
+    metrics : "all" or str or sequence of str, optional
+        Metrics to draw, each in its own panel beside the losses, with its
+        ``val_`` twin when recorded (``"accuracy"`` draws ``accuracy`` and
+        ``val_accuracy``). ``"all"`` draws every recorded metric. By default
+        only the losses are drawn.
+
+    Returns
+    -------
+    Axes or Figure
+        The Axes of the losses when ``metrics`` is None; otherwise the Figure
+        holding all the panels (``fig.axes``).
+
+    Raises
+    ------
+    ValueError
+        If a requested metric was not recorded, or ``ax`` does not have one
+        Axes per panel.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from nnet.training import History
+    >>> history = History(train_loss=[0.9, 0.5, 0.4], val_loss=[1.0, 0.7, 0.8],
+    ...                   metrics={"accuracy": [0.6, 0.8, 0.9], "val_accuracy": [0.5, 0.7, 0.7]},
+    ...                   best_epoch=1)
+    >>> ax = plot_history(history)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['train_loss', 'val_loss', 'best epoch']
+    >>> fig = plot_history(history, metrics="accuracy")
+    >>> [a.get_ylabel() for a in fig.axes]
+    ['loss', 'accuracy']
+    """
+    train, val, recorded, best = _curves(history)
+    names = [] if metrics is None else _metric_names(metrics, recorded)
+    n_panels = 1 + len(names)
+    if metrics is None:
+        axes = [_new_axes(ax)]
+    elif ax is None:
+        _, grid = _pyplot().subplots(
+            1, n_panels, figsize=(4.8 * n_panels, 4.0), layout="constrained", squeeze=False
+        )
+        axes = list(grid[0])
+    else:
+        axes = [ax] if not isinstance(ax, Sequence | np.ndarray) else list(np.ravel(ax))
+        if len(axes) != n_panels:
+            raise ValueError(
+                f"ax must hold {n_panels} Axes (losses, then {names}), got {len(axes)}"
+            )
+    _draw_curves(axes[0], [("train_loss", train), ("val_loss", val)], "loss")
+    for panel, name in zip(axes[1:], names):
+        pairs = [(name, recorded.get(name, [])), (f"val_{name}", recorded.get(f"val_{name}", []))]
+        _draw_curves(panel, pairs, name)
+    if best is not None:
+        for panel in axes:
+            panel.axvline(best + 1, color="0.4", linestyle=":", label="best epoch")
+            panel.legend()
+    if metrics is None:
+        return axes[0]
+    return axes[0].figure
+
+
+# ----------------------------------------------------------------------------- heatmap
+def _tick_label(value: float, log: bool) -> str:
+    """``1e-03``-style labels for log axes (exact powers of ten as ``$10^{k}$``), else ``%g``."""
+    if not log or value <= 0:
+        return f"{value:g}"
+    exponent = math.log10(value)
+    if math.isclose(exponent, round(exponent), abs_tol=1e-9):
+        return f"$10^{{{round(exponent)}}}$"
+    return f"{value:.0e}"
+
+
+def plot_heatmap(
+    scores: Any,
+    x_values: Sequence[float] | np.ndarray,
+    y_values: Sequence[float] | np.ndarray,
+    x_label: str,
+    y_label: str,
+    ax: Axes | None = None,
+    log_x: bool = True,
+    log_y: bool = True,
+    fmt: str = ".2f",
+    *,
+    cmap: str = "viridis",
+    colorbar_label: str | None = None,
+    highlight: Literal["max", "min"] | None = None,
+) -> Axes:
+    r"""Draw a score over a grid of two hyperparameters, one annotated cell per pair.
+
+    Cell ``(i, j)`` shows ``scores[i, j]``, the score at ``y_values[i]`` and
+    ``x_values[j]``, written with ``fmt``. Cells are equally wide, so a grid
+    made with :func:`numpy.logspace` reads as a logarithmic axis; the ticks are
+    labelled with the values themselves. NaN scores (e.g. a diverged run) are
+    left blank and annotated ``nan``.
+
+    Parameters
+    ----------
+    scores : array-like of shape (len(y_values), len(x_values))
+        Rows follow ``y_values`` (bottom to top), columns ``x_values`` (left to right).
+    x_values, y_values : sequence of float
+        The hyperparameter values of the columns and rows.
+    x_label, y_label : str
+        Axis labels, e.g. ``r"learning rate $\eta$"`` and ``r"$\lambda$"``.
+    ax : Axes, optional
+        Where to draw; a new figure by default.
+    log_x, log_y : bool, default=True
+        Label the ticks of that axis as powers of ten (``$10^{-3}$``, ``5e-04``);
+        otherwise with ``%g``.
+    fmt : str, default=".2f"
+        Format spec of the annotations, e.g. ``".3f"`` or ``".1%"``.
+    cmap : str, default="viridis"
+        Colormap name.
+    colorbar_label : str, optional
+        Label of the colorbar; none is drawn when None.
+    highlight : {"max", "min"}, optional
+        Outline the cell of the best score (ignoring NaN).
+
+    Returns
+    -------
+    Axes
+
+    Raises
+    ------
+    ValueError
+        If the shape of ``scores`` does not match the values.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> scores = np.array([[0.91, 0.95], [0.80, np.nan]])
+    >>> ax = plot_heatmap(scores, [1e-3, 1e-2], [0.0, 1e-4], "eta", "lambda", log_y=False)
+    >>> [t.get_text() for t in ax.texts]
+    ['0.91', '0.95', '0.80', 'nan']
+    >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.get_yticklabels()]
+    (['$10^{-3}$', '$10^{-2}$'], ['0', '0.0001'])
+    """
+    values = np.asarray(scores, dtype=float)
+    xs, ys = np.asarray(x_values, dtype=float).ravel(), np.asarray(y_values, dtype=float).ravel()
+    if values.shape != (len(ys), len(xs)):
+        raise ValueError(
+            f"scores must have shape (len(y_values), len(x_values)) = ({len(ys)}, {len(xs)}), "
+            f"got {values.shape}"
+        )
+    ax = _new_axes(ax, figsize=(1.0 + 0.9 * len(xs), 1.0 + 0.7 * len(ys)))
+    masked = np.ma.masked_invalid(values)
+    image = ax.imshow(masked, cmap=cmap, origin="lower", aspect="auto")
+    finite = values[np.isfinite(values)]
+    middle = 0.5 * (finite.min() + finite.max()) if finite.size else 0.0
+    dark_high = cmap in ("viridis", "plasma", "inferno", "magma", "cividis")
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            v = values[i, j]
+            light = np.isfinite(v) and ((v < middle) == dark_high)
+            ax.text(
+                j, i, format(v, fmt), ha="center", va="center", color="white" if light else "black"
+            )
+    ax.set_xticks(range(len(xs)), [_tick_label(v, log_x) for v in xs])
+    ax.set_yticks(range(len(ys)), [_tick_label(v, log_y) for v in ys])
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    if colorbar_label is not None:
+        ax.figure.colorbar(image, ax=ax, label=colorbar_label)
+    if highlight is not None and finite.size:
+        if highlight not in ("max", "min"):
+            raise ValueError(f"highlight must be 'max', 'min' or None, got {highlight!r}")
+        flat = np.nanargmax(values) if highlight == "max" else np.nanargmin(values)
+        row, col = (int(k) for k in np.unravel_index(flat, values.shape))
+        from matplotlib.patches import Rectangle
+
+        ax.add_patch(
+            Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2.5)
+        )
+    return ax
+
+
+# ----------------------------------------------------------------------------- confusion
+def _class_labels(y: Any, name: str) -> np.ndarray:
+    """Class labels from 1-D labels, or 2-D one-hot rows / probabilities (row ``argmax``)."""
+    array = np.asarray(y)
+    if array.ndim == 1:
+        return array
+    if array.ndim == 2 and array.shape[1] == 1:
+        return (array[:, 0] > 0.5).astype(np.intp)
+    if array.ndim == 2:
+        return np.argmax(array, axis=1)
+    raise ValueError(f"{name} must be 1-D labels or 2-D scores, got shape {array.shape}")
+
+
+def plot_confusion_matrix(
+    y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None, ax: Axes | None = None
+) -> Axes:
+    """Draw the confusion matrix: how many samples of each true class got each prediction.
+
+    Rows are true classes, columns predicted ones, and each cell is annotated
+    with its count, as :func:`sklearn.metrics.confusion_matrix` computes it.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        Class labels of shape (n_samples,), or network outputs / one-hot
+        targets of shape (n_samples, n_classes) (the row ``argmax`` is the
+        class; ``> 0.5`` for a single column).
+    labels : sequence, optional
+        The classes, in the order of the rows and columns; by default the
+        sorted classes present in either array.
+    ax : Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    >>> [t.get_text() for t in ax.texts]
+    ['1', '0', '0', '0', '1', '1', '0', '0', '1']
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('predicted label', 'true label')
+    """
+    from sklearn.metrics import confusion_matrix
+
+    true, pred = _class_labels(y_true, "y_true"), _class_labels(y_pred, "y_pred")
+    if true.shape != pred.shape:
+        raise ValueError(
+            f"y_true and y_pred must hold as many samples, got {len(true)} and {len(pred)}"
+        )
+    classes = np.unique(np.concatenate([true, pred])) if labels is None else np.asarray(labels)
+    counts = confusion_matrix(true, pred, labels=classes)
+    ax = _new_axes(ax, figsize=(1.5 + 0.6 * len(classes), 1.2 + 0.6 * len(classes)))
+    ax.imshow(counts, cmap="Blues")
+    threshold = counts.max() / 2 if counts.size else 0
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            color = "white" if counts[i, j] > threshold else "black"
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", color=color)
+    names = [str(c) for c in classes]
+    ax.set_xticks(range(len(classes)), names)
+    ax.set_yticks(range(len(classes)), names)
+    ax.set_xlabel("predicted label")
+    ax.set_ylabel("true label")
+    return ax
+
+
+# ----------------------------------------------------------------------------- regression
+def plot_regression_fit(
+    x: Any, y_true: Any, predictions: Any, ax: Axes | None = None, *, n_grid: int = 300
+) -> Axes:
+    """Draw data points and fitted curves of a one-input regression.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,) or (n_samples, 1)
+        The input of each sample.
+    y_true : array-like of shape (n_samples,) or (n_samples, 1)
+        The targets, drawn as points labelled ``"data"``.
+    predictions : array-like or dict
+        Predictions at ``x`` (one curve, labelled ``"prediction"``), or a dict
+        ``{label: predictions at x, or a fitted model}``. A model (anything
+        with ``predict``, e.g. a :class:`~nnet.NeuralNetwork` or a scikit-learn
+        estimator) is evaluated on ``n_grid`` points spanning ``x``, given as a
+        column ``(n_grid, 1)``, to draw a smooth curve.
+    ax : Axes, optional
+        Where to draw; a new figure by default.
+    n_grid : int, default=300
+        Number of points at which models are evaluated.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> x = np.array([0.5, -1.0, 1.0, 0.0])
+    >>> ax = plot_regression_fit(x, x**2, {"exact": x**2, "zero": np.zeros(4)})
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['exact', 'zero']
+    >>> ax.get_lines()[0].get_xdata().tolist()  # sorted by x
+    [-1.0, 0.0, 0.5, 1.0]
+    """
+    xs = np.asarray(x, dtype=float)
+    ys = np.asarray(y_true, dtype=float)
+    if xs.ndim == 2 and xs.shape[1] == 1:
+        xs = xs[:, 0]
+    if xs.ndim != 1:
+        raise ValueError(f"x must have shape (n_samples,) or (n_samples, 1), got {xs.shape}")
+    ys = ys.reshape(-1) if ys.size == xs.size else ys
+    if ys.shape != xs.shape:
+        raise ValueError(f"y_true must hold one target per x, got shape {np.shape(y_true)}")
+    curves = predictions if isinstance(predictions, Mapping) else {"prediction": predictions}
+    ax = _new_axes(ax)
+    ax.scatter(xs, ys, s=12, color="0.5", alpha=0.7, label="data")
+    order = np.argsort(xs, kind="stable")
+    grid = np.linspace(xs.min(), xs.max(), n_grid)
+    for label, curve in curves.items():
+        if callable(getattr(curve, "predict", None)):
+            px, py = grid, np.asarray(curve.predict(grid.reshape(-1, 1)), dtype=float).reshape(-1)
+        else:
+            py = np.asarray(curve, dtype=float).reshape(-1)
+            if py.shape != xs.shape:
+                raise ValueError(
+                    f"predictions {label!r} must hold one value per x ({len(xs)}), "
+                    f"got shape {np.shape(curve)}"
+                )
+            px, py = xs[order], py[order]
+        ax.plot(px, py, label=str(label))
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend()
+    return ax
