@@ -21,6 +21,7 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
+from nnet import _kernels
 from nnet._autodiff import derive_vjp
 
 __all__ = [
@@ -160,7 +161,7 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
     >>> elu(np.array([-1.0, 2.0]))
     array([-0.63212056,  2.        ])
     """
-    return anp.where(z > 0, z, alpha * (anp.exp(anp.where(z > 0, 0.0, z)) - 1.0))
+    return anp.where(z > 0, z, alpha * anp.expm1(anp.where(z > 0, 0.0, z)))
 
 
 def elu_der(z: Any, alpha: float = 1.0) -> Any:
@@ -260,6 +261,11 @@ class Activation:
     builtin : bool, default=False
         True for the library's own entries; only these take part in the fused
         output-layer deltas of :mod:`nnet.costs`.
+    fast_forward, fast_backward : callable or None, default=None
+        Plain-NumPy in-place kernels for the network's hot path (see
+        :mod:`nnet._kernels`): ``fast_forward(z, **params)`` overwrites ``z``
+        with the activation; ``fast_backward(a, grad_a, **params)`` overwrites
+        ``grad_a`` with :math:`\partial C/\partial z`, from the output ``a`` alone.
 
     Examples
     --------
@@ -276,6 +282,8 @@ class Activation:
     vjp: ArrayFunc | None = None
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     builtin: bool = False
+    fast_forward: ArrayFunc | None = dataclasses.field(default=None, repr=False)
+    fast_backward: ArrayFunc | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.der is None and self.vjp is None:
@@ -298,6 +306,25 @@ class Activation:
         assert self.der is not None
         return grad_a * self.der(z, **self.params)
 
+    @property
+    def needs_z(self) -> bool:
+        """Whether backpropagation needs the pre-activation ``z`` (no output-based kernel)."""
+        return self.fast_backward is None
+
+    def _forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        """The activation of ``z``, which may be overwritten: the network's hot path."""
+        if self.fast_forward is not None and self.fast_backward is not None:
+            return np.asarray(self.fast_forward(z, **self.params))
+        return np.asarray(self(z))
+
+    def _backward_inplace(
+        self, z: np.ndarray | None, a: np.ndarray, grad: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`backward`, allowed to overwrite ``grad``; ``z`` is None unless :attr:`needs_z`."""
+        if self.fast_backward is not None:
+            return np.asarray(self.fast_backward(a, grad, **self.params))
+        return np.asarray(self.backward(z, a, grad))
+
     def with_params(self, **params: Any) -> Activation:
         """Return a copy with other parameters, e.g. another leaky-ReLU slope."""
         unknown = set(params) - set(self.params)
@@ -306,6 +333,9 @@ class Activation:
                 f"activation {self.name!r} takes parameters {sorted(self.params)}, "
                 f"got {sorted(unknown)}"
             )
+        for key, value in params.items():
+            if self.builtin and not _is_non_negative_number(value):
+                raise ValueError(f"{self.name} {key} must be a finite number >= 0, got {value!r}")
         return dataclasses.replace(self, params={**self.params, **params})
 
     def __repr__(self) -> str:
@@ -313,9 +343,15 @@ class Activation:
         return f"Activation({self.name!r}{extra})"
 
 
+def _is_non_negative_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < np.inf
+
+
 def _builtin(name: str, fn: ArrayFunc, der: ArrayFunc | None = None, **params: Any) -> Activation:
     vjp = softmax_vjp if fn is softmax else None
-    return Activation(name, fn, der, vjp, params, builtin=True)
+    fast_forward = getattr(_kernels, f"{name}_forward")
+    fast_backward = getattr(_kernels, f"{name}_backward")
+    return Activation(name, fn, der, vjp, params, True, fast_forward, fast_backward)
 
 
 ACTIVATIONS: dict[str, Activation] = {

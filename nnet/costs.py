@@ -20,6 +20,7 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
+from nnet import _kernels
 from nnet._autodiff import derive_grad
 
 __all__ = [
@@ -164,6 +165,9 @@ class Cost:
         refuses an output activation that cannot produce probabilities.
     builtin : bool, default=False
         True for the library's own entries.
+    fast_fn : callable or None, default=None
+        A plain-NumPy ``fast_fn(pred, target) -> float`` equal to ``fn``, used on
+        the training hot path (see :mod:`nnet._kernels`).
 
     Examples
     --------
@@ -178,17 +182,22 @@ class Cost:
     fused: Mapping[str, CostFunc] = dataclasses.field(default_factory=dict)
     probabilities: bool = False
     builtin: bool = False
+    fast_fn: CostFunc | None = dataclasses.field(default=None, repr=False)
 
     def __call__(self, pred: Any, target: Any) -> Any:
         """Return the cost of ``pred`` against ``target``."""
         return self.fn(pred, target)
+
+    def _loss(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """The cost as a float, through the fast kernel when there is one."""
+        return float((self.fast_fn or self.fn)(pred, target))
 
     def __repr__(self) -> str:
         return f"Cost({self.name!r})"
 
 
 COSTS: dict[str, Cost] = {
-    "mse": Cost("mse", mse, mse_der, builtin=True),
+    "mse": Cost("mse", mse, mse_der, builtin=True, fast_fn=_kernels.mse_loss),
     "binary_cross_entropy": Cost(
         "binary_cross_entropy",
         binary_cross_entropy,
@@ -196,6 +205,7 @@ COSTS: dict[str, Cost] = {
         fused={"sigmoid": _sigmoid_binary_cross_entropy_delta},
         probabilities=True,
         builtin=True,
+        fast_fn=_kernels.binary_cross_entropy_loss,
     ),
     "cross_entropy": Cost(
         "cross_entropy",
@@ -204,6 +214,7 @@ COSTS: dict[str, Cost] = {
         fused={"softmax": _softmax_cross_entropy_delta},
         probabilities=True,
         builtin=True,
+        fast_fn=_kernels.cross_entropy_loss,
     ),
 }
 """Name → :class:`Cost` for every cost the library ships (and registered ones)."""

@@ -24,6 +24,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
+from nnet import _network_checks as checks
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
@@ -31,15 +32,13 @@ from nnet._validation import (
     check_positive_int,
     check_targets,
 )
-from nnet.activations import Activation, make_activation
+from nnet.activations import Activation
 from nnet.costs import Cost, make_cost
 from nnet.initializers import get_initializer
 
 __all__ = ["NeuralNetwork"]
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
-
-_PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
 
 
 class NeuralNetwork:
@@ -123,22 +122,22 @@ class NeuralNetwork:
         rng: np.random.Generator | None = None,
     ) -> None:
         self.network_input_size = check_positive_int(network_input_size, "network_input_size")
-        self.layer_output_sizes = _check_sizes(layer_output_sizes)
-        self.activation_funcs = _make_activations(
+        self.layer_output_sizes = checks.check_sizes(layer_output_sizes)
+        self.activation_funcs: list[Activation] = checks.make_activations(
             activation_funcs, activation_ders, len(self.layer_output_sizes)
         )
         self.cost_fun: Cost = make_cost(cost_fun, cost_der)
-        _check_output_pairing(self.activation_funcs[-1], self.cost_fun)
+        checks.check_output_pairing(self.activation_funcs[-1], self.cost_fun)
         self.l1 = check_non_negative_float(l1, "l1")
         self.l2 = check_non_negative_float(l2, "l2")
         self.regularize_bias = bool(regularize_bias)
         self.dtype = check_float_dtype(dtype)
         self.init = init
         initializer = get_initializer(init)
-        generator = _make_rng(seed, rng)
+        generator = checks.make_rng(seed, rng)
         sizes = [self.network_input_size, *self.layer_output_sizes]
         layers = [initializer(n_in, n_out, generator) for n_in, n_out in itertools.pairwise(sizes)]
-        self._layers: Layers = self._checked_layers(layers, "init")
+        self._layers: Layers = checks.copy_layers(layers, self._shapes(), self.dtype, "init")
 
     # ----------------------------------------------------------------- parameters
     @property
@@ -148,11 +147,11 @@ class NeuralNetwork:
         Assign a new list to replace them (shapes are checked and the arrays
         copied); copy the views to keep a snapshot, since training updates them.
         """
-        return [(_read_only(W), _read_only(b)) for W, b in self._layers]
+        return [(checks.read_only(W), checks.read_only(b)) for W, b in self._layers]
 
     @layers.setter
     def layers(self, layers: Any) -> None:
-        self._layers = self._checked_layers(layers, "layers")
+        self._layers = checks.copy_layers(layers, self._shapes(), self.dtype, "layers")
 
     @property
     def n_params(self) -> int:
@@ -168,7 +167,7 @@ class NeuralNetwork:
             Same structure and shapes as :attr:`layers`, e.g. from an optimizer's
             ``step``. All shapes are checked before anything is changed.
         """
-        checked = self._checked_pairs(updates, "updates")
+        checked = checks.check_pairs(updates, self._shapes(), "updates")
         for (W, b), (dW, db) in zip(self._layers, checked):
             W += dW
             b += db
@@ -196,7 +195,7 @@ class NeuralNetwork:
         Y : array-like of shape (n_samples, n_outputs)
         """
         X, Y = self._check_XY(X, Y)
-        return float(self.cost_fun(self._forward(X), Y) + self._penalty(self._layers))
+        return self.cost_fun._loss(self._forward(X), Y) + float(self._penalty(self._layers))
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
         """The forward pass as a pure function of ``layers``, differentiable by autograd.
@@ -213,10 +212,22 @@ class NeuralNetwork:
         return a
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        a = X
+        return self._forward_pass(X)[-1]
+
+    def _forward_pass(self, X: np.ndarray) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
+        """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
+
+        The library's activations run in place on the fresh ``z = a @ W + b`` and
+        backpropagate from their output, so their ``z`` is not kept (None).
+        """
+        inputs, zs, a = [], [], X
         for (W, b), activation in zip(self._layers, self.activation_funcs):
-            a = activation(a @ W + b)
-        return a
+            inputs.append(a)
+            z = a @ W
+            z += b
+            zs.append(z if activation.needs_z else None)
+            a = activation._forward_inplace(z)
+        return inputs, zs, a
 
     def _penalty(self, layers: Any) -> Any:
         total = 0.0
@@ -254,20 +265,16 @@ class NeuralNetwork:
 
         The training loop calls this directly, having validated the data once.
         """
-        zs, activations = [], [X]
-        for (W, b), activation in zip(self._layers, self.activation_funcs):
-            zs.append(activations[-1] @ W + b)
-            activations.append(activation(zs[-1]))
-        loss = float(self.cost_fun(activations[-1], Y) + self._penalty(self._layers))
-        delta = self._output_delta(zs[-1], activations[-1], Y)
+        inputs, zs, output = self._forward_pass(X)
+        loss = self.cost_fun._loss(output, Y) + float(self._penalty(self._layers))
+        delta = self._output_delta(zs[-1], output, Y)
         grads: Layers = []
         for layer in range(len(self._layers) - 1, -1, -1):
-            W, b = self._layers[layer]
-            grads.append((activations[layer].T @ delta, delta.sum(axis=0)))
+            grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
             if layer > 0:
-                delta = self.activation_funcs[layer - 1].backward(
-                    zs[layer - 1], activations[layer], delta @ W.T
-                )
+                W = self._layers[layer][0]
+                activation = self.activation_funcs[layer - 1]
+                delta = activation._backward_inplace(zs[layer - 1], inputs[layer], delta @ W.T)
         grads.reverse()
         self._add_penalty_gradient(grads)
         return loss, grads
@@ -277,7 +284,10 @@ class NeuralNetwork:
         fused = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
         if fused is not None:
             return np.asarray(fused(a, Y))
-        return np.asarray(out.backward(z, a, cost.der(a, Y)))
+        grad_a = cost.der(a, Y)
+        # A custom gradient might hand back one of its arguments: copy before working in place.
+        grad_a = grad_a if cost.builtin else np.array(grad_a, dtype=self.dtype)
+        return out._backward_inplace(z, a, grad_a)
 
     def _add_penalty_gradient(self, grads: Layers) -> None:
         if not (self.l1 or self.l2):
@@ -317,36 +327,6 @@ class NeuralNetwork:
     def _shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
         sizes = [self.network_input_size, *self.layer_output_sizes]
         return [((n_in, n_out), (n_out,)) for n_in, n_out in itertools.pairwise(sizes)]
-
-    def _checked_pairs(self, pairs: Any, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-        expected = self._shapes()
-        if not isinstance(pairs, (list, tuple)) or len(pairs) != len(expected):
-            raise TypeError(
-                f"{name} must be a list of {len(expected)} (W, b) pairs, got {type(pairs).__name__}"
-                + (f" of length {len(pairs)}" if isinstance(pairs, (list, tuple)) else "")
-            )
-        checked = []
-        for i, (pair, shapes) in enumerate(zip(pairs, expected)):
-            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-                raise TypeError(f"{name}[{i}] must be a pair (W, b)")
-            arrays = tuple(np.asarray(p) for p in pair)
-            for part, array, shape in zip("Wb", arrays, shapes):
-                if array.shape != shape or array.dtype.kind not in "biuf":
-                    raise ValueError(
-                        f"{name}[{i}] {part} must be a real array of shape {shape}, "
-                        f"got {array.dtype} array of shape {array.shape}"
-                    )
-            checked.append(arrays)
-        return checked  # type: ignore[return-value]
-
-    def _checked_layers(self, layers: Any, name: str) -> Layers:
-        checked = self._checked_pairs(layers, name)
-        result = [
-            (W.astype(self.dtype, copy=True), b.astype(self.dtype, copy=True)) for W, b in checked
-        ]
-        if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in result):
-            raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
-        return result
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -389,55 +369,3 @@ class NeuralNetwork:
                 f"total parameters: {self.n_params} (l1={self.l1}, l2={self.l2})",
             ]
         )
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view
-
-
-def _check_sizes(sizes: Any) -> tuple[int, ...]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise TypeError(f"layer_output_sizes must be a sequence of positive ints, got {sizes!r}")
-    if len(sizes) == 0:
-        raise ValueError("layer_output_sizes must name at least the output layer, got []")
-    return tuple(check_positive_int(s, f"layer_output_sizes[{i}]") for i, s in enumerate(sizes))
-
-
-def _make_activations(funcs: Any, ders: Any, n_layers: int) -> list[Activation]:
-    for name, seq in (("activation_funcs", funcs), ("activation_ders", ders)):
-        if seq is None and name == "activation_ders":
-            continue
-        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
-            raise TypeError(f"{name} must be a list with one entry per layer, got {seq!r}")
-        if len(seq) != n_layers:
-            raise ValueError(
-                f"{name} has {len(seq)} entries but layer_output_sizes has {n_layers} layers; "
-                "give one per layer"
-            )
-    ders = ders if ders is not None else [None] * n_layers
-    return [
-        make_activation(f, d, argname=f"activation_funcs[{i}]")
-        for i, (f, d) in enumerate(zip(funcs, ders))
-    ]
-
-
-def _check_output_pairing(output: Activation, cost: Cost) -> None:
-    if cost.probabilities and output.builtin and output.name not in _PROBABILITY_OUTPUTS:
-        raise ValueError(
-            f"cost_fun={cost.name!r} needs probabilities but the last activation is "
-            f"{output.name!r}; use 'softmax' (classes) or 'sigmoid' (binary/multi-label)"
-        )
-
-
-def _make_rng(seed: Any, rng: Any) -> np.random.Generator:
-    if rng is not None:
-        if seed is not None:
-            raise ValueError("give seed or rng, not both")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    return np.random.default_rng(seed)

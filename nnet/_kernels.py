@@ -1,0 +1,111 @@
+"""Plain-NumPy fast paths of the library's activations and costs, for the training hot path.
+
+The public functions in :mod:`nnet.activations` and :mod:`nnet.costs` are written with
+``autograd.numpy`` so that autograd can differentiate them; each call pays autograd's
+dispatch. The network's own forward and backward passes use these equivalents instead:
+
+* ``*_forward(z)`` computes the activation **in place** in ``z`` (a fresh ``a @ W + b``
+  that nothing else holds) and returns it;
+* ``*_backward(a, grad)`` returns :math:`\\partial C/\\partial z` from the layer's *output*
+  ``a`` and :math:`\\partial C/\\partial a`, overwriting ``grad``. Needing only ``a``, the
+  network need not keep ``z``: one array per layer instead of two;
+* ``*_loss(pred, target)`` is the cost as a float.
+
+Each is tested equal to its public twin over the registries (tests/test_kernels.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid_forward(z: np.ndarray) -> np.ndarray:
+    z *= 0.5
+    np.tanh(z, out=z)
+    z += 1.0
+    z *= 0.5
+    return z
+
+
+def sigmoid_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    grad *= a
+    grad *= 1.0 - a  # sigma' = a (1 - a)
+    return grad
+
+
+def tanh_forward(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=z)
+
+
+def tanh_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    grad *= 1.0 - a * a  # tanh' = 1 - a^2
+    return grad
+
+
+def relu_forward(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0, out=z)
+
+
+def relu_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    grad *= a > 0  # a > 0 exactly where z > 0
+    return grad
+
+
+def leaky_relu_forward(z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    return np.multiply(z, alpha, out=z, where=z <= 0)
+
+
+def leaky_relu_backward(a: np.ndarray, grad: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    # With alpha >= 0, a <= 0 exactly where z <= 0.
+    return np.multiply(grad, alpha, out=grad, where=a <= 0)
+
+
+def elu_forward(z: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    negative = z <= 0
+    np.expm1(z, out=z, where=negative)
+    return np.multiply(z, alpha, out=z, where=negative)
+
+
+def elu_backward(a: np.ndarray, grad: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    # For z <= 0: f'(z) = alpha e^z = a + alpha (absolute error <= eps * alpha), and a <= 0
+    # exactly there (alpha >= 0).
+    return np.multiply(grad, a + alpha, out=grad, where=a <= 0)
+
+
+def identity_forward(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def identity_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    return grad
+
+
+def softmax_forward(z: np.ndarray) -> np.ndarray:
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    grad -= np.einsum("ij,ij->i", grad, a)[:, None]  # row-wise <g, a>
+    grad *= a
+    return grad
+
+
+def mse_loss(pred: np.ndarray, target: np.ndarray) -> float:
+    diff = (pred - target).ravel()
+    return float(diff @ diff) / diff.size
+
+
+def binary_cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
+    eps = np.finfo(pred.dtype).eps
+    p = np.clip(pred, eps, 1.0 - eps)
+    log_p, log_q = np.log(p), np.log1p(-p)
+    return -float(np.sum(target * (log_p - log_q) + log_q)) / pred.size
+
+
+def cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
+    tiny = np.finfo(pred.dtype).tiny
+    log_p = np.log(np.maximum(pred, tiny))
+    return -float(np.einsum("ij,ij->", target, log_p)) / pred.shape[0]

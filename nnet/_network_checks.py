@@ -1,0 +1,107 @@
+"""Checks of the NeuralNetwork constructor's arguments and of parameter lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnet._validation import check_positive_int
+from nnet.activations import Activation, make_activation
+from nnet.costs import Cost
+
+Pairs = list[tuple[np.ndarray, np.ndarray]]
+Shapes = list[tuple[tuple[int, int], tuple[int]]]
+
+_PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
+
+
+def check_sizes(sizes: Any) -> tuple[int, ...]:
+    """``layer_output_sizes`` as a tuple of positive ints, at least one."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"layer_output_sizes must be a sequence of positive ints, got {sizes!r}")
+    if len(sizes) == 0:
+        raise ValueError("layer_output_sizes must name at least the output layer, got []")
+    return tuple(check_positive_int(s, f"layer_output_sizes[{i}]") for i, s in enumerate(sizes))
+
+
+def make_activations(funcs: Any, ders: Any, n_layers: int) -> list[Activation]:
+    """One :class:`Activation` per layer from the activation (and derivative) lists."""
+    for name, seq in (("activation_funcs", funcs), ("activation_ders", ders)):
+        if seq is None and name == "activation_ders":
+            continue
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+            raise TypeError(f"{name} must be a list with one entry per layer, got {seq!r}")
+        if len(seq) != n_layers:
+            raise ValueError(
+                f"{name} has {len(seq)} entries but layer_output_sizes has {n_layers} layers; "
+                "give one per layer"
+            )
+    ders = ders if ders is not None else [None] * n_layers
+    return [
+        make_activation(f, d, argname=f"activation_funcs[{i}]")
+        for i, (f, d) in enumerate(zip(funcs, ders))
+    ]
+
+
+def check_output_pairing(output: Activation, cost: Cost) -> None:
+    """Refuse a cross-entropy cost after a library activation that cannot give probabilities."""
+    if cost.probabilities and output.builtin and output.name not in _PROBABILITY_OUTPUTS:
+        raise ValueError(
+            f"cost_fun={cost.name!r} needs probabilities but the last activation is "
+            f"{output.name!r}; use 'softmax' (classes) or 'sigmoid' (binary/multi-label)"
+        )
+
+
+def make_rng(seed: Any, rng: Any) -> np.random.Generator:
+    """The generator from ``rng``, or a new one seeded with ``seed`` (not both)."""
+    if rng is not None:
+        if seed is not None:
+            raise ValueError("give seed or rng, not both")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
+    """``pairs`` as arrays ``[(W, b), ...]`` with exactly ``shapes``; raise naming ``name``."""
+    if not isinstance(pairs, (list, tuple)) or len(pairs) != len(shapes):
+        got = type(pairs).__name__
+        if isinstance(pairs, (list, tuple)):
+            got += f" of length {len(pairs)}"
+        raise TypeError(f"{name} must be a list of {len(shapes)} (W, b) pairs, got {got}")
+    checked = []
+    for i, (pair, expected) in enumerate(zip(pairs, shapes)):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"{name}[{i}] must be a pair (W, b)")
+        W, b = np.asarray(pair[0]), np.asarray(pair[1])
+        for part, array, shape in (("W", W, expected[0]), ("b", b, expected[1])):
+            if array.shape != shape or array.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{name}[{i}] {part} must be a real array of shape {shape}, "
+                    f"got {array.dtype} array of shape {array.shape}"
+                )
+        checked.append((W, b))
+    return checked
+
+
+def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> Pairs:
+    """Checked, finite copies of ``pairs`` in ``dtype``: the network's own parameters."""
+    copies = [
+        (W.astype(dtype, copy=True), b.astype(dtype, copy=True))
+        for W, b in check_pairs(pairs, shapes, name)
+    ]
+    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in copies):
+        raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
+    return copies
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that cannot be written through."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
