@@ -17,6 +17,7 @@ returning such updates works as an optimizer (duck typing, see
 from __future__ import annotations
 
 import json
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, overload
@@ -78,6 +79,15 @@ def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.nda
     return flat
 
 
+def _scaled_ratio(grad: np.ndarray, squares: np.ndarray, eps: float, scale: float) -> np.ndarray:
+    """``scale * grad / (sqrt(squares) + eps)`` in one new array."""
+    out = np.sqrt(squares)
+    out += eps
+    np.divide(grad, out, out=out)
+    out *= scale
+    return out
+
+
 def _array_name(k: int) -> str:
     return f"layer{k // 2}.{'Wb'[k % 2]}"
 
@@ -131,7 +141,7 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
         self.schedule = as_schedule(value)
-        self._learning_rate = value
+        self._learning_rate = float(value) if isinstance(value, numbers.Real) else value
 
     @property
     def current_learning_rate(self) -> float:
@@ -161,7 +171,8 @@ class Optimizer:
             (``state.setdefault("velocity", np.zeros_like(grad))``) and update
             it in place. It is what :meth:`state_dict` saves.
         learning_rate : float
-            The learning rate of the current epoch.
+            The learning rate of the current epoch. ``self.t`` is the 1-based
+            index of the current step (for bias corrections).
 
         Returns
         -------
@@ -187,6 +198,12 @@ class Optimizer:
         -------
         list of (ndarray, ndarray)
             New arrays of the gradients' shapes and dtypes, to be added to the parameters.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``layer_grads`` is not such a list, or its shapes or dtypes differ
+            from the first step's (call :meth:`reset` to optimize other parameters).
         """
         grads = _flatten_pairs(layer_grads, "layer_grads")
         layout = [(g.shape, g.dtype.name) for g in grads]
@@ -197,8 +214,8 @@ class Optimizer:
                 f"layer_grads changed shapes or dtypes since the first step ({self._layout} "
                 f"-> {layout}); call reset() before optimizing other parameters"
             )
-        self.t += 1
         lr = self.current_learning_rate
+        self.t += 1
         flat = [self._update_one(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
         return list(zip(flat[::2], flat[1::2], strict=True))
 
@@ -381,8 +398,8 @@ class Adagrad(Optimizer):
 
     def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
         sum_squares = state.setdefault("sum_squares", np.zeros_like(grad))
-        sum_squares += grad * grad
-        return -learning_rate * grad / (np.sqrt(sum_squares) + self.eps)
+        sum_squares += np.square(grad)
+        return _scaled_ratio(grad, sum_squares, self.eps, -learning_rate)
 
 
 class RMSprop(Optimizer):
@@ -416,8 +433,8 @@ class RMSprop(Optimizer):
     def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
         mean_square = state.setdefault("mean_square", np.zeros_like(grad))
         mean_square *= self.rho
-        mean_square += (1.0 - self.rho) * grad * grad
-        return -learning_rate * grad / (np.sqrt(mean_square) + self.eps)
+        mean_square += (1.0 - self.rho) * np.square(grad)
+        return _scaled_ratio(grad, mean_square, self.eps, -learning_rate)
 
 
 class Adam(Optimizer):
@@ -426,6 +443,9 @@ class Adam(Optimizer):
     .. math:: m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad
               v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \quad
               u = -\eta \frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}
+
+    :math:`\epsilon` is added to the bias-corrected :math:`\sqrt{\hat v}` as in the
+    paper and PyTorch (scikit-learn adds it to :math:`\sqrt{v}`).
 
     Parameters
     ----------
@@ -463,10 +483,15 @@ class Adam(Optimizer):
         m *= self.beta1
         m += (1.0 - self.beta1) * grad
         v *= self.beta2
-        v += (1.0 - self.beta2) * grad * grad
-        m_hat = m / (1.0 - self.beta1**self.t)
-        v_hat = v / (1.0 - self.beta2**self.t)
-        return -learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += (1.0 - self.beta2) * np.square(grad)
+        # m_hat / (sqrt(v_hat) + eps) with c1 = 1 - beta1^t, c2 = 1 - beta2^t, without
+        # dividing whole arrays: (sqrt(c2) / c1) * m / (sqrt(v) + eps sqrt(c2))
+        root_c2 = (1.0 - self.beta2**self.t) ** 0.5
+        denom = np.sqrt(v)
+        denom += self.eps * root_c2
+        update = np.divide(m, denom, out=denom)
+        update *= -learning_rate * root_c2 / (1.0 - self.beta1**self.t)
+        return update
 
 
 class AdamW(Adam):
