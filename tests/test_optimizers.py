@@ -492,6 +492,7 @@ def test_get_optimizer_lookup():
 
 
 def test_learning_rate_can_be_replaced():
+    assert type(SGD(np.float32(0.25)).get_config()["learning_rate"]) is float
     opt = SGD(learning_rate=0.1)
     opt.learning_rate = Constant(0.5)
     assert opt.current_learning_rate == 0.5

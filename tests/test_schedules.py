@@ -202,3 +202,13 @@ def test_adam_with_exponential_decay_per_epoch():
     # Adam's first step is -lr sign(g) (up to eps), lr = 0.01 * 0.95^2 = 0.009025
     [(uW, ub)] = opt.step([(np.array([[3.0]]), np.array([-0.2]))])
     np.testing.assert_allclose([uW[0, 0], ub[0]], [-0.009025, 0.009025], rtol=1e-7)
+
+
+def test_a_bad_schedule_value_fails_the_step_without_counting_it():
+    opt = SGD(learning_rate=lambda epoch: 0.1 if epoch == 0 else -0.1)
+    grads = [(np.ones((1, 1)), np.ones(1))]
+    opt.step(grads)
+    opt.set_epoch(1)
+    with pytest.raises(ValueError, match=r"\(1\) must be a finite number >= 0, got -0\.1"):
+        opt.step(grads)
+    assert opt.t == 1
