@@ -1,0 +1,74 @@
+"""Tests of nnet.metrics: class labels from outputs, each metric against its definition
+computed by hand, and the registry's lookup and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnet.metrics import METRICS, accuracy, get_metric, labels, mse, r2
+
+
+def test_labels_are_the_row_argmax_for_several_columns():
+    Y = np.array([[0.2, 0.5, 0.3], [0.9, 0.05, 0.05], [0.1, 0.1, 0.8]])
+    np.testing.assert_array_equal(labels(Y), [1, 0, 2])
+
+
+def test_labels_threshold_one_column_strictly_above_one_half():
+    np.testing.assert_array_equal(labels(np.array([[0.49], [0.5], [0.51], [1.0]])), [0, 0, 1, 1])
+    np.testing.assert_array_equal(labels(np.array([0.0, 0.7])), [0, 1])  # 1-D is one column
+
+
+def test_accuracy_of_softmax_outputs_against_one_hot_targets():
+    rng = np.random.default_rng(0)
+    classes = rng.integers(0, 4, 50)
+    Y_true = np.eye(4)[classes]
+    Y_pred = rng.dirichlet(np.ones(4), size=50)
+    expected = np.mean(np.argmax(Y_pred, axis=1) == classes)
+    assert accuracy(Y_true, Y_pred) == pytest.approx(expected)
+
+
+def test_accuracy_of_sigmoid_outputs_against_binary_targets():
+    Y_true = np.array([[0.0], [1.0], [1.0], [0.0]])
+    Y_pred = np.array([[0.1], [0.8], [0.3], [0.6]])  # right, right, wrong, wrong
+    assert accuracy(Y_true, Y_pred) == 0.5
+    assert accuracy(Y_true, Y_true) == 1.0
+
+
+def test_mse_is_the_mean_over_all_elements():
+    rng = np.random.default_rng(1)
+    Y_true, Y_pred = rng.normal(size=(20, 3)), rng.normal(size=(20, 3))
+    assert mse(Y_true, Y_pred) == pytest.approx(np.mean((Y_true - Y_pred) ** 2))
+
+
+def test_r2_is_one_minus_residual_over_total_variance_averaged_over_outputs():
+    rng = np.random.default_rng(2)
+    Y_true = rng.normal(size=(30, 2))
+    Y_pred = Y_true + 0.3 * rng.normal(size=(30, 2))
+    ss_res = np.sum((Y_true - Y_pred) ** 2, axis=0)
+    ss_tot = np.sum((Y_true - Y_true.mean(axis=0)) ** 2, axis=0)
+    assert r2(Y_true, Y_pred) == pytest.approx(np.mean(1 - ss_res / ss_tot))
+    assert r2(Y_true, Y_true) == 1.0
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_registered_metrics_return_python_floats(name):
+    Y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    value = METRICS[name](Y, Y * 0.9 + 0.05)
+    assert type(value) is float
+
+
+def test_get_metric_by_name_and_by_callable():
+    assert get_metric("accuracy") == ("accuracy", accuracy)
+
+    def max_error(Y_true, Y_pred):
+        return float(np.max(np.abs(Y_true - Y_pred)))
+
+    assert get_metric(max_error) == ("max_error", max_error)
+
+
+def test_get_metric_rejects_unknown_names_and_non_callables():
+    with pytest.raises(ValueError, match="metrics: unknown metric 'acc'"):
+        get_metric("acc")
+    with pytest.raises(TypeError, match="metrics must hold metric names"):
+        get_metric(3)
