@@ -1,0 +1,122 @@
+"""What training records and the callbacks that watch it: :class:`History` and its helpers.
+
+A callback is any callable ``callback(epoch, history, net)`` called by
+:func:`nnet.training.train` after each epoch (``epoch`` is 0-based, ``history``
+already holds that epoch); a truthy return stops training. For example, to
+stop once the training accuracy reaches 0.99::
+
+    def good_enough(epoch, history, net):
+        return history.metrics["accuracy"][-1] >= 0.99
+
+    train(net, "adam", X, Y, metrics=["accuracy"], callbacks=[good_enough])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nnet.network import NeuralNetwork
+
+__all__ = ["STOP_REASONS", "Callback", "History", "call_callbacks", "record_epoch"]
+
+Callback = Callable[[int, "History", "NeuralNetwork"], Any]
+
+STOP_REASONS = ("completed", "early_stopping", "callback", "diverged", "interrupted")
+"""The values of :attr:`History.stop_reason`."""
+
+
+@dataclasses.dataclass(repr=False)
+class History:
+    """What :func:`nnet.training.train` recorded, one entry per completed epoch.
+
+    Attributes
+    ----------
+    train_loss : list of float
+        Per epoch, the sample-weighted mean of the mini-batch losses (penalties
+        included), each computed *before* that mini-batch's update, as
+        scikit-learn's ``loss_curve_`` and Keras' ``loss`` are.
+    val_loss : list of float
+        Per epoch, the cost (penalties included) on the validation data after
+        the epoch; empty without validation data.
+    metrics : dict of str to list of float
+        Per epoch, each metric on the training data after the epoch (key
+        ``"accuracy"``) and on the validation data (key ``"val_accuracy"``).
+    best_epoch : int or None
+        0-based index of the epoch with the lowest monitored loss.
+    stop_reason : str or None
+        One of :data:`STOP_REASONS`: all epochs ran, early stopping, a
+        callback, divergence, or a :class:`KeyboardInterrupt`.
+    monitor : str
+        ``"val_loss"`` with validation data, else ``"train_loss"``.
+
+    Examples
+    --------
+    >>> h = History(train_loss=[0.9, 0.5, 0.7], best_epoch=1, stop_reason="completed")
+    >>> h.epochs_run, h.best_loss
+    (3, 0.5)
+    >>> h
+    History(epochs_run=3, stop_reason='completed', best_epoch=1, train_loss=[0.9, 0.5, 0.7])
+    """
+
+    train_loss: list[float] = dataclasses.field(default_factory=list)
+    val_loss: list[float] = dataclasses.field(default_factory=list)
+    metrics: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+    monitor: str = "train_loss"
+
+    @property
+    def epochs_run(self) -> int:
+        """Number of completed epochs recorded."""
+        return len(self.train_loss)
+
+    @property
+    def best_loss(self) -> float | None:
+        """The monitored loss at :attr:`best_epoch`."""
+        if self.best_epoch is None:
+            return None
+        return float(getattr(self, self.monitor)[self.best_epoch])
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the history as plain data: lists of floats, ints and strings."""
+        data = dataclasses.asdict(self)
+        data["epochs_run"] = self.epochs_run
+        return data
+
+    def __repr__(self) -> str:
+        curves = {"train_loss": self.train_loss, "val_loss": self.val_loss, **self.metrics}
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in curves.items() if v)
+        return (
+            f"History(epochs_run={self.epochs_run}, stop_reason={self.stop_reason!r}, "
+            f"best_epoch={self.best_epoch}" + (f", {shown}" if shown else "") + ")"
+        )
+
+
+def _short(values: list[float]) -> str:
+    shown = [f"{v:.4g}" for v in values]
+    return f"[{', '.join(shown)}]" if len(shown) <= 4 else f"[{shown[0]}, ..., {shown[-1]}]"
+
+
+def record_epoch(history: History, logs: dict[str, float]) -> bool:
+    """Append one epoch's numbers to ``history``; return whether the monitored loss improved."""
+    history.train_loss.append(logs["train_loss"])
+    if "val_loss" in logs:
+        history.val_loss.append(logs["val_loss"])
+    for key, value in logs.items():
+        if key not in ("train_loss", "val_loss"):
+            history.metrics.setdefault(key, []).append(value)
+    current = getattr(history, history.monitor)[-1]
+    best = history.best_loss
+    if best is None or current < best:
+        history.best_epoch = history.epochs_run - 1
+        return True
+    return False
+
+
+def call_callbacks(hooks: list[Callback], epoch: int, history: History, net: NeuralNetwork) -> bool:
+    """Call every callback (all of them, even once one asks to stop); whether any did."""
+    answers = [hook(epoch, history, net) for hook in hooks]
+    return any(bool(answer) for answer in answers)
