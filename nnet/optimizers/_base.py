@@ -1,0 +1,271 @@
+"""The optimizer base class: validation, per-array state, step count, schedule, state I/O."""
+
+from __future__ import annotations
+
+import json
+import numbers
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from nnet.schedules import Schedule, _check_epoch, _check_int, _config, as_schedule
+
+Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
+Updates = list[tuple[np.ndarray, np.ndarray]]
+LearningRate = float | Schedule | Callable[[int], float]
+State = dict[str, np.ndarray]
+_Layout = list[tuple[tuple[int, ...], str]]
+_KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
+
+
+class SupportsStep(Protocol):
+    """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
+
+    def step(self, layer_grads: Pairs, /) -> Updates: ...
+
+
+def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.ndarray]:
+    """Check ``pairs`` is a non-empty list of ``pair`` arrays; return [W0, b0, W1, b1, ...]."""
+    expected = f"a non-empty list of {pair} pairs of float arrays"
+    if not isinstance(pairs, (list, tuple)):
+        raise TypeError(f"{name} must be {expected}, got {type(pairs).__name__}")
+    if not pairs:
+        raise ValueError(f"{name} must be {expected}, got an empty {type(pairs).__name__}")
+    flat: list[np.ndarray] = []
+    for i, item in enumerate(pairs):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise TypeError(f"{name}[{i}] must be a {pair} pair, got {item!r:.80}")
+        W, b = item
+        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):
+            kinds = f"{type(W).__name__} and {type(b).__name__}"
+            raise TypeError(f"{name}[{i}] must hold two numpy arrays, got {kinds}")
+        if W.dtype.kind != "f" or b.dtype.kind != "f":
+            raise TypeError(f"{name}[{i}] must hold float arrays, got {W.dtype} and {b.dtype}")
+        if W.ndim != 2 or b.shape != W.shape[1:]:
+            raise ValueError(
+                f"{name}[{i}] must be {pair} of shapes (n_in, n_out) and (n_out,), "
+                f"got {W.shape} and {b.shape}"
+            )
+        flat += [W, b]
+    return flat
+
+
+def _array_name(k: int) -> str:
+    return f"layer{k // 2}.{'Wb'[k % 2]}"
+
+
+class Optimizer:
+    r"""Base class: validation, per-array state, step count, schedule and the loop.
+
+    A subclass writes only :meth:`update`, the rule for one parameter array.
+    :meth:`step` calls it for every W and b with that array's own ``state``
+    dict, after validating ``layer_grads`` and incrementing :attr:`t`.
+
+    Parameters
+    ----------
+    learning_rate : float or Schedule or callable, default=0.01
+        :math:`\eta`, a finite number > 0 or a per-epoch schedule
+        ``epoch -> float`` (see :mod:`nnet.schedules`); the rate used by a step
+        is ``schedule(self.epoch)``.
+
+    Attributes
+    ----------
+    t : int
+        Number of steps taken; inside :meth:`update` it is the 1-based index
+        of the current step.
+    epoch : int
+        The epoch given to :meth:`set_epoch` (0 until then).
+    schedule : Schedule
+        ``learning_rate`` as a schedule.
+
+    Examples
+    --------
+    A custom optimizer is one method; here sign-SGD, :math:`u = -\eta\,\mathrm{sign}(g)`:
+
+    >>> class SignSGD(Optimizer):
+    ...     def update(self, grad, state, learning_rate):
+    ...         return -learning_rate * np.sign(grad)
+    >>> opt = SignSGD(learning_rate=0.1)
+    >>> [(uW, ub)] = opt.step([(np.array([[3.0, -0.5]]), np.array([-1.0, 2.0]))])
+    >>> uW, ub, opt.t
+    (array([[-0.1,  0.1]]), array([ 0.1, -0.1]), 1)
+    """
+
+    def __init__(self, learning_rate: LearningRate = 0.01) -> None:
+        self.learning_rate = learning_rate
+        self.reset()
+
+    @property
+    def learning_rate(self) -> LearningRate:
+        """The learning rate as given (setting it rebuilds :attr:`schedule`)."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: LearningRate) -> None:
+        self.schedule = as_schedule(value)
+        self._learning_rate = float(value) if isinstance(value, numbers.Real) else value
+
+    @property
+    def current_learning_rate(self) -> float:
+        """The learning rate of the current epoch, ``schedule(epoch)``."""
+        return self.schedule(self.epoch)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Set the 0-based epoch whose learning rate the next steps use."""
+        self.epoch = _check_epoch(epoch)
+
+    def reset(self) -> None:
+        """Forget all state: per-array state, step count ``t`` and epoch."""
+        self.t = 0
+        self.epoch = 0
+        self._layout: _Layout | None = None
+        self._states: list[State] = []
+
+    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+        """Return the additive update of one parameter array: the hook a subclass writes.
+
+        Parameters
+        ----------
+        grad : ndarray
+            The gradient of this array (W or b); read it, never modify it.
+        state : dict of str to ndarray
+            This array's own state, empty at the first step; fill it lazily
+            (``state.setdefault("velocity", np.zeros_like(grad))``) and update
+            it in place. It is what :meth:`state_dict` saves.
+        learning_rate : float
+            The learning rate of the current epoch. ``self.t`` is the 1-based
+            index of the current step (for bias corrections).
+
+        Returns
+        -------
+        ndarray
+            The update, of ``grad``'s shape. It may be a new array or one of
+            the state arrays (the base class then returns a copy), so the
+            caller always owns the updates that :meth:`step` returns.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement update()")
+
+    def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
+        """Return the additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
+
+        Parameters
+        ----------
+        layer_grads : list of (ndarray, ndarray)
+            Gradients of shapes (n_in, n_out) and (n_out,) per layer, float32
+            or float64; same shapes and dtypes at every step until :meth:`reset`.
+        layers : list of (ndarray, ndarray), optional
+            The current parameters ``[(W, b), ...]``; only :class:`AdamW` uses them.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            New arrays of the gradients' shapes and dtypes, to be added to the parameters.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``layer_grads`` is not such a list, or its shapes or dtypes differ
+            from the first step's (call :meth:`reset` to optimize other parameters).
+        """
+        grads = _flatten_pairs(layer_grads, "layer_grads")
+        layout = [(g.shape, g.dtype.name) for g in grads]
+        if self._layout is None:
+            self._layout, self._states = layout, [{} for _ in grads]
+        elif layout != self._layout:
+            raise ValueError(
+                f"layer_grads changed shapes or dtypes since the first step ({self._layout} "
+                f"-> {layout}); call reset() before optimizing other parameters"
+            )
+        lr = self.current_learning_rate
+        self.t += 1
+        flat = [self._update_one(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
+        return list(zip(flat[::2], flat[1::2], strict=True))
+
+    def _update_one(self, grad: np.ndarray, state: State, lr: float) -> np.ndarray:
+        update = np.asarray(self.update(grad, state, lr))
+        if update is grad or any(update is s for s in state.values()):
+            update = update.copy()
+        if update.shape != grad.shape:
+            raise ValueError(
+                f"{type(self).__name__}.update returned shape {update.shape} "
+                f"for a gradient of shape {grad.shape}"
+            )
+        return update.astype(grad.dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor hyperparameters, ``{name: value}``."""
+        return _config(self)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def state_dict(self) -> tuple[dict[str, np.ndarray], dict[str, str | int | float]]:
+        """Return ``(arrays, meta)``: copies of the state arrays and the scalars to resume from.
+
+        ``arrays`` has flat keys ``"layer<i>.<W|b>.<name>"`` (e.g.
+        ``"layer0.W.velocity"``); ``meta`` holds ``class``, ``t``, ``epoch``,
+        ``layout`` (JSON of the gradient shapes and dtypes) and the
+        hyperparameters (a schedule as its ``repr``). Both fit a safetensors file.
+
+        Examples
+        --------
+        >>> from nnet.optimizers import Momentum
+        >>> opt = Momentum(learning_rate=0.1)
+        >>> _ = opt.step([(np.ones((1, 2)), np.ones(2))])
+        >>> arrays, meta = opt.state_dict()
+        >>> sorted(arrays), meta["t"]
+        (['layer0.W.velocity', 'layer0.b.velocity'], 1)
+        """
+        arrays = {
+            f"{_array_name(k)}.{key}": value.copy()
+            for k, state in enumerate(self._states)
+            for key, value in state.items()
+        }
+        meta: dict[str, str | int | float] = {
+            k: v if isinstance(v, (str, int, float)) else repr(v)
+            for k, v in self.get_config().items()
+        }
+        layout = "" if self._layout is None else json.dumps(self._layout)
+        meta.update({"class": type(self).__name__, "t": self.t, "epoch": self.epoch})
+        meta["layout"] = layout
+        return arrays, meta
+
+    def load_state_dict(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Restore the state saved by :meth:`state_dict` (meta values may be strings).
+
+        The hyperparameters are not restored: they are this optimizer's own, so
+        build it alike first, e.g. ``get_optimizer(meta["class"].lower(), ...)``.
+        """
+        if str(meta.get("class")) != type(self).__name__:
+            raise ValueError(
+                f"meta is the state of {meta.get('class')!r}, not {type(self).__name__}"
+            )
+        t, epoch = _meta_int(meta, "t"), _check_epoch(_meta_int(meta, "epoch"))
+        layout_json = str(meta.get("layout", ""))
+        layout = [(tuple(s), str(d)) for s, d in json.loads(layout_json)] if layout_json else None
+        states: list[State] = [{} for _ in layout or []]
+        for key, value in arrays.items():
+            k, name = _slot(key, len(states))
+            states[k][name] = np.array(value, copy=True)
+        self.t, self.epoch, self._layout, self._states = t, epoch, layout, states
+
+
+def _meta_int(meta: dict[str, Any], key: str) -> int:
+    try:
+        return _check_int(int(str(meta[key])), f"meta[{key!r}]", 0)
+    except (KeyError, ValueError) as err:
+        raise ValueError(f"meta[{key!r}] must be an int >= 0, got {meta.get(key)!r}") from err
+
+
+def _slot(key: str, n_arrays: int) -> tuple[int, str]:
+    """Parse ``"layer<i>.<W|b>.<name>"`` into (flat array index, state name)."""
+    match = _KEY.fullmatch(key)
+    k = 2 * int(match[1]) + (match[2] == "b") if match else n_arrays
+    if match is None or k >= n_arrays:
+        raise ValueError(
+            f"arrays key {key!r} is not 'layer<i>.<W|b>.<name>' for one of {n_arrays} arrays"
+        )
+    return k, match[3]
