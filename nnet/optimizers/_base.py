@@ -16,7 +16,7 @@ Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
 Updates = list[tuple[np.ndarray, np.ndarray]]
 LearningRate = float | Schedule | Callable[[int], float]
 State = dict[str, np.ndarray]
-_Layout = list[tuple[tuple[int, ...], str]]
+_Layout = list[tuple[tuple[int, ...], np.dtype[Any]]]
 _KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 
 
@@ -170,7 +170,7 @@ class Optimizer:
             from the first step's (call :meth:`reset` to optimize other parameters).
         """
         grads = _flatten_pairs(layer_grads, "layer_grads")
-        layout = [(g.shape, g.dtype.name) for g in grads]
+        layout = [(g.shape, g.dtype) for g in grads]  # dtype objects: .name is slow
         if self._layout is None:
             self._layout, self._states = layout, [{} for _ in grads]
         elif layout != self._layout:
@@ -228,7 +228,11 @@ class Optimizer:
             k: v if isinstance(v, (str, int, float)) else repr(v)
             for k, v in self.get_config().items()
         }
-        layout = "" if self._layout is None else json.dumps(self._layout)
+        layout = (
+            ""
+            if self._layout is None
+            else json.dumps([(shape, dtype.name) for shape, dtype in self._layout])
+        )
         meta.update({"class": type(self).__name__, "t": self.t, "epoch": self.epoch})
         meta["layout"] = layout
         return arrays, meta
@@ -245,7 +249,9 @@ class Optimizer:
             )
         t, epoch = _meta_int(meta, "t"), _check_epoch(_meta_int(meta, "epoch"))
         layout_json = str(meta.get("layout", ""))
-        layout = [(tuple(s), str(d)) for s, d in json.loads(layout_json)] if layout_json else None
+        layout = (
+            [(tuple(s), np.dtype(d)) for s, d in json.loads(layout_json)] if layout_json else None
+        )
         states: list[State] = [{} for _ in layout or []]
         for key, value in arrays.items():
             k, name = _slot(key, len(states))
