@@ -1,6 +1,13 @@
-"""nnet: a readable NumPy neural network whose backpropagation is proven equal to autograd."""
+"""nnet: a readable NumPy neural network whose backpropagation is proven equal to autograd.
 
+The network is :class:`NeuralNetwork`; :func:`train` runs mini-batch training with an
+optimizer from :mod:`nnet.optimizers`. Activations, costs, initializers, optimizers,
+schedules and metrics each have a name → object registry, so strings work everywhere.
+"""
+
+from nnet.callbacks import History
 from nnet.network import NeuralNetwork
+from nnet.training import DivergenceWarning, train
 
-__all__ = ["NeuralNetwork"]
+__all__ = ["DivergenceWarning", "History", "NeuralNetwork", "train"]
 __version__ = "0.1.0"

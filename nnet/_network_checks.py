@@ -54,19 +54,6 @@ def check_output_pairing(output: Activation, cost: Cost) -> None:
         )
 
 
-def make_rng(seed: Any, rng: Any) -> np.random.Generator:
-    """The generator from ``rng``, or a new one seeded with ``seed`` (not both)."""
-    if rng is not None:
-        if seed is not None:
-            raise ValueError("give seed or rng, not both")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    return np.random.default_rng(seed)
-
-
 def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
     """``pairs`` as arrays ``[(W, b), ...]`` with exactly ``shapes``; raise naming ``name``."""
     if not isinstance(pairs, (list, tuple)) or len(pairs) != len(shapes):

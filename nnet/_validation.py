@@ -103,3 +103,16 @@ def check_targets(
     if probabilities and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(f"{name} must lie in [0, 1] for a cross-entropy cost")
     return Y
+
+
+def make_rng(seed: Any, rng: Any) -> np.random.Generator:
+    """The generator from ``rng``, or a new one seeded with ``seed`` (not both)."""
+    if rng is not None:
+        if seed is not None:
+            raise ValueError("give seed or rng, not both")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    return np.random.default_rng(seed)

@@ -31,6 +31,7 @@ from nnet._validation import (
     check_non_negative_float,
     check_positive_int,
     check_targets,
+    make_rng,
 )
 from nnet.activations import Activation
 from nnet.costs import Cost, make_cost
@@ -134,7 +135,7 @@ class NeuralNetwork:
         self.dtype = check_float_dtype(dtype)
         self.init = init
         initializer = get_initializer(init)
-        generator = checks.make_rng(seed, rng)
+        generator = make_rng(seed, rng)
         sizes = [self.network_input_size, *self.layer_output_sizes]
         layers = [initializer(n_in, n_out, generator) for n_in, n_out in itertools.pairwise(sizes)]
         self._layers: Layers = checks.copy_layers(layers, self._shapes(), self.dtype, "init")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from nnet._validation import check_inputs, check_positive_int, check_targets
+from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
 from nnet.metrics import Metric, get_metric
 from nnet.network import NeuralNetwork
@@ -171,7 +171,7 @@ def _check_args(
         None if early_stopping is None else check_positive_int(early_stopping, "early_stopping")
     )
     hooks = _check_callbacks(callbacks)
-    generator = _make_rng(seed, rng)
+    generator = make_rng(seed, rng)
     order = generator if shuffle else None
     return _Loop(net, opt, data, val, named_metrics, batch_size, order), patience, hooks
 
@@ -211,18 +211,6 @@ def _check_callbacks(callbacks: Any) -> list[Callback]:
             f"got {callbacks!r}"
         )
     return list(hooks)
-
-
-def _make_rng(seed: Any, rng: Any) -> np.random.Generator:
-    if rng is not None:
-        if seed is not None:
-            raise ValueError("give seed or rng, not both")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    return np.random.default_rng(seed)
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -297,7 +285,7 @@ class _Loop:
 
     def _val_loss(self, pred: np.ndarray, Y: np.ndarray) -> float:
         net = self.net
-        loss = float(net.cost_fun(pred, Y) + net._penalty(net._layers))
+        loss = net.cost_fun._loss(pred, Y) + float(net._penalty(net._layers))
         if not math.isfinite(loss):
             raise _Diverged(f"the validation loss is {loss}")
         return loss
