@@ -386,10 +386,12 @@ def plot_regression_fit(
         The targets, drawn as points labelled ``"data"``.
     predictions : array-like or dict
         Predictions at ``x`` (one curve, labelled ``"prediction"``), or a dict
-        ``{label: predictions at x, or a fitted model}``. A model (anything
-        with ``predict``, e.g. a :class:`~nnet.NeuralNetwork` or a scikit-learn
-        estimator) is evaluated on ``n_grid`` points spanning ``x``, given as a
-        column ``(n_grid, 1)``, to draw a smooth curve.
+        ``{label: predictions at x, a fitted model, or a function}``, one curve
+        each. A model (anything with ``predict``, e.g. a
+        :class:`~nnet.NeuralNetwork` or a scikit-learn estimator) is evaluated
+        on ``n_grid`` points spanning ``x``, given as a column ``(n_grid, 1)``;
+        another callable ``f`` (e.g. the true function) as ``f(grid)`` on the
+        1-D grid. Both draw smooth curves.
     ax : Axes, optional
         Where to draw; a new figure by default.
     n_grid : int, default=300
@@ -404,9 +406,9 @@ def plot_regression_fit(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> x = np.array([0.5, -1.0, 1.0, 0.0])
-    >>> ax = plot_regression_fit(x, x**2, {"exact": x**2, "zero": np.zeros(4)})
+    >>> ax = plot_regression_fit(x, x**2, {"exact": x**2, "zero": np.zeros(4), "f": np.square})
     >>> [line.get_label() for line in ax.get_lines()]
-    ['exact', 'zero']
+    ['exact', 'zero', 'f']
     >>> ax.get_lines()[0].get_xdata().tolist()  # sorted by x
     [-1.0, 0.0, 0.5, 1.0]
     """
@@ -427,6 +429,8 @@ def plot_regression_fit(
     for label, curve in curves.items():
         if callable(getattr(curve, "predict", None)):
             px, py = grid, np.asarray(curve.predict(grid.reshape(-1, 1)), dtype=float).reshape(-1)
+        elif callable(curve):
+            px, py = grid, np.asarray(curve(grid), dtype=float).reshape(-1)
         else:
             py = np.asarray(curve, dtype=float).reshape(-1)
             if py.shape != xs.shape:

@@ -237,11 +237,12 @@ def test_regression_fit_evaluates_models_on_a_grid():
             return 2 * X
 
     x = np.linspace(-1, 1, 7)
-    ax = plot_regression_fit(x, x, {"model": Doubler(), "truth": x}, n_grid=50)
+    ax = plot_regression_fit(x, x, {"model": Doubler(), "truth": x, "f": np.cos}, n_grid=50)
     gx, gy = _lines(ax)["model"]
     np.testing.assert_allclose(gx, np.linspace(-1, 1, 50))
     np.testing.assert_allclose(gy, 2 * np.linspace(-1, 1, 50))
     assert _lines(ax)["truth"] == (list(x), list(x))
+    np.testing.assert_allclose(_lines(ax)["f"][1], np.cos(np.linspace(-1, 1, 50)))
 
 
 def test_regression_fit_checks_shapes():
