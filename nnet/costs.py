@@ -137,12 +137,17 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
 
 def _softmax_cross_entropy_delta(a: Any, target: Any) -> Any:
     # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
-    return (a * np.sum(target, axis=1, keepdims=True) - target) / a.shape[0]
+    delta = a * target.sum(axis=1, keepdims=True)
+    delta -= target
+    delta /= a.shape[0]
+    return delta
 
 
 def _sigmoid_binary_cross_entropy_delta(a: Any, target: Any) -> Any:
     # sigma'(z) = a(1 - a) cancels the denominator of the BCE gradient.
-    return (a - target) / a.size
+    delta = a - target
+    delta /= a.size
+    return delta
 
 
 @dataclasses.dataclass(frozen=True)

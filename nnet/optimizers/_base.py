@@ -17,6 +17,9 @@ Updates = list[tuple[np.ndarray, np.ndarray]]
 LearningRate = float | Schedule | Callable[[int], float]
 State = dict[str, np.ndarray]
 _Layout = list[tuple[tuple[int, ...], np.dtype[Any]]]
+LIBRARY_RULES: set[Callable[..., np.ndarray]] = set()
+"""The library's own ``update`` methods, trusted to return fresh arrays shaped like the gradient,
+so :meth:`Optimizer.step` skips re-checking them on the hot path."""
 _KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 
 
@@ -180,7 +183,10 @@ class Optimizer:
             )
         lr = self.current_learning_rate
         self.t += 1
-        flat = [self._update_one(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
+        if type(self).update in LIBRARY_RULES:  # fresh arrays of the right shape and dtype
+            flat = [self.update(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
+        else:
+            flat = [self._update_one(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
         return list(zip(flat[::2], flat[1::2], strict=True))
 
     def _update_one(self, grad: np.ndarray, state: State, lr: float) -> np.ndarray:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnet.optimizers._base import LearningRate, Optimizer, Pairs, State, Updates, _flatten_pairs
+from nnet.optimizers._base import (
+    LIBRARY_RULES,
+    LearningRate,
+    Optimizer,
+    Pairs,
+    State,
+    Updates,
+    _flatten_pairs,
+)
 from nnet.schedules import _check_real
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Momentum", "RMSprop"]
@@ -90,7 +98,7 @@ class Momentum(Optimizer):
         velocity -= learning_rate * grad
         if self.nesterov:
             return self.momentum * velocity - learning_rate * grad
-        return velocity
+        return velocity.copy()  # the caller owns its updates; the velocity stays ours
 
 
 class Adagrad(Optimizer):
@@ -267,3 +275,6 @@ class AdamW(Adam):
         for (uW, _), W in zip(updates, params[::2], strict=True):
             uW -= decay * W
         return updates
+
+
+LIBRARY_RULES.update(rule.update for rule in (SGD, Momentum, Adagrad, RMSprop, Adam))
