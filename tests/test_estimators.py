@@ -1,0 +1,436 @@
+"""NeuralNetClassifier / NeuralNetRegressor: scikit-learn tooling and the promised behaviour.
+
+scikit-learn's generic checks are in test_sklearn_checks.py; these tests are the
+behaviour a user relies on: pipelines, searches, label handling, reproducibility,
+partial_fit continuing training exactly, regularization, dtypes and errors.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from nnet import NeuralNetwork
+from nnet.estimators import NeuralNetClassifier, NeuralNetRegressor
+from nnet.optimizers import SGD, Momentum
+from nnet.schedules import StepDecay
+
+SMALL = {"hidden_layer_sizes": (16,), "learning_rate": 0.01, "epochs": 60, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def binary():
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, Y = make_regression(n_samples=120, n_features=4, n_targets=3, noise=0.1, random_state=0)
+    return StandardScaler().fit_transform(X), Y / Y.std(axis=0)
+
+
+def _weights(estimator) -> np.ndarray:
+    return np.concatenate([np.ravel(p) for pair in estimator.network_.layers for p in pair])
+
+
+# ----------------------------------------------------------------------------- sklearn tooling
+def test_pipeline_reaches_high_accuracy_on_held_out_iris():
+    X, y = load_iris(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+    model = Pipeline([("scale", StandardScaler()), ("net", NeuralNetClassifier(**SMALL))])
+    model.fit(X_train, y_train)
+    assert model.score(X_test, y_test) >= 0.9
+    assert isinstance(model.named_steps["net"].network_, NeuralNetwork)
+
+
+def test_cross_val_score_on_iris():
+    X, y = load_iris(return_X_y=True)
+    scores = cross_val_score(make_pipeline(StandardScaler(), NeuralNetClassifier(**SMALL)), X, y)
+    assert scores.shape == (5,)
+    assert scores.mean() >= 0.9
+
+
+def test_grid_search_over_rate_penalty_and_architecture(iris):
+    X, y = iris
+    grid = {
+        "learning_rate": [0.001, 0.01],
+        "l2": [0.0, 1e-3],
+        "hidden_layer_sizes": [(8,), (8, 8)],
+    }
+    search = GridSearchCV(NeuralNetClassifier(epochs=30, random_state=0), grid, cv=3)
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 8
+    assert search.best_params_ in search.cv_results_["params"]
+    assert search.best_score_ >= 0.8
+    assert search.best_estimator_.get_params()["epochs"] == 30
+    assert search.predict(X).shape == (len(X),)
+
+
+def test_grid_search_regressor_in_a_pipeline(regression):
+    X, Y = regression
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), NeuralNetRegressor(epochs=30, random_state=0)),
+        {"neuralnetregressor__learning_rate": [0.001, 0.01]},
+        cv=3,
+    )
+    search.fit(X, Y)
+    assert search.best_params_ == {"neuralnetregressor__learning_rate": 0.01}
+    assert search.predict(X).shape == Y.shape
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(iris):
+    momentum = Momentum(0.05)
+    clf = NeuralNetClassifier(hidden_layer_sizes=(4, 3), optimizer=momentum, l2=0.01)
+    clf.fit(*iris)
+    copy = clone(clf)
+    assert copy.get_params()["hidden_layer_sizes"] == (4, 3)
+    assert copy.l2 == 0.01 and isinstance(copy.optimizer, Momentum)
+    assert copy.optimizer is not momentum  # clone deep-copies non-estimator parameters
+    assert not hasattr(copy, "network_")
+    with pytest.raises(NotFittedError):
+        copy.predict(iris[0])
+
+
+def test_set_params_then_refit_uses_the_new_architecture(iris):
+    clf = NeuralNetClassifier(**SMALL).fit(*iris)
+    clf.set_params(hidden_layer_sizes=(5, 4), epochs=2)
+    clf.fit(*iris)
+    assert clf.network_.layer_output_sizes == (5, 4, 3)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+
+
+# ----------------------------------------------------------------------------- labels and shapes
+def test_string_labels_round_trip(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = NeuralNetClassifier(**SMALL).fit(X, names)
+    assert clf.classes_.tolist() == ["setosa", "versicolor", "virginica"]
+    pred = clf.predict(X)
+    assert pred.dtype == names.dtype and set(pred) <= set(names)
+    assert np.mean(pred == names) >= 0.9
+
+
+def test_object_and_int_labels(binary):
+    X, y = binary
+    labels = np.array([-7, 42])[y]
+    clf = NeuralNetClassifier(**SMALL).fit(X, labels)
+    assert clf.classes_.tolist() == [-7, 42]
+    assert set(clf.predict(X)) <= {-7, 42}
+    objects = np.array(["no", "yes"], dtype=object)[y]
+    assert set(NeuralNetClassifier(**SMALL).fit(X, objects).predict(X)) <= {"no", "yes"}
+
+
+def test_binary_problem_has_one_sigmoid_output_and_two_probability_columns(binary):
+    X, y = binary
+    clf = NeuralNetClassifier(**SMALL).fit(X, y)
+    assert clf.n_outputs_ == 1
+    assert clf.network_.activation_funcs[-1].name == "sigmoid"
+    assert clf.network_.cost_fun.name == "binary_cross_entropy"
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.all((proba >= 0) & (proba <= 1))
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    assert clf.score(X, y) >= 0.85
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+
+
+def test_multiclass_problem_has_a_softmax_output(iris):
+    clf = NeuralNetClassifier(**SMALL).fit(*iris)
+    assert clf.n_outputs_ == 3
+    assert clf.network_.activation_funcs[-1].name == "softmax"
+    assert clf.network_.cost_fun.name == "cross_entropy"
+    np.testing.assert_allclose(clf.predict_proba(iris[0]).sum(axis=1), 1.0)
+
+
+def test_multi_output_regression_shapes(regression):
+    X, Y = regression
+    reg = NeuralNetRegressor(**SMALL).fit(X, Y)
+    assert reg.n_outputs_ == 3 and reg.predict(X).shape == (len(X), 3)
+    assert reg.score(X, Y) > 0.9
+    assert reg.network_.activation_funcs[-1].name == "identity"
+    one = NeuralNetRegressor(**SMALL).fit(X, Y[:, 0])
+    assert one.predict(X).shape == (len(X),)
+    column = NeuralNetRegressor(**SMALL).fit(X, Y[:, :1])
+    assert column.predict(X).shape == (len(X), 1)
+    np.testing.assert_array_equal(column.predict(X).ravel(), one.predict(X))
+
+
+def test_regressor_output_activation(regression):
+    X, Y = regression
+    targets = (Y[:, 0] > 0).astype(float) * 0.8 + 0.1  # in (0, 1)
+    reg = NeuralNetRegressor(output_activation="sigmoid", **SMALL).fit(X, targets)
+    assert reg.network_.activation_funcs[-1].name == "sigmoid"
+    pred = reg.predict(X)
+    assert np.all((pred > 0) & (pred < 1))
+
+
+def test_no_hidden_layer_is_a_linear_model(binary):
+    clf = NeuralNetClassifier(**{**SMALL, "hidden_layer_sizes": ()}).fit(*binary)
+    assert clf.network_.layer_output_sizes == (1,)
+    assert clf.score(*binary) >= 0.85
+    assert NeuralNetClassifier(**{**SMALL, "hidden_layer_sizes": 7}).fit(
+        *binary
+    ).network_.layer_output_sizes == (7, 1)
+
+
+def test_wrong_number_of_features_at_predict(iris):
+    clf = NeuralNetClassifier(**SMALL).fit(*iris)
+    with pytest.raises(
+        ValueError, match="X has 3 features, but NeuralNetClassifier is expecting 4"
+    ):
+        clf.predict(iris[0][:, :3])
+
+
+def test_a_single_class_is_refused_with_a_message_naming_classes():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        NeuralNetClassifier(**SMALL).fit(np.ones((5, 2)), ["a"] * 5)
+
+
+def test_continuous_targets_are_refused_by_the_classifier(regression):
+    with pytest.raises(ValueError, match="Unknown label type"):
+        NeuralNetClassifier(**SMALL).fit(regression[0], regression[1][:, 0])
+
+
+# ----------------------------------------------------------------------------- partial_fit
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_partial_fit_continues_training_exactly(estimator, iris, regression):
+    if estimator == "classifier":
+        (X, y), make, first_kwargs = iris, NeuralNetClassifier, {"classes": [0, 1, 2]}
+    else:
+        (X, y), make, first_kwargs = regression, NeuralNetRegressor, {}
+    settings = {**SMALL, "batch_size": 32}
+    full = make(**{**settings, "epochs": 4}).fit(X, y)
+
+    stepwise = make(**{**settings, "epochs": 1}).fit(X, y)
+    curves = [list(stepwise.loss_curve_)]
+    for n_iter in (2, 3, 4):
+        stepwise.partial_fit(X, y)
+        assert stepwise.n_iter_ == n_iter
+        assert stepwise.loss_curve_[:-1] == curves[-1]  # extended, history unchanged
+        curves.append(list(stepwise.loss_curve_))
+
+    assert stepwise.loss_curve_ == full.loss_curve_
+    np.testing.assert_array_equal(_weights(stepwise), _weights(full))
+
+    incremental = make(**{**settings, "epochs": 999})
+    for _ in range(4):
+        incremental.partial_fit(X, y, **first_kwargs)
+    assert incremental.n_iter_ == 4  # partial_fit ignores `epochs`: one epoch per call
+    np.testing.assert_array_equal(_weights(incremental), _weights(full))
+
+
+def test_partial_fit_keeps_a_learning_rate_schedule_going(iris):
+    X, y = iris
+    sgd = SGD(StepDecay(0.5, drop=0.1, every=2))
+    full = NeuralNetClassifier(**{**SMALL, "optimizer": sgd, "epochs": 4}).fit(X, y)
+    stepwise = NeuralNetClassifier(**{**SMALL, "optimizer": sgd, "epochs": 1}).fit(X, y)
+    for _ in range(3):
+        stepwise.partial_fit(X, y)
+    assert stepwise.optimizer_.epoch == 3  # the schedule's epoch, not 0 for each call
+    np.testing.assert_array_equal(_weights(stepwise), _weights(full))
+    assert "set_epoch" not in vars(stepwise.optimizer_)  # nothing left patched on it
+    pickle.loads(pickle.dumps(stepwise))
+
+
+def test_partial_fit_classes_rules(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        NeuralNetClassifier(**SMALL).partial_fit(X, y)
+    clf = NeuralNetClassifier(**SMALL)
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])  # y may hold a subset of classes
+    assert clf.classes_.tolist() == [0, 1, 2] and clf.n_outputs_ == 3
+    clf.partial_fit(X, y, classes=[0, 1, 2])  # repeating them is allowed
+    with pytest.raises(ValueError, match="differs from classes_"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X, y + 1)
+
+
+def test_partial_fit_refuses_early_stopping(iris):
+    clf = NeuralNetClassifier(**SMALL, early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        clf.partial_fit(*iris, classes=[0, 1, 2])
+
+
+def test_partial_fit_refuses_a_change_in_the_number_of_targets(regression):
+    X, Y = regression
+    reg = NeuralNetRegressor(**SMALL).fit(X, Y)
+    with pytest.raises(ValueError, match="y has 2 outputs"):
+        reg.partial_fit(X, Y[:, :2])
+
+
+# ----------------------------------------------------------------------------- training behaviour
+def test_more_l2_gives_smaller_weights(iris):
+    norms = [
+        np.linalg.norm(_weights(NeuralNetClassifier(**{**SMALL, "l2": l2}).fit(*iris)))
+        for l2 in (0.0, 1e-3, 1e-2)
+    ]
+    assert norms[0] > norms[1] > norms[2]
+
+
+def test_l1_penalty_reaches_the_network(iris):
+    clf = NeuralNetClassifier(**{**SMALL, "l1": 1e-3, "l2": 2e-3, "epochs": 1}).fit(*iris)
+    assert (clf.network_.l1, clf.network_.l2) == (1e-3, 2e-3)
+
+
+@pytest.mark.parametrize("make", [NeuralNetClassifier, NeuralNetRegressor])
+def test_same_random_state_gives_identical_predictions(make, iris):
+    X, y = iris
+    method = "predict_proba" if make is NeuralNetClassifier else "predict"
+    first = getattr(make(**SMALL).fit(X, y), method)(X)
+    second = getattr(make(**SMALL).fit(X, y), method)(X)
+    np.testing.assert_array_equal(first, second)
+    other = getattr(make(**{**SMALL, "random_state": 1}).fit(X, y), method)(X)
+    assert not np.array_equal(first, other)
+
+
+def test_refitting_the_same_estimator_is_reproducible(iris):
+    clf = NeuralNetClassifier(**SMALL)
+    first = clf.fit(*iris).predict_proba(iris[0])
+    np.testing.assert_array_equal(clf.fit(*iris).predict_proba(iris[0]), first)
+
+
+def test_early_stopping_records_validation_scores_and_stops(iris):
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=(16,),
+        learning_rate=0.05,
+        epochs=2000,
+        early_stopping=True,
+        n_iter_no_change=5,
+        random_state=0,
+    ).fit(*iris)
+    assert 5 < clf.n_iter_ < 2000
+    assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
+    assert max(clf.validation_scores_) >= 0.9
+    assert all(0.0 <= s <= 1.0 for s in clf.validation_scores_)
+    assert NeuralNetClassifier(**SMALL).fit(*iris).validation_scores_ is None
+
+
+def test_early_stopping_regressor_scores_are_r2(regression):
+    reg = NeuralNetRegressor(**{**SMALL, "early_stopping": True}).fit(*regression)
+    assert len(reg.validation_scores_) == reg.n_iter_
+    assert reg.validation_scores_[-1] > 0.5
+
+
+def test_optimizer_object_is_copied_not_changed(iris):
+    momentum = Momentum(0.05, momentum=0.8)
+    clf = NeuralNetClassifier(**{**SMALL, "optimizer": momentum, "learning_rate": None})
+    clf.fit(*iris)
+    assert momentum.t == 0 and momentum.learning_rate == 0.05  # the parameter is untouched
+    assert clf.optimizer_ is not momentum and clf.optimizer_.t > 0
+    assert clf.optimizer_.learning_rate == 0.05  # None keeps the object's own rate
+    clf.set_params(learning_rate=0.2).fit(*iris)
+    assert clf.optimizer_.learning_rate == 0.2 and momentum.learning_rate == 0.05
+
+
+def test_named_optimizer_default_learning_rate(iris):
+    clf = NeuralNetClassifier(hidden_layer_sizes=(4,), epochs=1, optimizer="rmsprop").fit(*iris)
+    assert type(clf.optimizer_).__name__ == "RMSprop"
+    assert clf.optimizer_.learning_rate == 0.001
+
+
+def test_init_auto_follows_the_activation(iris):
+    X, y = iris
+    relu = NeuralNetClassifier(hidden_layer_sizes=(64,), epochs=1, random_state=0)
+    tanh = NeuralNetClassifier(hidden_layer_sizes=(64,), epochs=1, activation="tanh")
+    # He: N(0, 2/n_in) for relu; Glorot: U(-L, L), L = sqrt(6 / (n_in + n_out)), for tanh.
+    W_relu = relu.set_params(epochs=1, learning_rate=1e-12).fit(X, y).network_.layers[0][0]
+    W_tanh = tanh.set_params(learning_rate=1e-12, random_state=0).fit(X, y).network_.layers[0][0]
+    assert np.abs(W_tanh).max() <= np.sqrt(6 / (4 + 64)) + 1e-6
+    assert np.abs(W_relu).max() > np.sqrt(6 / (4 + 64))
+
+
+def test_pickle_round_trip(iris):
+    clf = NeuralNetClassifier(**SMALL).fit(*iris)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(iris[0]), clf.predict_proba(iris[0]))
+
+
+# ----------------------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("make", [NeuralNetClassifier, NeuralNetRegressor])
+def test_float32_input_gives_a_float32_network(make, iris):
+    X, y = iris
+    est = make(**SMALL).fit(X.astype(np.float32), y)
+    assert est.network_.dtype == np.float32
+    method = est.predict_proba if make is NeuralNetClassifier else est.predict
+    assert method(X.astype(np.float32)).dtype == np.float32
+    assert method(X).dtype == np.float32  # the network keeps its dtype
+    assert make(**SMALL).fit(X, y).network_.dtype == np.float64
+    assert make(**SMALL).fit(X.round().astype(np.int64), y).network_.dtype == np.float64
+
+
+# ----------------------------------------------------------------------------- bad hyperparameters
+BAD_PARAMETERS = [
+    ("hidden_layer_sizes", (0,)),
+    ("hidden_layer_sizes", (10, "a")),
+    ("hidden_layer_sizes", "10"),
+    ("hidden_layer_sizes", (2.5,)),
+    ("activation", "nope"),
+    ("activation", 3),
+    ("optimizer", "nope"),
+    ("optimizer", object()),
+    ("optimizer", Momentum),
+    ("learning_rate", -0.1),
+    ("learning_rate", 0),
+    ("learning_rate", "fast"),
+    ("learning_rate", float("nan")),
+    ("l1", -1.0),
+    ("l2", float("nan")),
+    ("l2", "a lot"),
+    ("batch_size", 0),
+    ("batch_size", "big"),
+    ("batch_size", 2.0),
+    ("epochs", 0),
+    ("epochs", 1.5),
+    ("epochs", True),
+    ("early_stopping", "yes"),
+    ("validation_fraction", 0.0),
+    ("validation_fraction", 1.0),
+    ("n_iter_no_change", 0),
+    ("shuffle", None),
+    ("init", "nope"),
+    ("init", 5),
+    ("random_state", "seed"),
+    ("verbose", 2),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_PARAMETERS, ids=lambda v: repr(v)[:20])
+@pytest.mark.parametrize("make", [NeuralNetClassifier, NeuralNetRegressor])
+def test_bad_hyperparameters_raise_at_fit_naming_the_parameter(make, name, value, binary):
+    est = make(**{**SMALL, "epochs": 1, name: value})  # constructing never validates
+    assert est.get_params()[name] is value
+    with pytest.raises(ValueError, match=f"{make.__name__}: {name} must be"):
+        est.fit(*binary)
+
+
+def test_bad_output_activation_is_named():
+    with pytest.raises(ValueError, match="output_activation must be"):
+        NeuralNetRegressor(output_activation="nope").fit(np.ones((4, 2)), np.ones(4))
+
+
+def test_learning_rate_for_an_optimizer_object_without_one(iris):
+    class Plain:
+        def step(self, layer_grads):
+            return [(-0.01 * dW, -0.01 * db) for dW, db in layer_grads]
+
+    clf = NeuralNetClassifier(**{**SMALL, "optimizer": Plain(), "learning_rate": None, "epochs": 3})
+    assert clf.fit(*iris).n_iter_ == 3
+    with pytest.raises(ValueError, match="learning_rate must be None"):
+        clf.set_params(learning_rate=0.1).fit(*iris)
