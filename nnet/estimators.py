@@ -293,6 +293,13 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
         proba = self.predict_proba(X)  # checks first that the estimator is fitted
         return np.asarray(self.classes_[np.argmax(proba, axis=1)])
 
+    def __sklearn_tags__(self) -> Any:
+        """Declare binary and multi-class support, not multi-label, to scikit-learn."""
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = False
+        return tags
+
     # ------------------------------------------------------------------ hooks
     def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         # A column vector y is raveled with a DataConversionWarning, as scikit-learn does.
