@@ -71,8 +71,8 @@ def _is_finite_real(value: Any) -> bool:
 class _BaseNeuralNet(BaseEstimator):
     """Base class of the estimators: not for direct use.
 
-    Subclasses define ``__init__`` (the public parameters), ``_encode_targets``,
-    ``_output_layer`` and ``_validation_score``.
+    Subclasses define ``__init__`` (the public parameters), ``_validate_X_y``,
+    ``_encode_targets``, ``_output_layer`` and ``_validation_score``.
     """
 
     # Declared for type checkers; set by the subclasses' __init__.
@@ -101,6 +101,10 @@ class _BaseNeuralNet(BaseEstimator):
     validation_scores_: list[float] | None
 
     # ------------------------------------------------------------------ subclass hooks
+    def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``X`` and ``y`` through ``validate_data`` (``reset`` on the first call)."""
+        raise NotImplementedError
+
     def _encode_targets(self, y: np.ndarray, *, first: bool, classes: Any = None) -> np.ndarray:
         """Return ``y`` as the network's targets, of shape (n_samples, n_outputs)."""
         raise NotImplementedError
@@ -224,9 +228,6 @@ class _BaseNeuralNet(BaseEstimator):
         return opt
 
     # ------------------------------------------------------------------ fitting
-    def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
-
     def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None) -> Any:
         """``fit`` (fresh network, ``epochs`` epochs) or ``partial_fit`` (one more epoch)."""
         settings = self._check_params()
