@@ -9,5 +9,23 @@ from nnet.callbacks import History
 from nnet.network import NeuralNetwork
 from nnet.training import DivergenceWarning, train
 
-__all__ = ["DivergenceWarning", "History", "NeuralNetwork", "train"]
+__all__ = [
+    "DivergenceWarning",
+    "History",
+    "NeuralNetClassifier",
+    "NeuralNetRegressor",
+    "NeuralNetwork",
+    "train",
+]
 __version__ = "0.1.0"
+
+_ESTIMATORS = ("NeuralNetClassifier", "NeuralNetRegressor")
+
+
+def __getattr__(name: str) -> object:
+    """Import the scikit-learn estimators on first use, so ``import nnet`` stays light."""
+    if name in _ESTIMATORS:
+        from nnet import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'nnet' has no attribute {name!r}")
