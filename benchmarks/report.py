@@ -1,0 +1,208 @@
+"""Turn the results dictionary into markdown tables: per workload, the targets, memory, machine."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["TARGETS", "evaluate_targets", "markdown", "replace_block"]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+
+# (label, workload, numerator, denominator, comparison, threshold): the issue's bar.
+TARGETS: list[tuple[str, str, str, str, str, float]] = [
+    ("W2 float64: nnet epoch <= 1.25 x GEMM floor", "mnist_float64", "nnet", "floor", "<=", 1.25),
+    ("W2 float64: >= 2 x faster than sklearn", "mnist_float64", "sklearn", "nnet", ">=", 2.0),
+    ("W2 float64: faster than PyTorch CPU", "mnist_float64", "torch", "nnet", ">", 1.0),
+    ("W2 float32: nnet epoch <= 1.5 x GEMM floor", "mnist_float32", "nnet", "floor", "<=", 1.5),
+    ("W1 Iris: >= 4 x faster than sklearn", "iris", "sklearn", "nnet", ">=", 4.0),
+    (
+        "W3: compute_gradient >= 4 x faster than autograd",
+        "gradient",
+        "autograd_gradient",
+        "compute_gradient",
+        ">=",
+        4.0,
+    ),
+]
+
+
+def _median(results: dict[str, Any], workload: str, contender: str) -> float | None:
+    entry = results["workloads"].get(workload, {}).get("contenders", {}).get(contender)
+    return None if entry is None else float(entry["median"])
+
+
+def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured ratio and "PASS", "MISS" or "SKIP" (contender missing)."""
+    rows = []
+    for label, workload, num, den, op, threshold in TARGETS:
+        a, b = _median(results, workload, num), _median(results, workload, den)
+        ratio = None if a is None or b is None else a / b
+        if ratio is None:
+            verdict = "SKIP"
+        else:
+            verdict = "PASS" if _OPS[op](ratio, threshold) else "MISS"
+        rows.append(
+            {
+                "target": label,
+                "ratio": f"{num} / {den}",
+                "measured": ratio,
+                "wanted": f"{op} {threshold:g}",
+                "verdict": verdict,
+            }
+        )
+    memory = results.get("memory")
+    if memory:
+        rows.append(
+            {
+                "target": "W2 float64 memory: peak <= budget",
+                "ratio": "peak / budget",
+                "measured": memory["peak_over_budget"],
+                "wanted": "<= 1",
+                "verdict": "PASS" if memory["peak_over_budget"] <= 1.0 else "MISS",
+            }
+        )
+        rows.append(
+            {
+                "target": "W2 float64 memory: no growth across epochs",
+                "ratio": "growth (KiB)",
+                "measured": memory["growth_bytes"] / 1024,
+                "wanted": f"<= {memory['growth_tolerance_bytes'] / 1024:g}",
+                "verdict": "PASS"
+                if abs(memory["growth_bytes"]) <= memory["growth_tolerance_bytes"]
+                else "MISS",
+            }
+        )
+    return rows
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _workload_table(name: str, data: dict[str, Any], repeats: int) -> list[str]:
+    spec, contenders = data["workload"], data["contenders"]
+    floor = contenders.get("floor", {}).get("median")
+    base = "compute_gradient" if name == "gradient" else "nnet"
+    reference = contenders.get(base, {}).get("median")
+    per = "per call (ms)" if name == "gradient" else "per epoch (ms)"
+    unit = "call" if name == "gradient" else "epoch"
+    header = ["contender", per, "total (s)", "best (s)", "/ floor", f"/ {base}", "final loss"]
+    rows = []
+    for contender, entry in contenders.items():
+        median = entry["median"]
+        rows.append(
+            [
+                contender,
+                _fmt(1000 * entry["per_epoch"]),
+                _fmt(median),
+                _fmt(entry["min"]),
+                _fmt(median / floor if floor else None),
+                _fmt(median / reference if reference else None),
+                _fmt(entry.get("final_loss"), 4),
+            ]
+        )
+    count, steps = spec["epochs"], spec["steps_per_epoch"]
+    plural = "s" if count > 1 else ""
+    each = "" if name == "gradient" else f" of {steps} steps"
+    busy = data.get("background_busy")
+    others = "" if busy is None else f"; other processes' CPU use before timings {busy:.0%}"
+    title = (
+        f"**{name}** — {spec['description']}; {count} {unit}{plural}{each} per repeat, "
+        f"median of {repeats}{others}"
+    )
+    return [title, "", *_table(header, rows), ""]
+
+
+def _memory_lines(memory: dict[str, Any]) -> list[str]:
+    mib = 1024 * 1024
+    rows = [
+        ["peak traced during train()", f"{memory['peak_bytes'] / mib:.1f} MiB"],
+        [
+            "budget: data + 4 x params + 3 x batch activations",
+            f"{memory['budget_bytes'] / mib:.1f} MiB "
+            f"({memory['data_bytes'] / mib:.1f} + 4 x {memory['param_bytes'] / mib:.2f} "
+            f"+ 3 x {memory['activation_bytes'] / mib:.2f})",
+        ],
+        ["peak / budget", f"{memory['peak_over_budget']:.2f}"],
+        [
+            f"traced after epoch 1 → after epoch {memory['epochs']}",
+            f"{memory['after_first_epoch_bytes'] / 1024:.1f} KiB → "
+            f"{memory['after_last_epoch_bytes'] / 1024:.1f} KiB "
+            f"(growth {memory['growth_bytes'] / 1024:+.1f} KiB)",
+        ],
+    ]
+    title = "**memory** — tracemalloc during one `train` call, workload 2 float64"
+    return [title, "", *_table(["quantity", "value"], rows)]
+
+
+def _machine_lines(env: dict[str, Any]) -> list[str]:
+    blas = env["numpy_blas"]
+    torch = env.get("torch")
+    rows = [
+        ["CPU", f"{env['cpu_model']}, {env['cores']} cores"],
+        ["Python / numpy / scikit-learn", f"{env['python']} / {env['numpy']} / {env['sklearn']}"],
+        [
+            "numpy BLAS (threadpoolctl)",
+            f"{blas.get('internal_api')} {blas.get('version')}, kernel "
+            f"{blas.get('architecture')}, {blas.get('num_threads')} threads",
+        ],
+        ["OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE", " / ".join(env["openblas_env"].values())],
+        [
+            "PyTorch",
+            "not installed"
+            if torch is None
+            else f"{torch['version']} ({torch['blas']}), {torch['num_threads']} threads",
+        ],
+        ["nnet", f"{env['nnet_commit']} ({env['date']})"],
+        ["load average (1 min) before / after", " / ".join(map(str, env["load_average"]))],
+    ]
+    return ["**machine**", "", *_table(["", ""], rows)]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The whole report as markdown: what the README shows and the script prints."""
+    repeats = results["settings"]["repeats"]
+    lines = [f"Mode `{results['mode']}`. Times are medians; ratios are time / time.", ""]
+    for name, data in results["workloads"].items():
+        lines += _workload_table(name, data, repeats)
+    target_rows = [
+        [r["target"], r["ratio"], _fmt(r["measured"]), r["wanted"], r["verdict"]]
+        for r in results["targets"]
+    ]
+    lines += [
+        "**targets** (information, not assertions)",
+        "",
+        *_table(["target", "ratio", "measured", "wanted", "verdict"], target_rows),
+        "",
+    ]
+    if results.get("memory"):
+        lines += [*_memory_lines(results["memory"]), ""]
+    for contender, note in results.get("skipped", {}).items():
+        lines.append(f"Skipped {contender}: {note}.")
+    if results.get("skipped"):
+        lines.append("")
+    lines += _machine_lines(results["environment"])
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(text: str, block: str, start: str, end: str) -> str:
+    """Replace what lies between the ``start`` and ``end`` marker lines of ``text``."""
+    head, found, rest = text.partition(start)
+    _, found_end, tail = rest.partition(end)
+    if not (found and found_end):
+        raise ValueError(f"markers {start!r} and {end!r} not found")
+    return f"{head}{start}\n{block}{end}{tail}"

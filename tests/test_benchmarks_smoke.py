@@ -1,0 +1,83 @@
+"""Smoke test of the benchmark suite: ``benchmarks/bench.py --quick`` runs and reports everything.
+
+No assertion on time: only that the script exits 0 and that its JSON holds every
+workload and contender with positive, finite times.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "bench.py"
+WORKLOADS = ("iris", "mnist_float64", "mnist_float32", "gradient")
+TRAINING_CONTENDERS = {"floor", "nnet", "sklearn"}
+GRADIENT_CONTENDERS = {"floor", "compute_gradient", "autograd_gradient"}
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert "targets" in proc.stdout
+    return json.loads(out.read_text())
+
+
+def _expected_training_contenders() -> set[str]:
+    expected = set(TRAINING_CONTENDERS)
+    if _importable("torch"):
+        expected.add("torch")
+    if _importable("nnet.estimators"):
+        expected.add("nnet_estimator")
+    return expected
+
+
+def test_every_workload_and_contender_has_positive_finite_times(results: dict[str, Any]) -> None:
+    assert results["mode"] == "quick"
+    assert set(results["workloads"]) == set(WORKLOADS)
+    for name in WORKLOADS:
+        contenders = results["workloads"][name]["contenders"]
+        expected = GRADIENT_CONTENDERS if name == "gradient" else _expected_training_contenders()
+        assert set(contenders) == expected, name
+        for contender, entry in contenders.items():
+            times = [*entry["times"], entry["median"], entry["per_epoch"]]
+            assert times, (name, contender)
+            assert all(math.isfinite(t) and t > 0 for t in times), (name, contender, times)
+
+
+def test_skipped_contenders_are_explained(results: dict[str, Any]) -> None:
+    skipped = results["skipped"]
+    assert ("torch" in skipped) != _importable("torch")
+    assert all(isinstance(note, str) and note for note in skipped.values())
+
+
+def test_report_has_targets_memory_and_machine(results: dict[str, Any]) -> None:
+    assert {row["verdict"] for row in results["targets"]} <= {"PASS", "MISS", "SKIP"}
+    memory = results["memory"]
+    assert memory["peak_bytes"] > 0 and memory["budget_bytes"] > 0
+    assert len(memory["after_epoch_bytes"]) == memory["epochs"] >= 2
+    env = results["environment"]
+    assert env["numpy"] and env["cpu_model"] and env["cores"] >= 1
+    assert env["numpy_blas"].get("num_threads", 1) >= 1
