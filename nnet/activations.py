@@ -336,7 +336,8 @@ class Activation:
         for key, value in params.items():
             if self.builtin and not _is_non_negative_number(value):
                 raise ValueError(f"{self.name} {key} must be a finite number >= 0, got {value!r}")
-        return dataclasses.replace(self, params={**self.params, **params})
+        numbers = {k: float(v) if self.builtin else v for k, v in params.items()}
+        return dataclasses.replace(self, params={**self.params, **numbers})
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
@@ -344,7 +345,8 @@ class Activation:
 
 
 def _is_non_negative_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < np.inf
+    real = isinstance(value, (int, float, np.integer, np.floating))
+    return real and not isinstance(value, bool) and 0 <= value < np.inf
 
 
 def _builtin(name: str, fn: ArrayFunc, der: ArrayFunc | None = None, **params: Any) -> Activation:

@@ -329,6 +329,27 @@ class NeuralNetwork:
         sizes = [self.network_input_size, *self.layer_output_sizes]
         return [((n_in, n_out), (n_out,)) for n_in, n_out in itertools.pairwise(sizes)]
 
+    # ----------------------------------------------------------------- files
+    def save(self, path: Any, *, extra: Any = None) -> None:
+        """Save to a safetensors file (weights + architecture; never pickle).
+
+        See :func:`nnet.serialization.save_network`; ``extra`` is a JSON-able
+        mapping stored beside the architecture.
+        """
+        from nnet.serialization import save_network
+
+        save_network(self, path, extra=extra)
+
+    @classmethod
+    def load(cls, path: Any) -> NeuralNetwork:
+        """Load a network saved by :meth:`save`, bit-exact; a bad file raises ``ModelFileError``.
+
+        See :func:`nnet.serialization.load_network`.
+        """
+        from nnet.serialization import load_network
+
+        return load_network(path)
+
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
         acts = [a.name for a in self.activation_funcs]

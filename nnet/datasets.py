@@ -1,0 +1,188 @@
+r"""Datasets for the command line and the examples: bundled, generated, or read from CSV.
+
+Nothing is downloaded: ``iris``, ``digits`` and ``breast_cancer`` ship with
+scikit-learn; ``xor`` and ``runge`` are generated from a seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn import datasets as sk_datasets
+from sklearn.utils.multiclass import type_of_target
+
+__all__ = ["DATASETS", "Dataset", "load_csv", "load_dataset", "make_runge", "make_xor"]
+
+
+@dataclasses.dataclass
+class Dataset:
+    """Features, target and what they are.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class labels (any type) or real values.
+    feature_names : list of str
+    target_name : str
+    task : {"classification", "regression"}
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list[str]
+    target_name: str
+    task: str
+
+
+def make_runge(n_samples: int = 200, noise: float = 0.05, seed: int | None = 0) -> Dataset:
+    r"""Noisy samples of the Runge function on :math:`[-1, 1]`.
+
+    .. math:: y = \frac{1}{1 + 25x^2} + \varepsilon,
+              \qquad \varepsilon \sim \mathcal N(0, \sigma^2)
+
+    Examples
+    --------
+    >>> data = make_runge(5, noise=0.0, seed=0)
+    >>> bool(np.allclose(data.y, 1 / (1 + 25 * data.X[:, 0] ** 2)))
+    True
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, n_samples)
+    y = 1.0 / (1.0 + 25.0 * x**2) + rng.normal(0.0, noise, n_samples)
+    return Dataset(x.reshape(-1, 1), y, ["x"], "y", "regression")
+
+
+def make_xor(n_samples: int = 200, noise: float = 0.15, seed: int | None = 0) -> Dataset:
+    """Points scattered around the four corners of the unit square, labelled by XOR.
+
+    Examples
+    --------
+    >>> data = make_xor(8, noise=0.0, seed=0)
+    >>> bool(np.all(data.y == np.logical_xor(data.X[:, 0] > 0.5, data.X[:, 1] > 0.5)))
+    True
+    """
+    rng = np.random.default_rng(seed)
+    corners = rng.integers(0, 2, (n_samples, 2))
+    X = corners + rng.normal(0.0, noise, (n_samples, 2))
+    return Dataset(X, corners[:, 0] ^ corners[:, 1], ["x1", "x2"], "xor", "classification")
+
+
+def _bundled(loader: Callable[..., Any]) -> Callable[..., Dataset]:
+    def load(seed: int | None = 0) -> Dataset:
+        bunch = loader()
+        names = [str(n) for n in getattr(bunch, "feature_names", [])] or [
+            f"x{i}" for i in range(bunch.data.shape[1])
+        ]
+        return Dataset(bunch.data.astype(float), bunch.target, names, "target", "classification")
+
+    return load
+
+
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "iris": _bundled(sk_datasets.load_iris),
+    "digits": _bundled(sk_datasets.load_digits),
+    "breast_cancer": _bundled(sk_datasets.load_breast_cancer),
+    "xor": make_xor,
+    "runge": make_runge,
+}
+"""Name → loader ``loader(seed=0) -> Dataset``."""
+
+
+def load_dataset(name: str, seed: int | None = 0) -> Dataset:
+    """Load a bundled or generated dataset by name (see :data:`DATASETS`).
+
+    Examples
+    --------
+    >>> data = load_dataset("iris")
+    >>> data.X.shape, data.task
+    ((150, 4), 'classification')
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}")
+    return DATASETS[name](seed=seed)
+
+
+def read_csv_columns(path: str | Path) -> tuple[list[str], list[list[str]]]:
+    """Return the header and the rows (as strings) of a CSV file with a header line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such CSV file: {path}")
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.reader(handle) if row]
+    if len(rows) < 2:
+        raise ValueError(f"{path}: expected a header line and at least one row of data")
+    header = [name.strip() for name in rows[0]]
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(
+                f"{path}, line {number}: {len(row)} fields, but the header has {len(header)}"
+            )
+    return header, rows[1:]
+
+
+def numeric_columns(
+    path: str | Path, header: list[str], rows: list[list[str]], names: list[str]
+) -> np.ndarray:
+    """The columns ``names`` of ``rows`` as a float array; a clear error for a missing column
+    or a value that is not a finite number."""
+    missing = [name for name in names if name not in header]
+    if missing:
+        raise ValueError(f"{path}: no column {missing[0]!r}; the columns are {header}")
+    index = [header.index(name) for name in names]
+    X = np.empty((len(rows), len(names)))
+    for r, row in enumerate(rows):
+        for c, i in enumerate(index):
+            try:
+                X[r, c] = float(row[i])
+            except ValueError:
+                raise ValueError(
+                    f"{path}, line {r + 2}, column {names[c]!r}: {row[i]!r} is not a number"
+                ) from None
+    if not np.isfinite(X).all():
+        raise ValueError(f"{path}: features must be finite numbers (found NaN or infinity)")
+    return X
+
+
+def _parse_target(values: list[str]) -> np.ndarray:
+    try:
+        return np.array([float(v) for v in values])
+    except ValueError:
+        return np.array([v.strip() for v in values])
+
+
+def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
+    """Read a CSV file with a header: ``target`` is the target, every other column a feature.
+
+    The task is ``"regression"`` for a continuous numeric target and
+    ``"classification"`` otherwise (labels, or a few integer values), as
+    :func:`sklearn.utils.multiclass.type_of_target` decides; ``task`` overrides it.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(path, "w").write("a,b,kind\\n1,2,cat\\n3,4,dog\\n")
+    >>> data = load_csv(path, "kind")
+    >>> data.X.tolist(), data.y.tolist(), data.task
+    ([[1.0, 2.0], [3.0, 4.0]], ['cat', 'dog'], 'classification')
+    """
+    header, rows = read_csv_columns(path)
+    if target not in header:
+        raise ValueError(f"{path}: no target column {target!r}; the columns are {header}")
+    features = [name for name in header if name != target]
+    if not features:
+        raise ValueError(f"{path}: no feature columns besides the target {target!r}")
+    X = numeric_columns(path, header, rows, features)
+    y = _parse_target([row[header.index(target)] for row in rows])
+    inferred = "regression" if type_of_target(y) == "continuous" else "classification"
+    if task not in (None, "classification", "regression"):
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+    if task == "regression" and y.dtype.kind not in "fiu":
+        raise ValueError(f"{path}: target {target!r} is not numeric, so it cannot be regressed")
+    return Dataset(X, y, features, target, task or inferred)

@@ -1,0 +1,143 @@
+"""The ``nnet`` command, run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnet.datasets import DATASETS, make_runge
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nnet", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def _metric(stdout: str, line_start: str, name: str) -> float:
+    line = next(line for line in stdout.splitlines() if line.startswith(line_start))
+    return float(line.split(name)[1].split(",")[0])
+
+
+def test_console_script_is_installed():
+    assert shutil.which("nnet") is not None
+    result = subprocess.run(["nnet", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "train" in result.stdout
+
+
+def test_default_run_trains_the_seed_network_on_iris():
+    result = run("train")
+    assert result.returncode == 0, result.stderr
+    assert "iris: 150 samples, 4 features, classification with 3 classes" in result.stdout
+    assert "network: 4 -> 8 -> 3 (sigmoid, softmax), cost cross_entropy" in result.stdout
+    assert "epochs run: 100 (completed)" in result.stdout
+    assert _metric(result.stdout, "test", "accuracy") >= 0.9
+    assert "100/100" in result.stderr  # the tqdm progress bar reached the last epoch
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_every_bundled_dataset_trains(dataset, tmp_path):
+    plot = tmp_path / "curve.png"
+    args = ["train", "--dataset", dataset, "--epochs", "3", "--quiet", "--plot", str(plot)]
+    result = run(*args, "--hidden", "16", "--activation", "relu", "--optimizer", "adam")
+    assert result.returncode == 0, result.stderr
+    assert ("r2" in result.stdout) == (dataset == "runge")
+    assert plot.stat().st_size > 1000
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+
+
+@pytest.fixture
+def flowers_csv(tmp_path: Path) -> Path:
+    """Two well-separated classes with string labels and an extra column order."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(60):
+        label = ["setosa", "virginica"][i % 2]
+        center = 0.0 if label == "setosa" else 4.0
+        rows.append([round(center + rng.normal(), 4), label, round(center - rng.normal(), 4)])
+    path = tmp_path / "flowers.csv"
+    _write_csv(path, ["length", "species", "width"], rows)
+    return path
+
+
+def test_csv_train_save_predict_info(flowers_csv, tmp_path):
+    model = tmp_path / "model.safetensors"
+    result = run(
+        "train", "--csv", str(flowers_csv), "--target", "species", "--save", str(model),
+        "--epochs", "30", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "classification with 2 classes" in result.stdout
+    assert _metric(result.stdout, "test", "accuracy") == 1.0
+    out = tmp_path / "pred.csv"
+    result = run("predict", "--model", str(model), "--csv", str(flowers_csv), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    with flowers_csv.open() as handle:
+        truth = [row["species"] for row in csv.DictReader(handle)]
+    with out.open() as handle:
+        predicted = [row["predicted_species"] for row in csv.DictReader(handle)]
+    assert np.mean(np.array(predicted) == np.array(truth)) >= 0.95
+    result = run("info", "--model", str(model))
+    assert result.returncode == 0, result.stderr
+    assert "layer_output_sizes: [8, 2]" in result.stdout
+
+
+def test_csv_regression_is_inferred(tmp_path):
+    data = make_runge(150, seed=1)
+    path = tmp_path / "runge.csv"
+    _write_csv(path, ["x", "y"], np.column_stack([data.X[:, 0], data.y]).tolist())
+    result = run("train", "--csv", str(path), "--target", "y", "--epochs", "5", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "regression" in result.stdout and "r2" in result.stdout
+
+
+USER_ERRORS = [
+    (["train", "--csv", "missing.csv", "--target", "y"], "no such CSV file"),
+    (["train", "--csv", "{flowers}", "--target", "colour"], "no target column 'colour'"),
+    (["train", "--csv", "{flowers}"], "--csv needs --target"),
+    (["train", "--lr", "abc"], "invalid float value"),
+    (["train", "--lr", "-1"], "learning_rate"),
+    (["train", "--epochs", "0"], "--epochs must be a positive int"),
+    (["train", "--hidden", "8,x"], "sizes like 64,32"),
+    (["train", "--activation", "swish"], "unknown activation 'swish'"),
+    (["train", "--optimizer", "lbfgs"], "invalid choice"),
+    (["train", "--dataset", "mnist"], "invalid choice"),
+    (["train", "--test-size", "1.5"], "--test-size"),
+    (["train", "--init", "zeros"], "unknown init"),
+    (["predict", "--model", "missing.safetensors", "--csv", "{flowers}"], "missing.safetensors"),
+    (["predict", "--model", "{flowers}", "--csv", "{flowers}"], "flowers.csv"),
+    (["info", "--model", "{flowers}"], "flowers.csv"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), USER_ERRORS)
+def test_user_errors_print_one_line_and_exit_2(args, message, flowers_csv):
+    args = [a.replace("{flowers}", str(flowers_csv)) for a in args]
+    result = run(*args, cwd=flowers_csv.parent)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnet: error:"), result.stderr
+    assert message in lines[0]
+
+
+def test_predict_refuses_a_csv_without_the_model_columns(flowers_csv, tmp_path):
+    model = tmp_path / "m.safetensors"
+    args = ["--target", "species", "--save", str(model), "--epochs", "1", "--quiet"]
+    assert run("train", "--csv", str(flowers_csv), *args).returncode == 0
+    other = tmp_path / "other.csv"
+    _write_csv(other, ["length", "height"], [[1, 2]])
+    result = run("predict", "--model", str(model), "--csv", str(other))
+    assert result.returncode == 2 and "no column 'width'" in result.stderr
