@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -235,6 +235,9 @@ class _Loop:
         n = len(self.X)
         self.batch_size = n if batch_size is None else min(batch_size, n)
         self.order = order if self.batch_size < n else None  # one batch: order is irrelevant
+        if self.order is not None:
+            self._x_batch = np.empty((self.batch_size, self.X.shape[1]), self.X.dtype)
+            self._y_batch = np.empty((self.batch_size, self.Y.shape[1]), self.Y.dtype)
         self.step: Step = self._nnet_step if isinstance(opt, Optimizer) else opt.step
         self.set_epoch = getattr(opt, "set_epoch", None)
 
@@ -261,21 +264,38 @@ class _Loop:
 
     def _descend(self) -> float:
         """One pass of mini-batch steps; the sample-weighted mean of the mini-batch losses."""
-        net, step, size, X, Y = self.net, self.step, self.batch_size, self.X, self.Y
-        if self.order is not None:
-            perm = self.order.permutation(len(X))
-            X, Y = X[perm], Y[perm]
+        net, step = self.net, self.step
         total = 0.0
-        for start in range(0, len(X), size):
-            xb, yb = X[start : start + size], Y[start : start + size]
+        for number, (xb, yb) in enumerate(self._batches()):
             loss, grads = net._loss_and_gradient(xb, yb)
             if not math.isfinite(loss):
-                raise _Diverged(f"the loss of mini-batch {start // size} is {loss}")
+                raise _Diverged(f"the loss of mini-batch {number} is {loss}")
             net.update_weights(step(grads))
             total += loss * len(xb)
         if not _finite_layers(net._layers):
             raise _Diverged("the weights are no longer finite")
-        return total / len(X)
+        return total / len(self.X)
+
+    def _batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Contiguous mini-batches, in a new random order each epoch when shuffling.
+
+        Shuffled batches are gathered one at a time into two buffers reused all
+        along, rather than copying the whole shuffled data set each epoch: the same
+        rows are copied, but the peak memory stays at the data plus one batch.
+        """
+        X, Y, size = self.X, self.Y, self.batch_size
+        if self.order is None:
+            for start in range(0, len(X), size):
+                yield X[start : start + size], Y[start : start + size]
+            return
+        perm = self.order.permutation(len(X))
+        for start in range(0, len(X), size):
+            rows = perm[start : start + size]
+            n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
+            yield (
+                np.take(X, rows, axis=0, out=self._x_batch[:n], mode="clip"),
+                np.take(Y, rows, axis=0, out=self._y_batch[:n], mode="clip"),
+            )
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         pred = self.net._forward(X)

@@ -458,3 +458,20 @@ def test_no_runtime_warnings_when_training_goes_well():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         train(classifier(), Momentum(0.05), X, Y, epochs=5, seed=0, metrics=["accuracy", "r2"])
+
+
+def test_training_does_not_copy_the_data():
+    """Shuffled batches are gathered one at a time: no epoch-long copy of X (tracemalloc)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 50))
+    Y = np.eye(2)[rng.integers(0, 2, 20_000)]
+    net = NeuralNetwork(50, [4, 2], ["relu", "softmax"], cost_fun="cross_entropy", seed=0)
+    tracemalloc.start()
+    try:
+        train(net, "sgd", X, Y, epochs=2, batch_size=100, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * X.nbytes  # a shuffled copy of X alone would be X.nbytes
