@@ -21,7 +21,7 @@ EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith(
 # Runs the script as __main__ after making every non-local connection fail, so an
 # example that reached for the internet fails here instead of hanging in CI.
 RUNNER = """
-import ipaddress, runpy, socket, sys
+import ipaddress, os, runpy, socket, sys
 
 _connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
 
@@ -48,7 +48,7 @@ socket.socket.connect = _refuse("connect", _connect)
 socket.socket.connect_ex = _refuse("connect_ex", _connect_ex)
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
-sys.path.insert(0, script.rsplit("/", 1)[0])
+sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
 runpy.run_path(script, run_name="__main__")
 """
 

@@ -242,8 +242,10 @@ def write_cli_session() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         from sklearn.datasets import load_iris
 
-        iris = load_iris(as_frame=True).frame.drop(columns="target")
-        iris.iloc[[0, 60, 120]].to_csv(Path(tmp) / "flowers.csv", index=False)
+        iris = load_iris()
+        rows = [",".join(iris.feature_names)]
+        rows += [",".join(f"{v:g}" for v in iris.data[i]) for i in (0, 60, 120)]
+        (Path(tmp) / "flowers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
         sessions = {
             "nnet_train_output.txt": ["train", "--quiet"],
             "nnet_train_save_output.txt": ["train", "--dataset", "iris", "--hidden", "16",
