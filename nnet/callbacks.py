@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["STOP_REASONS", "Callback", "History", "call_callbacks", "record_epoch"]
 
 Callback = Callable[[int, "History", "NeuralNetwork"], Any]
+"""``callback(epoch, history, net) -> bool | None``, called after each epoch; truthy stops."""
 
 STOP_REASONS = ("completed", "early_stopping", "callback", "diverged", "interrupted")
 """The values of :attr:`History.stop_reason`."""

@@ -27,6 +27,7 @@ import numpy as np
 __all__ = ["METRICS", "Metric", "accuracy", "get_metric", "labels", "mse", "r2"]
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
+"""``metric(Y_true, Y_pred) -> float`` on targets and network outputs, (n_samples, n_outputs)."""
 
 
 def labels(Y: Any) -> np.ndarray:

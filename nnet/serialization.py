@@ -45,7 +45,9 @@ __all__ = [
     "save_optimizer_state",
 ]
 
-FORMAT, FORMAT_VERSION = "nnet", 1  # the version written; it and older ones are read
+FORMAT = "nnet"
+FORMAT_VERSION = 1
+"""The format version written; files of this version or older are read."""
 PathLike = str | os.PathLike[str]
 Arrays = dict[str, np.ndarray]
 _DTYPES = {"F32": "float32", "F64": "float64"}  # safetensors name -> numpy name

@@ -26,7 +26,9 @@ _KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 class SupportsStep(Protocol):
     """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
 
-    def step(self, layer_grads: Pairs, /) -> Updates: ...
+    def step(self, layer_grads: Pairs, /) -> Updates:
+        """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``."""
+        ...
 
 
 def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.ndarray]:
