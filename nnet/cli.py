@@ -27,6 +27,7 @@ from nnet.datasets import (
     numeric_columns,
     read_csv_columns,
 )
+from nnet.metrics import METRICS
 from nnet.network import NeuralNetwork
 from nnet.optimizers import OPTIMIZERS, get_optimizer
 from nnet.serialization import ModelFileError, describe_file, load_network, save_network
@@ -146,13 +147,9 @@ def _standardizer(args: argparse.Namespace, X: np.ndarray) -> tuple[list[float],
     return X.mean(axis=0).tolist(), scale.tolist()
 
 
-def _scores(net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, classes: list[Any]) -> str:
+def _scores(net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, metrics: list[str]) -> str:
     pred = net.predict(X)
-    if classes:
-        return f"accuracy {np.mean(pred.argmax(axis=1) == Y.argmax(axis=1)):.4f}"
-    mse = float(np.mean((pred - Y) ** 2))
-    r2 = 1.0 - mse / float(np.var(Y)) if np.var(Y) > 0 else float("nan")
-    return f"mse {mse:.4g}, r2 {r2:.4f}"
+    return ", ".join(f"{name} {METRICS[name](Y, pred):.4f}" for name in metrics)
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -181,8 +178,8 @@ def _train(args: argparse.Namespace) -> None:
                     metrics=metrics, seed=args.seed, progress=not args.quiet)  # fmt: skip
     elapsed = time.perf_counter() - start
     print(f"epochs run: {history.epochs_run} ({history.stop_reason}) in {elapsed:.2f} s")
-    print(f"train {_scores(net, X_train, Y_train, classes)}")
-    print(f"test  {_scores(net, X_test, Y_test, classes)}")
+    print(f"train {_scores(net, X_train, Y_train, metrics)}")
+    print(f"test  {_scores(net, X_test, Y_test, metrics)}")
     if args.save is not None:
         extra = {"features": data.feature_names, "target": data.target_name, "task": data.task,
                  "classes": classes, "mean": mean, "scale": scale}  # fmt: skip
