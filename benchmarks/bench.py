@@ -39,8 +39,8 @@ from workloads import Workload, iris_workload, mnist_workload
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
-PAUSE = 0.05  # seconds between timings, so BLAS/OpenMP threads spinning from the last one park
-QUIET = 0.15  # with --wait-quiet, wait while other processes use more than this share of the CPUs
+QUIET = 0.15  # a timing during which other processes used more of the CPUs than this is redone
+MIN_TICKS = 20  # /proc/stat ticks (all CPUs) a timing must span to be judged: 0.1 s on 2 cores
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +54,8 @@ class Settings:
     repeats: int
     warmup: int
     memory_epochs: int
-    sample: float  # seconds during which the other processes' CPU use is measured before a timing
+    retries: int  # how often a timing disturbed by other processes is redone
+    pause: float  # seconds before each timing: OpenBLAS threads spin ~0.1 s after their last call
 
 
 MODES = {
@@ -66,7 +67,8 @@ MODES = {
         repeats=7,
         warmup=1,
         memory_epochs=3,
-        sample=0.1,
+        retries=3,
+        pause=0.2,
     ),
     "quick": Settings(
         iris_epochs=3,
@@ -76,65 +78,80 @@ MODES = {
         repeats=2,
         warmup=1,
         memory_epochs=2,
-        sample=0.01,
+        retries=0,
+        pause=0.02,
     ),
 }
 
 
 # ----------------------------------------------------------------------------- timing
-def _cpu_busy(seconds: float) -> float | None:
-    """Share of all CPUs busy during ``seconds`` of sleep: the other processes' load."""
-
-    def sample() -> tuple[int, int]:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return values[3] + values[4], sum(values)  # idle + iowait, total
-
+def _cpu_sample() -> tuple[float, float, float] | None:
+    """Machine-wide idle and total CPU ticks (/proc/stat), and this process's own CPU ticks."""
     try:
-        idle0, total0 = sample()
-        time.sleep(seconds)
-        idle1, total1 = sample()
-    except (OSError, ValueError, IndexError):
-        time.sleep(seconds)
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        values = [int(v) for v in fields]
+    except (OSError, ValueError):
         return None
-    return 1.0 - (idle1 - idle0) / max(total1 - total0, 1)
+    return values[3] + values[4], sum(values), time.process_time() * os.sysconf("SC_CLK_TCK")
 
 
-def _settle(sample: float, wait_quiet: float) -> float | None:
-    """Collect garbage, let spinning threads park, measure (and maybe wait out) others' load."""
-    gc.collect()
-    time.sleep(PAUSE)
-    busy = _cpu_busy(sample)
-    deadline = time.monotonic() + wait_quiet
-    while busy is not None and busy > QUIET and time.monotonic() < deadline:
-        busy = _cpu_busy(0.5)
-    return busy
+def _others_share(before: Any, after: Any) -> float | None:
+    """Share of all CPUs that other processes used between two samples (None: can't tell)."""
+    if before is None or after is None:
+        return None
+    idle, total, own = (b - a for a, b in zip(before, after))
+    if total < MIN_TICKS:
+        return None  # too short for /proc/stat's 10 ms ticks
+    return max(0.0, (total - idle - own) / total)
+
+
+def _time_once(
+    w: Workload, prepare: Prepare, seed: int, settings: Settings
+) -> tuple[float, float | None, float | None, int]:
+    """Time one training call; redo it when other processes took > QUIET of the CPUs meanwhile.
+
+    Returns the time, the final loss, the others' CPU share and the number of retries.
+    """
+    attempt = 0
+    while True:
+        run = prepare(w, seed)
+        gc.collect()
+        time.sleep(settings.pause)
+        before, start = _cpu_sample(), time.perf_counter()
+        loss = run()
+        elapsed, after = time.perf_counter() - start, _cpu_sample()
+        others = _others_share(before, after)
+        if others is None or others <= QUIET or attempt == settings.retries:
+            return elapsed, loss, others, attempt
+        attempt += 1
 
 
 def time_workload(
-    w: Workload, contenders: dict[str, Prepare], settings: Settings, log: bool, wait_quiet: float
+    w: Workload, contenders: dict[str, Prepare], settings: Settings, log: bool
 ) -> dict[str, Any]:
     """Time every contender on ``w``, interleaved: for each repeat, each contender in turn."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     losses: dict[str, float | None] = {}
-    background: list[float] = []
+    shares: list[float] = []
+    n_retries = 0
     for repeat in range(settings.warmup + settings.repeats):
         for name, prepare in contenders.items():
-            run = prepare(w, repeat)  # the same seed for every contender of this repeat
-            busy = _settle(settings.sample, wait_quiet)
-            start = time.perf_counter()
-            loss = run()
-            elapsed = time.perf_counter() - start
+            # The same seed for every contender of this repeat.
+            elapsed, loss, others, retried = _time_once(w, prepare, repeat, settings)
             if repeat >= settings.warmup:
                 times[name].append(elapsed)
                 losses[name] = loss
-                background += [] if busy is None else [busy]
+                shares += [] if others is None else [others]
+                n_retries += retried
             if log:
                 kind = "warm-up" if repeat < settings.warmup else f"repeat {repeat}"
-                others = "" if busy is None else f"  (others busy {busy:4.0%})"
-                print(f"  {w.name:14} {kind:9} {name:18} {elapsed:9.4f} s{others}", file=sys.stderr)
+                note = "" if others is None else f"  others {others:4.0%}"
+                note += f", {retried} retries" if retried else ""
+                print(f"  {w.name:14} {kind:9} {name:18} {elapsed:9.4f} s{note}", file=sys.stderr)
     return {
         "workload": w.as_dict(),
-        "background_busy": statistics.median(background) if background else None,
+        "others_cpu_share": statistics.median(shares) if shares else None,
+        "retries": n_retries,
         "contenders": {
             name: {
                 "times": t,
@@ -262,7 +279,7 @@ def _load_average() -> float | None:
 
 
 # ----------------------------------------------------------------------------- main
-def run_benchmarks(settings: Settings, log: bool, wait_quiet: float) -> dict[str, Any]:
+def run_benchmarks(settings: Settings, log: bool) -> dict[str, Any]:
     """Every workload and contender, then memory; the results as plain data."""
     contenders, skipped = available_contenders()
     env = environment()  # also sets PyTorch's threads before anything is timed
@@ -274,14 +291,12 @@ def run_benchmarks(settings: Settings, log: bool, wait_quiet: float) -> dict[str
     ]
     results: dict[str, Any] = {"workloads": {}}
     for w in workloads:
-        results["workloads"][w.name] = time_workload(w, contenders, s, log, wait_quiet)
+        results["workloads"][w.name] = time_workload(w, contenders, s, log)
     one_batch = mnist_workload(np.float64, n_samples=128, epochs=s.gradient_calls)
     one_batch = dataclasses.replace(one_batch, name="gradient", description=(
         "one 128-row batch of workload 2 (float64), gradient of the cross-entropy"
     ))  # fmt: skip
-    results["workloads"]["gradient"] = time_workload(
-        one_batch, GRADIENT_CONTENDERS, s, log, wait_quiet
-    )
+    results["workloads"]["gradient"] = time_workload(one_batch, GRADIENT_CONTENDERS, s, log)
     results["memory"] = measure_memory(workloads[1], s.memory_epochs)
     env["load_average"] = [env["load_average"][0], _load_average()]
     results.update(environment=env, skipped=skipped, settings=dataclasses.asdict(s))
@@ -295,6 +310,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", type=Path, default=HERE / "results.json", help="where to write the results"
     )
+    parser.add_argument(
+        "--from-json", type=Path, metavar="PATH", help="report earlier results instead of timing"
+    )
     parser.add_argument("--markdown", type=Path, help="also write the markdown report here")
     parser.add_argument(
         "--update-readme", action="store_true", help="put the report in benchmarks/README.md"
@@ -306,11 +324,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, help="timed repeats (default: 7 full, 2 quick)")
     parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help=f"before each timing, wait up to SECONDS while other processes use > {QUIET:.0%} CPU",
+        "--retries",
+        type=int,
+        help=f"redo a timing at most this often while other processes took > {QUIET:.0%} "
+        "of the CPUs during it (default: 3 full, 0 quick)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every timing to stderr")
     return parser.parse_args(argv)
@@ -322,18 +339,24 @@ def main(argv: list[str] | None = None) -> int:
     settings = MODES[mode]
     if args.repeats:
         settings = dataclasses.replace(settings, repeats=args.repeats)
+    if args.retries is not None:
+        settings = dataclasses.replace(settings, retries=args.retries)
     if args.profile:
         profile_train(iris_workload(epochs=settings.iris_epochs), top=25)
         profile_train(mnist_workload(np.float64, settings.mnist_samples, epochs=1), top=25)
         return 0
-    results = {"mode": mode, **run_benchmarks(settings, args.verbose, args.wait_quiet)}
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+    else:
+        results = {"mode": mode, **run_benchmarks(settings, args.verbose)}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
     for contender, note in results["skipped"].items():
         print(f"note: skipping {contender}: {note}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
     report = markdown(results)
     print(report)
-    print(f"results written to {args.json}")
+    if not args.from_json:
+        print(f"results written to {args.json}")
     if args.markdown:
         args.markdown.write_text(report)
     if args.update_readme:

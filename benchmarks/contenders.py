@@ -139,7 +139,7 @@ def torch_sgd(w: Workload, seed: int) -> Run:
     act = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}[w.activation]
     modules: list[torch.nn.Module] = []
     for i, (W, b) in enumerate(make_network(w, seed).layers):
-        linear = torch.nn.Linear(*W.shape, dtype=dtype)
+        linear = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dtype)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(W.T.copy()))
             linear.bias.copy_(torch.from_numpy(b.copy()))

@@ -118,8 +118,9 @@ def _workload_table(name: str, data: dict[str, Any], repeats: int) -> list[str]:
     count, steps = spec["epochs"], spec["steps_per_epoch"]
     plural = "s" if count > 1 else ""
     each = "" if name == "gradient" else f" of {steps} steps"
-    busy = data.get("background_busy")
-    others = "" if busy is None else f"; other processes' CPU use before timings {busy:.0%}"
+    share, retries = data.get("others_cpu_share"), data.get("retries", 0)
+    others = "" if share is None else f"; other processes' CPU share {share:.0%}"
+    others += f" ({retries} disturbed timings redone)" if retries else ""
     title = (
         f"**{name}** — {spec['description']}; {count} {unit}{plural}{each} per repeat, "
         f"median of {repeats}{others}"
