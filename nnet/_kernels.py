@@ -97,7 +97,7 @@ def softmax_forward(z: np.ndarray) -> np.ndarray:
 
 
 def softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    grad -= np.einsum("ij,ij->i", grad, a)[:, None]  # row-wise <g, a>
+    grad -= (grad * a).sum(axis=1, keepdims=True)  # row-wise <g, a>
     grad *= a
     return grad
 
@@ -117,4 +117,4 @@ def binary_cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
 def cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
     tiny = _limits(pred.dtype)[1]
     log_p = np.log(np.maximum(pred, tiny))
-    return -float(np.einsum("ij,ij->", target, log_p)) / pred.shape[0]
+    return -float(target.ravel() @ log_p.ravel()) / pred.shape[0]

@@ -168,8 +168,11 @@ class NeuralNetwork:
             Same structure and shapes as :attr:`layers`, e.g. from an optimizer's
             ``step``. All shapes are checked before anything is changed.
         """
-        checked = checks.check_pairs(updates, self._shapes(), "updates")
-        for (W, b), (dW, db) in zip(self._layers, checked):
+        self._add(checks.check_pairs(updates, self._shapes(), "updates"))
+
+    def _add(self, updates: Layers) -> None:
+        """:meth:`update_weights` without the checks, for updates known to fit."""
+        for (W, b), (dW, db) in zip(self._layers, updates):
             W += dW
             b += db
 

@@ -21,6 +21,7 @@ from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, reco
 from nnet.metrics import Metric, get_metric
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
+from nnet.optimizers._base import LIBRARY_STEPS
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 
@@ -238,11 +239,15 @@ class _Loop:
         if self.order is not None:
             self._x_batch = np.empty((self.batch_size, self.X.shape[1]), self.X.dtype)
             self._y_batch = np.empty((self.batch_size, self.Y.shape[1]), self.Y.dtype)
-        self.step: Step = self._nnet_step if isinstance(opt, Optimizer) else opt.step
+        # A library Optimizer fed the network's own gradients needs no per-step checks, and
+        # its updates fit the network; anything else goes through the checked public calls.
+        trusted = isinstance(opt, Optimizer) and type(opt).step in LIBRARY_STEPS
+        self.step: Step = self._nnet_step if trusted else opt.step
+        self.apply: Callable[[Layers], None] = net._add if trusted else net.update_weights
         self.set_epoch = getattr(opt, "set_epoch", None)
 
     def _nnet_step(self, grads: Layers) -> Any:
-        return self.opt.step(grads, layers=self.net._layers)  # AdamW decays the live weights
+        return self.opt._step_unchecked(grads, self.net._layers)  # AdamW decays live weights
 
     def run_epoch(self, epoch: int) -> dict[str, float]:
         """Train one epoch; return its losses and metrics, or raise :class:`_Diverged`."""
@@ -264,13 +269,13 @@ class _Loop:
 
     def _descend(self) -> float:
         """One pass of mini-batch steps; the sample-weighted mean of the mini-batch losses."""
-        net, step = self.net, self.step
+        net, step, apply = self.net, self.step, self.apply
         total = 0.0
         for number, (xb, yb) in enumerate(self._batches()):
             loss, grads = net._loss_and_gradient(xb, yb)
             if not math.isfinite(loss):
                 raise _Diverged(f"the loss of mini-batch {number} is {loss}")
-            net.update_weights(step(grads))
+            apply(step(grads))
             total += loss * len(xb)
         if not _finite_layers(net._layers):
             raise _Diverged("the weights are no longer finite")
@@ -293,8 +298,8 @@ class _Loop:
             rows = perm[start : start + size]
             n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
             yield (
-                np.take(X, rows, axis=0, out=self._x_batch[:n], mode="clip"),
-                np.take(Y, rows, axis=0, out=self._y_batch[:n], mode="clip"),
+                X.take(rows, axis=0, out=self._x_batch[:n], mode="clip"),
+                Y.take(rows, axis=0, out=self._y_batch[:n], mode="clip"),
             )
 
     def _forward(self, X: np.ndarray) -> np.ndarray:

@@ -475,3 +475,18 @@ def test_training_does_not_copy_the_data():
     finally:
         tracemalloc.stop()
     assert peak < 0.1 * X.nbytes  # a shuffled copy of X alone would be X.nbytes
+
+
+def test_an_optimizer_overriding_step_is_called_through_it():
+    """The loop's unchecked fast path is only for the library's own step methods."""
+    calls = []
+
+    class Halving(SGD):
+        def step(self, layer_grads, layers=None):
+            calls.append(len(layer_grads))
+            return [(0.5 * uW, 0.5 * ub) for uW, ub in super().step(layer_grads, layers)]
+
+    X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    net = NeuralNetwork(1, [3, 1], ["tanh", "identity"], seed=0)
+    train(net, Halving(0.1), X, X**2, epochs=3, batch_size=5, seed=0)
+    assert calls == [2] * 12

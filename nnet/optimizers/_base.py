@@ -57,6 +57,10 @@ def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.nda
     return flat
 
 
+def _is_state(array: np.ndarray, state: State) -> bool:
+    return any(array is value for value in state.values())
+
+
 def _array_name(k: int) -> str:
     return f"layer{k // 2}.{'Wb'[k % 2]}"
 
@@ -111,6 +115,7 @@ class Optimizer:
     def learning_rate(self, value: LearningRate) -> None:
         self.schedule = as_schedule(value)
         self._learning_rate = float(value) if isinstance(value, numbers.Real) else value
+        self._rate_epoch = -1  # the cached rate of the current epoch is stale
 
     @property
     def current_learning_rate(self) -> float:
@@ -127,6 +132,7 @@ class Optimizer:
         self.epoch = 0
         self._layout: _Layout | None = None
         self._states: list[State] = []
+        self._rate, self._rate_epoch = 0.0, -1
 
     def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
         """Return the additive update of one parameter array: the hook a subclass writes.
@@ -183,17 +189,36 @@ class Optimizer:
                 f"layer_grads changed shapes or dtypes since the first step ({self._layout} "
                 f"-> {layout}); call reset() before optimizing other parameters"
             )
-        lr = self.current_learning_rate
-        self.t += 1
-        if type(self).update in LIBRARY_RULES:  # fresh arrays of the right shape and dtype
-            flat = [self.update(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
-        else:
-            flat = [self._update_one(g, s, lr) for g, s in zip(grads, self._states, strict=True)]
+        flat = self._updates(grads, layers)
+        owned = [u.copy() if _is_state(u, s) else u for u, s in zip(flat, self._states)]
+        return list(zip(owned[::2], owned[1::2], strict=True))
+
+    def _step_unchecked(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
+        """:meth:`step` for the training loop, which passes the network's own gradients.
+
+        It skips validating them after the first step, and the updates may be the
+        optimizer's state arrays (e.g. Momentum's velocity), valid until the next
+        step: the loop adds them to the weights at once, so nothing is copied.
+        """
+        if self._layout is None:
+            return self.step(layer_grads, layers)
+        flat = self._updates([array for pair in layer_grads for array in pair], layers)
         return list(zip(flat[::2], flat[1::2], strict=True))
+
+    def _updates(self, grads: list[np.ndarray], layers: Pairs | None) -> list[np.ndarray]:
+        """One step: the update of every array (W0, b0, W1, ...), in order."""
+        if self._rate_epoch != self.epoch:  # schedules are per epoch: evaluate once per epoch
+            self._rate, self._rate_epoch = self.current_learning_rate, self.epoch
+        lr = self._rate
+        self.t += 1
+        states = self._states
+        if type(self).update in LIBRARY_RULES:  # right shape and dtype, new or a state array
+            return [self.update(g, s, lr) for g, s in zip(grads, states, strict=True)]
+        return [self._update_one(g, s, lr) for g, s in zip(grads, states, strict=True)]
 
     def _update_one(self, grad: np.ndarray, state: State, lr: float) -> np.ndarray:
         update = np.asarray(self.update(grad, state, lr))
-        if update is grad or any(update is s for s in state.values()):
+        if update is grad or _is_state(update, state):
             update = update.copy()
         if update.shape != grad.shape:
             raise ValueError(
@@ -283,3 +308,9 @@ def _slot(key: str, n_arrays: int) -> tuple[int, str]:
             f"arrays key {key!r} is not 'layer<i>.<W|b>.<name>' for one of {n_arrays} arrays"
         )
     return k, match[3]
+
+
+LIBRARY_STEPS: set[Callable[..., Updates]] = {Optimizer.step}
+"""The library's own ``step`` methods: an optimizer whose ``step`` is one of them may be
+driven through ``_step_unchecked`` by the training loop (a subclass overriding ``step``
+itself is always called through its own ``step``)."""

@@ -6,6 +6,7 @@ import numpy as np
 
 from nnet.optimizers._base import (
     LIBRARY_RULES,
+    LIBRARY_STEPS,
     LearningRate,
     Optimizer,
     Pairs,
@@ -98,7 +99,7 @@ class Momentum(Optimizer):
         velocity -= learning_rate * grad
         if self.nesterov:
             return self.momentum * velocity - learning_rate * grad
-        return velocity.copy()  # the caller owns its updates; the velocity stays ours
+        return velocity  # step() hands the caller a copy; the training loop adds it at once
 
 
 class Adagrad(Optimizer):
@@ -260,21 +261,26 @@ class AdamW(Adam):
         self.weight_decay = _check_real(weight_decay, "weight_decay", 0.0)
 
     def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
-        if self.weight_decay == 0.0:
-            return super().step(layer_grads)
-        if layers is None:
+        if self.weight_decay and layers is not None:
+            params = _flatten_pairs(layers, "layers", "(W, b)")
+            shapes = [g.shape for g in _flatten_pairs(layer_grads, "layer_grads")]
+            if [p.shape for p in params] != shapes:
+                raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
+        return super().step(layer_grads, layers)
+
+    def _updates(self, grads: list[np.ndarray], layers: Pairs | None) -> list[np.ndarray]:
+        if self.weight_decay and layers is None:
             raise ValueError(
                 "layers (the current [(W, b), ...]) are required when weight_decay > 0"
             )
-        params = _flatten_pairs(layers, "layers", "(W, b)")
-        shapes = [g.shape for g in _flatten_pairs(layer_grads, "layer_grads")]
-        if [p.shape for p in params] != shapes:
-            raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
-        updates = super().step(layer_grads)
-        decay = self.current_learning_rate * self.weight_decay
-        for (uW, _), W in zip(updates, params[::2], strict=True):
-            uW -= decay * W
-        return updates
+        flat = super()._updates(grads, layers)
+        if self.weight_decay:
+            assert layers is not None
+            decay = self._rate * self.weight_decay
+            for k, (W, _) in enumerate(layers):
+                flat[2 * k] -= decay * W  # Adam's update is a new array
+        return flat
 
 
 LIBRARY_RULES.update(rule.update for rule in (SGD, Momentum, Adagrad, RMSprop, Adam))
+LIBRARY_STEPS.add(AdamW.step)
