@@ -270,10 +270,12 @@ def write_cli_session() -> None:
 
 
 def reset_argv(gallery_conf: dict[str, Any], script_vars: dict[str, Any]) -> list[str]:
-    """Command line of every example in the gallery build: quick settings, figures in a temp dir.
+    """Command line of every example in the gallery build: figures in a temp dir, and quick
+    settings when ``NNET_EXAMPLES_QUICK=1`` (as CI sets it), else the examples' real ones.
 
     sphinx-gallery captures the figures from matplotlib itself; the files the
     scripts save are not needed, so they go to a scratch folder outside the tree.
     """
     figures = Path(tempfile.gettempdir()) / "nnet-docs-example-figures"
-    return ["--quick", "--out", str(figures)]
+    quick = ["--quick"] if os.environ.get("NNET_EXAMPLES_QUICK") == "1" else []
+    return [*quick, "--out", str(figures)]
