@@ -23,6 +23,7 @@ import numpy as np
 
 from nnet import _kernels
 from nnet._autodiff import derive_vjp
+from nnet._registry import register, resolve
 
 __all__ = [
     "ACTIVATIONS",
@@ -397,14 +398,8 @@ def register_activation(
     >>> get_activation("softplus_demo") is act
     True
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}")
-    existing = ACTIVATIONS.get(name)
-    if existing is not None and (existing.builtin or not overwrite):
-        raise ValueError(f"activation {name!r} is already registered; choose another name")
-    act = make_activation(fn, der, argname="fn")
-    ACTIVATIONS[name] = dataclasses.replace(act, name=name)
-    return ACTIVATIONS[name]
+    return register(name, lambda: make_activation(fn, der, argname="fn"), ACTIVATIONS,
+                    "activation", overwrite)  # fmt: skip
 
 
 def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") -> Activation:
@@ -421,22 +416,9 @@ def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") ->
     >>> make_activation("linear").name
     'identity'
     """
-    if isinstance(fn, Activation) and der is None:
-        return fn
-    if isinstance(fn, str):
-        if der is not None:
-            raise TypeError(f"{argname}: give a derivative only with a callable, not a name")
-        return get_activation(fn)
-    if not callable(fn):
-        raise TypeError(
-            f"{argname} must be a name in {sorted(ACTIVATIONS)}, an Activation or a callable, "
-            f"got {type(fn).__name__}"
-        )
-    if der is not None and not callable(der):
-        raise TypeError(f"{argname} derivative must be callable or None, got {type(der).__name__}")
-    for act in ACTIVATIONS.values():
-        if fn is act.fn and der in (None, act.der):
-            return act
+    entry = resolve(fn, der, ACTIVATIONS, get_activation, Activation, argname)
+    if entry is not None:
+        return entry
     name = getattr(fn, "__name__", type(fn).__name__)
     if der is not None:
         return Activation(name, fn, der)

@@ -22,6 +22,7 @@ import numpy as np
 
 from nnet import _kernels
 from nnet._autodiff import derive_grad
+from nnet._registry import register, resolve
 
 __all__ = [
     "COSTS",
@@ -258,22 +259,9 @@ def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
     >>> make_cost(cross_entropy) is COSTS["cross_entropy"]
     True
     """
-    if isinstance(fn, Cost) and der is None:
-        return fn
-    if isinstance(fn, str):
-        if der is not None:
-            raise TypeError(f"{argname}: give a derivative only with a callable, not a name")
-        return get_cost(fn)
-    if not callable(fn):
-        raise TypeError(
-            f"{argname} must be a name in {sorted(COSTS)}, a Cost or a callable, "
-            f"got {type(fn).__name__}"
-        )
-    if der is not None and not callable(der):
-        raise TypeError(f"cost_der must be callable or None, got {type(der).__name__}")
-    for cost in COSTS.values():
-        if fn is cost.fn and der in (None, cost.der):
-            return cost
+    entry = resolve(fn, der, COSTS, get_cost, Cost, argname)
+    if entry is not None:
+        return entry
     name = getattr(fn, "__name__", type(fn).__name__)
     return Cost(name, fn, der if der is not None else derive_grad(fn, argname))
 
@@ -290,10 +278,4 @@ def register_cost(
     >>> get_cost("mae_demo").name
     'mae_demo'
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}")
-    existing = COSTS.get(name)
-    if existing is not None and (existing.builtin or not overwrite):
-        raise ValueError(f"cost {name!r} is already registered; choose another name")
-    COSTS[name] = dataclasses.replace(make_cost(fn, der, argname="fn"), name=name)
-    return COSTS[name]
+    return register(name, lambda: make_cost(fn, der, argname="fn"), COSTS, "cost", overwrite)
