@@ -11,22 +11,16 @@ one before saving and, in the process that loads, before loading.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import json
-import math
-import os
-import re
-import secrets
-import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import safetensors.numpy
-from safetensors import SafetensorError
 
+from nnet import _safetensors_io
+from nnet._safetensors_io import Arrays, PathLike, _fail, _json, _read, _scalar, _write
+from nnet._safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
 from nnet.activations import ACTIVATIONS, Activation
 from nnet.costs import COSTS, Cost
 from nnet.optimizers import OPTIMIZERS, Optimizer
@@ -45,196 +39,12 @@ __all__ = [
     "save_optimizer_state",
 ]
 
-FORMAT = "nnet"
-FORMAT_VERSION = 1
+FORMAT_VERSION = _safetensors_io.FORMAT_VERSION
 """The format version written; files of this version or older are read."""
-PathLike = str | os.PathLike[str]
-Arrays = dict[str, np.ndarray]
-_DTYPES = {"F32": "float32", "F64": "float64"}  # safetensors name -> numpy name
-_MAX_HEADER = 100_000_000  # bytes, the limit safetensors itself enforces
-_STATE_KEY = re.compile(r"layer(\d+)\.(W|b)\.(\w+)")  # Optimizer.state_dict's array names
 
 
 class ModelFileError(ValueError):
     """A file that is not a loadable nnet model file; the message names the file."""
-
-
-def _fail(path: Path, problem: str) -> ModelFileError:
-    return ModelFileError(f"cannot load {str(path)!r}: {problem}")
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a finite number")
-
-
-def _json(text: str) -> Any:
-    """Parse JSON, refusing NaN and Infinity (parse errors are ValueError)."""
-    return json.loads(text, parse_constant=_no_constant)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
-
-
-def _is_scalar(v: Any) -> bool:
-    return isinstance(v, (bool, int, str)) or (isinstance(v, float) and math.isfinite(v))
-
-
-def _is_penalty(v: Any) -> bool:
-    return _is_scalar(v) and not isinstance(v, (bool, str)) and v >= 0
-
-
-def _is_activation(e: Any) -> bool:
-    if not (isinstance(e, dict) and set(e) == {"name", "params"} and isinstance(e["name"], str)):
-        return False
-    return isinstance(e["params"], dict) and all(map(_is_scalar, e["params"].values()))
-
-
-# Each field is stored as text (JSON but for _TEXT_FIELDS) and checked by its predicate.
-_TEXT_FIELDS, _OPTIONAL_FIELDS = {"cost", "dtype", "optimizer"}, {"extra"}
-_FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
-    "network": {
-        "network_input_size": _is_int,
-        "layer_output_sizes": lambda v: isinstance(v, list) and v != [] and all(map(_is_int, v)),
-        "activations": lambda v: isinstance(v, list) and all(map(_is_activation, v)),
-        "cost": lambda v: isinstance(v, str) and v != "",
-        "dtype": lambda v: v in _DTYPES.values(),
-        "l1": _is_penalty,
-        "l2": _is_penalty,
-        "regularize_bias": lambda v: isinstance(v, bool),
-        "extra": lambda v: isinstance(v, dict),
-    },
-    "optimizer": {
-        "optimizer": lambda v: isinstance(v, str),
-        "config": lambda v: isinstance(v, dict),
-        "state": lambda v: isinstance(v, dict) and isinstance(v.get("layout"), str),
-    },
-}
-
-
-def _scalar(value: Any, what: str) -> bool | int | float | str:
-    """``value`` as a JSON scalar (type kept, so numbers round-trip exactly), or ValueError."""
-    value = value.item() if isinstance(value, np.generic) else value
-    if _is_scalar(value):
-        return value
-    raise ValueError(f"{what}={value!r} cannot be saved; expected a finite number, bool or str")
-
-
-def _checksum(meta: Mapping[str, str], arrays: Mapping[str, np.ndarray]) -> str:
-    """SHA-256 of the metadata (but itself) and each tensor's name, dtype, shape and bytes."""
-    digest = hashlib.sha256(json.dumps({**meta, "sha256": ""}, sort_keys=True).encode())
-    for name in sorted(arrays):
-        a = arrays[name]
-        digest.update(json.dumps([name, a.dtype.name, a.shape]).encode())
-        digest.update(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes())
-    return digest.hexdigest()
-
-
-def _write(path: PathLike, kind: str, tensors: Arrays, fields: dict[str, Any]) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path`` (atomic)."""
-    meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "kind": kind}
-    meta.update(
-        {k: v if k in _TEXT_FIELDS else json.dumps(v, allow_nan=False) for k, v in fields.items()}
-    )
-    meta["sha256"] = _checksum(meta, tensors)
-    data = safetensors.numpy.save(tensors, metadata=meta)
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _read_checked(path: Path) -> tuple[dict[str, str], Arrays]:
-    """Read the file once; check its structure, format, version and checksum."""
-    data = path.read_bytes()
-    (size,) = struct.unpack("<Q", data[:8]) if len(data) >= 8 else (len(data),)
-    if size > min(len(data) - 8, _MAX_HEADER):
-        if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-            raise _fail(path, "it is a pickle file; nnet never unpickles (that can run any code)")
-        raise _fail(path, "it is not a safetensors file, or it is truncated (header too short)")
-    try:
-        header = _json(data[8 : 8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        raise _fail(path, f"its safetensors header is corrupted ({err})") from None
-    meta = header.get("__metadata__") if isinstance(header, dict) else None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise _fail(path, "it is not an nnet model file (no 'format': 'nnet' metadata)")
-    version = meta.get("format_version")
-    if not isinstance(version, str) or not re.fullmatch(r"[1-9][0-9]{0,8}", version):
-        raise _fail(path, f"its format version {version!r} is invalid")
-    if int(version) > FORMAT_VERSION:
-        newer = f"format version {version}, newer than the {FORMAT_VERSION} this nnet reads"
-        raise _fail(path, f"it has {newer}; upgrade nnet to load it")
-    entries = [entry for name, entry in header.items() if name != "__metadata__"]
-    if not all(isinstance(entry, dict) and entry.get("dtype") in _DTYPES for entry in entries):
-        raise _fail(path, "it holds tensors that are not float32 or float64")
-    try:
-        arrays = safetensors.numpy.load(data)
-    except (SafetensorError, ValueError, TypeError) as err:
-        raise _fail(path, f"it is corrupted or truncated ({err})") from None
-    if meta.get("sha256") != _checksum(meta, arrays):
-        raise _fail(path, "it is corrupted: its SHA-256 checksum does not match its contents")
-    return meta, arrays
-
-
-def _read(path: PathLike, kind: str | None) -> tuple[Path, dict[str, Any], Arrays]:
-    """Read and check a whole file of ``kind``; return (path, decoded fields, arrays)."""
-    path = Path(path)
-    meta, arrays = _read_checked(path)
-    if meta.get("kind") not in _FIELDS or kind not in (None, meta["kind"]):
-        raise _fail(path, f"it holds {meta.get('kind')!r}, not {kind!r}")
-    spec: dict[str, Any] = {"kind": meta["kind"], "format_version": int(meta["format_version"])}
-    for key, ok in _FIELDS[meta["kind"]].items():
-        if key in _OPTIONAL_FIELDS and key not in meta:
-            continue
-        try:
-            spec[key] = meta[key] if key in _TEXT_FIELDS else _json(meta[key])
-        except (KeyError, ValueError, RecursionError):
-            spec[key] = None
-        if spec[key] is None or not ok(spec[key]):
-            raise _fail(path, f"its metadata field {key!r} is missing or invalid")
-    expected = _network_tensors(spec) if meta["kind"] == "network" else _state_tensors(spec, arrays)
-    if expected is None or set(arrays) != set(expected):
-        raise _fail(path, f"its tensors {sorted(arrays)} do not match its metadata")
-    for name, (shape, dtype) in expected.items():
-        a = arrays[name]
-        if a.shape != tuple(shape) or a.dtype.name != dtype:
-            raise _fail(path, f"tensor {name!r} is {a.dtype} {a.shape}, expected {dtype} {shape}")
-        if not np.isfinite(a).all():
-            raise _fail(path, f"tensor {name!r} contains NaN or infinity")
-    return path, spec, arrays
-
-
-def _network_tensors(spec: dict[str, Any]) -> dict[str, Any] | None:
-    """Expected ``{name: (shape, dtype)}`` of a network's tensors; None if inconsistent."""
-    if len(spec["activations"]) != len(spec["layer_output_sizes"]):
-        return None
-    sizes, dtype = [spec["network_input_size"], *spec["layer_output_sizes"]], spec["dtype"]
-    expected: dict[str, Any] = {}
-    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
-        expected[f"layers.{i}.W"] = ((n_in, n_out), dtype)
-        expected[f"layers.{i}.b"] = ((n_out,), dtype)
-    return expected
-
-
-def _state_tensors(spec: dict[str, Any], arrays: Arrays) -> dict[str, Any] | None:
-    """Expected ``{name: (shape, dtype)}`` of an optimizer's state arrays, from its layout."""
-    try:
-        layout_json = spec["state"]["layout"]
-        layout = [(tuple(s), str(d)) for s, d in _json(layout_json)] if layout_json else []
-    except (TypeError, ValueError, RecursionError):
-        return None
-    matches = {key: _STATE_KEY.fullmatch(key) for key in arrays}
-    slots = {k: 2 * int(m[1]) + (m[2] == "b") if m else len(layout) for k, m in matches.items()}
-    if any(slot >= len(layout) for slot in slots.values()):
-        return None
-    return {key: layout[slot] for key, slot in slots.items()}
 
 
 def _registered(where: str, obj: Activation | Cost, registry: Mapping[str, Any]) -> str:
