@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import nnet._safetensors_io as safetensors_io
 import nnet.network
 import nnet.serialization as ser
 from nnet.activations import ACTIVATIONS, get_activation, register_activation
@@ -442,8 +443,9 @@ def test_pickle_files_are_refused_and_never_unpickled(tmp_path, no_construction)
     assert not sentinel.exists()
 
 
-def test_module_never_imports_an_unpickler():
-    tree = ast.parse(inspect.getsource(ser))
+@pytest.mark.parametrize("module", [ser, safetensors_io], ids=lambda m: m.__name__)
+def test_module_never_imports_an_unpickler(module):
+    tree = ast.parse(inspect.getsource(module))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
