@@ -113,6 +113,8 @@ def _check_train_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--batch-size must be >= 0, got {args.batch_size}")
     if not 0.0 < args.test_size < 1.0:
         raise UsageError(f"--test-size must be in (0, 1), got {args.test_size}")
+    if args.plot is not None:
+        _pyplot_backend()  # before training, not after it
 
 
 def _targets(data: Dataset) -> tuple[np.ndarray, list[Any]]:
@@ -189,14 +191,17 @@ def _train(args: argparse.Namespace) -> None:
         _plot(history, args.plot, metrics)
 
 
-def _plot(history: Any, path: Path, metrics: list[str]) -> None:
+def _pyplot_backend() -> None:
     try:
         import matplotlib
-
-        matplotlib.use("Agg")
-        from nnet.plotting import plot_history
     except ImportError:
         raise UsageError('--plot needs matplotlib: pip install "nnet[plot]"') from None
+    matplotlib.use("Agg")  # files only, no window
+
+
+def _plot(history: Any, path: Path, metrics: list[str]) -> None:
+    from nnet.plotting import plot_history
+
     figure = plot_history(history, metrics=metrics)
     figure.savefig(path)
     print(f"saved the loss curves to {path}")
