@@ -326,7 +326,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--retries",
         type=int,
-        help=f"redo a timing at most this often while other processes took > {QUIET:.0%} "
+        help=f"redo a timing at most this often while other processes took > {QUIET * 100:.0f}%% "
         "of the CPUs during it (default: 3 full, 0 quick)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every timing to stderr")
