@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from scipy.special import expit
 
 
 @functools.cache
@@ -29,11 +30,7 @@ def _limits(dtype: np.dtype) -> tuple[float, float]:
 
 
 def sigmoid_forward(z: np.ndarray) -> np.ndarray:
-    z *= 0.5
-    np.tanh(z, out=z)
-    z += 1.0
-    z *= 0.5
-    return z
+    return expit(z, out=z)  # one ufunc call (scikit-learn's too), never overflows
 
 
 def sigmoid_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -90,9 +87,10 @@ def identity_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
 
 
 def softmax_forward(z: np.ndarray) -> np.ndarray:
-    z -= z.max(axis=1, keepdims=True)
+    # The ufuncs' reduce methods are z.max and z.sum without the Python wrappers.
+    z -= np.maximum.reduce(z, axis=1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
+    z /= np.add.reduce(z, axis=1, keepdims=True)
     return z
 
 
@@ -116,5 +114,6 @@ def binary_cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
 
 def cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
     tiny = _limits(pred.dtype)[1]
-    log_p = np.log(np.maximum(pred, tiny))
-    return -float(target.ravel() @ log_p.ravel()) / pred.shape[0]
+    log_p = np.maximum(pred, tiny)
+    np.log(log_p, out=log_p)
+    return -float(np.vdot(target, log_p)) / pred.shape[0]

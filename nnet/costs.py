@@ -138,7 +138,7 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
 
 def _softmax_cross_entropy_delta(a: Any, target: Any) -> Any:
     # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
-    delta = a * target.sum(axis=1, keepdims=True)
+    delta = a * np.add.reduce(target, axis=1, keepdims=True)  # target.sum, but faster
     delta -= target
     delta /= a.shape[0]
     return delta

@@ -18,6 +18,7 @@ from typing import Any
 
 import autograd.numpy as anp
 import numpy as np
+from autograd.scipy.special import expit
 
 from nnet import _kernels
 from nnet._autodiff import derive_vjp
@@ -50,17 +51,20 @@ __all__ = [
 def sigmoid(z: Any) -> Any:
     r"""Logistic sigmoid, computed without overflow for any ``z``.
 
-    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}} = \tfrac12\left(1 + \tanh\tfrac{z}{2}\right)
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}
 
-    The ``tanh`` form never evaluates ``exp`` of a large number, so large
-    ``|z|`` raise no overflow warning.
+    This is :func:`scipy.special.expit` (through :mod:`autograd.scipy.special`,
+    so autograd differentiates it): it never evaluates ``exp`` of a large
+    number, so large ``|z|`` raise no overflow warning, and it keeps full
+    relative accuracy for small :math:`\sigma(z)` (the form
+    :math:`\tfrac12(1 + \tanh\tfrac z2)` loses it to cancellation).
 
     Examples
     --------
     >>> sigmoid(np.array([0.0, 1000.0, -1000.0]))
     array([0.5, 1. , 0. ])
     """
-    return 0.5 * (anp.tanh(0.5 * z) + 1.0)
+    return expit(z)
 
 
 def sigmoid_der(z: Any) -> Any:
