@@ -24,7 +24,9 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
+from nnet import _flat
 from nnet import _network_checks as checks
+from nnet._backprop import Backprop, forward
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
@@ -138,7 +140,7 @@ class NeuralNetwork:
         generator = make_rng(seed, rng)
         sizes = [self.network_input_size, *self.layer_output_sizes]
         layers = [initializer(n_in, n_out, generator) for n_in, n_out in itertools.pairwise(sizes)]
-        self._layers: Layers = checks.copy_layers(layers, self._shapes(), self.dtype, "init")
+        self._assign(checks.copy_layers(layers, self._shapes(), self.dtype, "init"))
 
     # ----------------------------------------------------------------- parameters
     @property
@@ -152,12 +154,22 @@ class NeuralNetwork:
 
     @layers.setter
     def layers(self, layers: Any) -> None:
-        self._layers = checks.copy_layers(layers, self._shapes(), self.dtype, "layers")
+        self._assign(checks.copy_layers(layers, self._shapes(), self.dtype, "layers"))
+
+    def _assign(self, layers: Layers) -> None:
+        """Make checked ``layers`` the parameters, in a new flat vector ``_theta``.
+
+        All parameters live in one vector, each W and b a view of its slice (see
+        :mod:`nnet._flat`); views handed out earlier keep the old values.
+        """
+        shapes = self._array_shapes()
+        self._theta = np.concatenate([array.ravel() for pair in layers for array in pair])
+        self._layers: Layers = _flat.pairs(_flat.split(self._theta, shapes))
 
     @property
     def n_params(self) -> int:
         """Total number of trainable numbers."""
-        return sum(W.size + b.size for W, b in self._layers)
+        return self._theta.size
 
     def update_weights(self, updates: Any) -> None:
         r"""Add ``updates`` to the parameters in place: ``W += dW`` and ``b += db``.
@@ -199,7 +211,7 @@ class NeuralNetwork:
         Y : array-like of shape (n_samples, n_outputs)
         """
         X, Y = self._check_XY(X, Y)
-        return self.cost_fun._loss(self._forward(X), Y) + float(self._penalty(self._layers))
+        return self.cost_fun._loss(self._forward(X), Y) + self._penalty_value()
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
         """The forward pass as a pure function of ``layers``, differentiable by autograd.
@@ -216,22 +228,11 @@ class NeuralNetwork:
         return a
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        return self._forward_pass(X)[-1]
+        return forward(self, X)[-1]
 
-    def _forward_pass(self, X: np.ndarray) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
-        """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
-
-        The library's activations run in place on the fresh ``z = a @ W + b`` and
-        backpropagate from their output, so their ``z`` is not kept (None).
-        """
-        inputs, zs, a = [], [], X
-        for (W, b), activation in zip(self._layers, self.activation_funcs):
-            inputs.append(a)
-            z = a @ W
-            z += b
-            zs.append(z if activation.needs_z else None)
-            a = activation._forward_inplace(z)
-        return inputs, zs, a
+    def _penalty_value(self) -> float:
+        """The penalty of the current parameters, as a float (0.0 without l1 and l2)."""
+        return float(self._penalty(self._layers)) if (self.l1 or self.l2) else 0.0
 
     def _penalty(self, layers: Any) -> Any:
         total = 0.0
@@ -267,42 +268,39 @@ class NeuralNetwork:
     def _loss_and_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, Layers]:
         """Cost and its gradient from one forward and one backward pass; inputs already checked.
 
-        The training loop calls this directly, having validated the data once.
+        The gradient arrays are views of one new flat vector (see :mod:`nnet._backprop`).
         """
-        inputs, zs, output = self._forward_pass(X)
-        loss = self.cost_fun._loss(output, Y) + float(self._penalty(self._layers))
-        delta = self._output_delta(zs[-1], output, Y)
-        grads: Layers = []
-        for layer in range(len(self._layers) - 1, -1, -1):
-            grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
-            if layer > 0:
-                W = self._layers[layer][0]
-                activation = self.activation_funcs[layer - 1]
-                delta = activation._backward_inplace(zs[layer - 1], inputs[layer], delta @ W.T)
-        grads.reverse()
-        self._add_penalty_gradient(grads)
-        return loss, grads
+        backprop = Backprop(self, len(X))
+        loss = backprop.loss_and_gradient(X, Y)
+        return loss, backprop.layer_grads
+
+    def _fused_delta(self) -> Any:
+        """The cost's fused output delta for this output activation, or None (nnet.costs)."""
+        out, cost = self.activation_funcs[-1], self.cost_fun
+        return cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
 
     def _output_delta(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        out, cost = self.activation_funcs[-1], self.cost_fun
-        fused = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
+        """:math:`\\partial C/\\partial z^L`, a new array."""
+        fused = self._fused_delta()
         if fused is not None:
             return np.asarray(fused(a, Y))
+        out, cost = self.activation_funcs[-1], self.cost_fun
         grad_a = cost.der(a, Y)
         # A custom gradient might hand back one of its arguments: copy before working in place.
         grad_a = grad_a if cost.builtin else np.array(grad_a, dtype=self.dtype)
         return out._backward_inplace(z, a, grad_a)
 
-    def _add_penalty_gradient(self, grads: Layers) -> None:
+    def _add_penalty_gradient(self, grads: Layers, scale: float = 1.0) -> None:
+        """Add ``scale`` times the penalty's gradient to ``grads``, in place."""
         if not (self.l1 or self.l2):
             return
         for (W, b), (dW, db) in zip(self._layers, grads):
             params = ((W, dW), (b, db)) if self.regularize_bias else ((W, dW),)
             for p, dp in params:
                 if self.l2:
-                    dp += (2.0 * self.l2) * p
+                    dp += (2.0 * self.l2 * scale) * p
                 if self.l1:
-                    dp += self.l1 * np.sign(p)
+                    dp += (self.l1 * scale) * np.sign(p)
 
     def autograd_gradient(self, X: Any, Y: Any) -> Layers:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.
@@ -331,6 +329,10 @@ class NeuralNetwork:
     def _shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
         sizes = [self.network_input_size, *self.layer_output_sizes]
         return [((n_in, n_out), (n_out,)) for n_in, n_out in itertools.pairwise(sizes)]
+
+    def _array_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of W0, b0, W1, b1, ...: the layout of the flat parameter vector."""
+        return [shape for pair in self._shapes() for shape in pair]
 
     # ----------------------------------------------------------------- files
     def save(self, path: Any, *, extra: Any = None) -> None:

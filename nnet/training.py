@@ -1,32 +1,36 @@
 r"""The training loop: mini-batch gradient descent with validation, metrics and early stopping.
 
 :func:`train` runs epochs of shuffled mini-batches; each mini-batch costs one
-forward and one backward pass (:meth:`NeuralNetwork._loss_and_gradient`), one
-optimizer step and one in-place update. Everything else (validation, metrics,
-early stopping, callbacks) happens once per epoch, and the data is validated
-once per call. What was learned is recorded in a :class:`History`.
+forward and one backward pass (into buffers reused at every step), one optimizer
+step and one in-place update. Everything else (validation, metrics, early stopping,
+callbacks) happens once per epoch, and the data is validated once per call. What
+was learned is recorded in a :class:`History`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from nnet._backprop import Backprop
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
 from nnet.metrics import Metric, get_metric
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
-from nnet.optimizers._base import LIBRARY_STEPS
+from nnet.optimizers._base import LIBRARY_RULES, LIBRARY_STEPS
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
-Step = Callable[[Layers], Any]
+
+
+_GATHER_BYTES = 1 << 20
+"""Shuffled rows are copied about this many bytes at a time (see ``_Loop._batches``)."""
 
 
 class DivergenceWarning(UserWarning):
@@ -215,10 +219,6 @@ def _check_callbacks(callbacks: Any) -> list[Callback]:
 
 
 # ----------------------------------------------------------------------------- the loop
-def _finite_layers(layers: Layers) -> bool:
-    return all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers)
-
-
 class _Loop:
     """One call's checked data and optimizer, and the work of one epoch."""
 
@@ -236,23 +236,42 @@ class _Loop:
         n = len(self.X)
         self.batch_size = n if batch_size is None else min(batch_size, n)
         self.order = order if self.batch_size < n else None  # one batch: order is irrelevant
-        if self.order is not None:
-            self._x_batch = np.empty((self.batch_size, self.X.shape[1]), self.X.dtype)
-            self._y_batch = np.empty((self.batch_size, self.Y.shape[1]), self.Y.dtype)
-        # A library Optimizer fed the network's own gradients needs no per-step checks, and
-        # its updates fit the network; anything else goes through the checked public calls.
-        trusted = isinstance(opt, Optimizer) and type(opt).step in LIBRARY_STEPS
-        self.step: Step = self._nnet_step if trusted else opt.step
-        self.apply: Callable[[Layers], None] = net._add if trusted else net.update_weights
+        if self.order is not None:  # shuffled rows are gathered into these, reused
+            row_bytes = self.X[0].nbytes + self.Y[0].nbytes
+            per_gather = max(1, _GATHER_BYTES // (row_bytes * self.batch_size)) * self.batch_size
+            rows = min(n, per_gather)
+            self._x_rows = np.empty((rows, self.X.shape[1]), self.X.dtype)
+            self._y_rows = np.empty((rows, self.Y.shape[1]), self.Y.dtype)
+        self.backprop = Backprop(net, self.batch_size)  # buffers reused at every step
+        # The library's rules run once per step on the whole flat gradient, which may come
+        # pre-multiplied by -eta (see Optimizer._flat_step); any other optimizer is called
+        # through its checked public step() with gradients of its own to keep.
+        self.flat = (
+            isinstance(opt, Optimizer)
+            and type(opt).step in LIBRARY_STEPS
+            and type(opt).update in LIBRARY_RULES
+        )
+        if self.flat:
+            opt._start_flat([(shape, net.dtype) for shape in net._array_shapes()])
+        self.scale = 1.0
         self.set_epoch = getattr(opt, "set_epoch", None)
 
-    def _nnet_step(self, grads: Layers) -> Any:
-        return self.opt._step_unchecked(grads, self.net._layers)  # AdamW decays live weights
+    def _step(self) -> None:
+        """Apply one optimizer step for the gradient in :attr:`backprop`."""
+        net, opt, backprop = self.net, self.opt, self.backprop
+        if self.flat:
+            net._theta += opt._flat_step(backprop.grad, net._layers)  # AdamW decays live weights
+            return
+        grads = [(dW.copy(), db.copy()) for dW, db in backprop.layer_grads]  # theirs to keep
+        updates = opt.step(grads, net._layers) if isinstance(opt, Optimizer) else opt.step(grads)
+        net.update_weights(updates)
 
     def run_epoch(self, epoch: int) -> dict[str, float]:
         """Train one epoch; return its losses and metrics, or raise :class:`_Diverged`."""
         if self.set_epoch is not None:
             self.set_epoch(epoch)
+        if self.flat:
+            self.scale = self.opt._gradient_scale()  # the learning rate changes per epoch
         train_pred = val_pred = None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             logs = {"train_loss": self._descend()}
@@ -269,38 +288,40 @@ class _Loop:
 
     def _descend(self) -> float:
         """One pass of mini-batch steps; the sample-weighted mean of the mini-batch losses."""
-        net, step, apply = self.net, self.step, self.apply
+        loss_and_gradient, step, scale = self.backprop.loss_and_gradient, self._step, self.scale
         total = 0.0
         for number, (xb, yb) in enumerate(self._batches()):
-            loss, grads = net._loss_and_gradient(xb, yb)
+            loss = loss_and_gradient(xb, yb, scale)
             if not math.isfinite(loss):
                 raise _Diverged(f"the loss of mini-batch {number} is {loss}")
-            apply(step(grads))
+            step()
             total += loss * len(xb)
-        if not _finite_layers(net._layers):
+        if not np.isfinite(self.net._theta).all():
             raise _Diverged("the weights are no longer finite")
         return total / len(self.X)
 
     def _batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Contiguous mini-batches, in a new random order each epoch when shuffling.
 
-        Shuffled batches are gathered one at a time into two buffers reused all
-        along, rather than copying the whole shuffled data set each epoch: the same
-        rows are copied, but the peak memory stays at the data plus one batch.
+        Shuffled rows are gathered into two buffers reused all along, as many whole
+        batches at a time as fit in about :data:`_GATHER_BYTES` (at least one): a
+        small data set is gathered once per epoch, a large one batch by batch, so the
+        peak memory stays at the data plus a megabyte or one batch, never a second copy
+        of a large data set.
         """
         X, Y, size = self.X, self.Y, self.batch_size
         if self.order is None:
             for start in range(0, len(X), size):
                 yield X[start : start + size], Y[start : start + size]
             return
-        perm = self.order.permutation(len(X))
-        for start in range(0, len(X), size):
-            rows = perm[start : start + size]
+        perm, per_gather = self.order.permutation(len(X)), len(self._x_rows)
+        for start in range(0, len(X), per_gather):
+            rows = perm[start : start + per_gather]
             n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
-            yield (
-                X.take(rows, axis=0, out=self._x_batch[:n], mode="clip"),
-                Y.take(rows, axis=0, out=self._y_batch[:n], mode="clip"),
-            )
+            xs = X.take(rows, axis=0, out=self._x_rows[:n], mode="clip")
+            ys = Y.take(rows, axis=0, out=self._y_rows[:n], mode="clip")
+            for first in range(0, n, size):
+                yield xs[first : first + size], ys[first : first + size]
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         pred = self.net._forward(X)
@@ -310,7 +331,7 @@ class _Loop:
 
     def _val_loss(self, pred: np.ndarray, Y: np.ndarray) -> float:
         net = self.net
-        loss = net.cost_fun._loss(pred, Y) + float(net._penalty(net._layers))
+        loss = net.cost_fun._loss(pred, Y) + net._penalty_value()
         if not math.isfinite(loss):
             raise _Diverged(f"the validation loss is {loss}")
         return loss

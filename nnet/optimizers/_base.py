@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from nnet import _flat
 from nnet.schedules import Schedule, _check_epoch, _check_int, _config, as_schedule
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
@@ -18,8 +19,9 @@ LearningRate = float | Schedule | Callable[[int], float]
 State = dict[str, np.ndarray]
 _Layout = list[tuple[tuple[int, ...], np.dtype[Any]]]
 LIBRARY_RULES: set[Callable[..., np.ndarray]] = set()
-"""The library's own ``update`` methods, trusted to return fresh arrays shaped like the gradient,
-so :meth:`Optimizer.step` skips re-checking them on the hot path."""
+"""The library's own ``update`` methods, trusted to return fresh arrays shaped like the gradient
+(so :meth:`Optimizer.step` skips re-checking them), elementwise, and updating their state in
+place (so the training loop runs them on whole flat vectors, see ``Optimizer._flat_step``)."""
 _KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 
 
@@ -132,6 +134,7 @@ class Optimizer:
         self.epoch = 0
         self._layout: _Layout | None = None
         self._states: list[State] = []
+        self._flat: State | None = None  # see _start_flat
         self._rate, self._rate_epoch = 0.0, -1
 
     def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
@@ -193,23 +196,15 @@ class Optimizer:
         owned = [u.copy() if _is_state(u, s) else u for u, s in zip(flat, self._states)]
         return list(zip(owned[::2], owned[1::2], strict=True))
 
-    def _step_unchecked(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
-        """:meth:`step` for the training loop, which passes the network's own gradients.
-
-        It skips validating them after the first step, and the updates may be the
-        optimizer's state arrays (e.g. Momentum's velocity), valid until the next
-        step: the loop adds them to the weights at once, so nothing is copied.
-        """
-        if self._layout is None:
-            return self.step(layer_grads, layers)
-        flat = self._updates([array for pair in layer_grads for array in pair], layers)
-        return list(zip(flat[::2], flat[1::2], strict=True))
+    def _epoch_rate(self) -> float:
+        """:attr:`current_learning_rate`, evaluated once per epoch (schedules are per epoch)."""
+        if self._rate_epoch != self.epoch:
+            self._rate, self._rate_epoch = self.current_learning_rate, self.epoch
+        return self._rate
 
     def _updates(self, grads: list[np.ndarray], layers: Pairs | None) -> list[np.ndarray]:
         """One step: the update of every array (W0, b0, W1, ...), in order."""
-        if self._rate_epoch != self.epoch:  # schedules are per epoch: evaluate once per epoch
-            self._rate, self._rate_epoch = self.current_learning_rate, self.epoch
-        lr = self._rate
+        lr = self._epoch_rate()
         self.t += 1
         states = self._states
         if type(self).update in LIBRARY_RULES:  # right shape and dtype, new or a state array
@@ -226,6 +221,61 @@ class Optimizer:
                 f"for a gradient of shape {grad.shape}"
             )
         return update.astype(grad.dtype, copy=False)
+
+    # ------------------------------------------------------- the training loop's flat path
+    # The library's rules are elementwise and update their state in place, so the training
+    # loop runs them once per step on the network's whole flat gradient (see nnet._flat)
+    # instead of once per array. Each array's state is then a view of a flat state vector,
+    # so step(), state_dict() and load_state_dict() see the same numbers either way.
+    def _start_flat(self, layout: _Layout) -> None:
+        """Prepare flat steps for parameters of ``layout``: check it, share the state."""
+        if self._layout is None:
+            self._layout, self._states = layout, [{} for _ in layout]
+        elif layout != self._layout:
+            raise ValueError(
+                f"the network's parameters {layout} are not those this optimizer has state "
+                f"for ({self._layout}); call reset() before optimizing other parameters"
+            )
+        if self._flat is None:
+            self._flat = {}
+            self._share_flat_state()
+
+    def _share_flat_state(self) -> None:
+        """Make each array's state a view of the flat state (gathering what arrays hold)."""
+        assert self._layout is not None and self._flat is not None
+        for key in set().union(*self._states) - set(self._flat):
+            self._flat[key] = np.concatenate([state[key].ravel() for state in self._states])
+        shapes = [shape for shape, _ in self._layout]
+        for key, flat in self._flat.items():
+            for state, view in zip(self._states, _flat.split(flat, shapes), strict=True):
+                state[key] = view
+
+    def _gradient_scale(self) -> float:
+        """The factor the loop may fold into the gradient it gives :meth:`_flat_step` (1).
+
+        A rule linear in the gradient (SGD, Momentum) returns -eta (the learning
+        rate): the loop computes -eta g for the price of scaling the output error.
+        """
+        return 1.0
+
+    def _flat_update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+        """:meth:`update` of the flat gradient, already multiplied by :meth:`_gradient_scale`."""
+        return self.update(grad, state, learning_rate)
+
+    def _flat_step(self, grad: np.ndarray, layers: Pairs) -> np.ndarray:
+        """One step on the flat gradient (after :meth:`_start_flat`); the flat update.
+
+        The update may be the optimizer's state or ``grad`` itself, valid until the
+        next step: the loop adds it to the parameters at once.
+        """
+        lr = self._epoch_rate()
+        self.t += 1
+        assert self._flat is not None, "call _start_flat first"
+        n_keys = len(self._flat)
+        update = self._flat_update(grad, self._flat, lr)
+        if len(self._flat) != n_keys:  # the rule made its state (first step)
+            self._share_flat_state()
+        return update
 
     def get_config(self) -> dict[str, Any]:
         """Return the constructor hyperparameters, ``{name: value}``."""
@@ -290,6 +340,7 @@ class Optimizer:
             k, name = _slot(key, len(states))
             states[k][name] = np.array(value, copy=True)
         self.t, self.epoch, self._layout, self._states = t, epoch, layout, states
+        self._flat = None
 
 
 def _meta_int(meta: dict[str, Any], key: str) -> int:
@@ -311,6 +362,6 @@ def _slot(key: str, n_arrays: int) -> tuple[int, str]:
 
 
 LIBRARY_STEPS: set[Callable[..., Updates]] = {Optimizer.step}
-"""The library's own ``step`` methods: an optimizer whose ``step`` is one of them may be
-driven through ``_step_unchecked`` by the training loop (a subclass overriding ``step``
-itself is always called through its own ``step``)."""
+"""The library's own ``step`` methods: an optimizer whose ``step`` is one of them (and whose
+``update`` is in :data:`LIBRARY_RULES`) may be driven through ``_flat_step`` by the training
+loop (a subclass overriding ``step`` itself is always called through its own ``step``)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnet import _flat
 from nnet.optimizers._base import (
     LIBRARY_RULES,
     LIBRARY_STEPS,
@@ -54,6 +55,12 @@ class SGD(Optimizer):
     def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
         return -learning_rate * grad
 
+    def _gradient_scale(self) -> float:
+        return -self._epoch_rate()
+
+    def _flat_update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+        return grad  # the loop's gradient is already -eta g: the update itself
+
 
 class Momentum(Optimizer):
     r"""Gradient descent with (heavy-ball or Nesterov) momentum.
@@ -94,11 +101,21 @@ class Momentum(Optimizer):
         self.nesterov = bool(nesterov)
 
     def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        velocity = _zeros(state, "velocity", grad)
+        return self._momentum_step(-learning_rate * grad, state)
+
+    def _gradient_scale(self) -> float:
+        return -self._epoch_rate()
+
+    def _flat_update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+        return self._momentum_step(grad, state)  # the loop's gradient is already -eta g
+
+    def _momentum_step(self, descent: np.ndarray, state: State) -> np.ndarray:
+        """The update from ``descent`` = -eta g: v <- mu v + descent (the velocity)."""
+        velocity = _zeros(state, "velocity", descent)
         velocity *= self.momentum
-        velocity -= learning_rate * grad
+        velocity += descent
         if self.nesterov:
-            return self.momentum * velocity - learning_rate * grad
+            return self.momentum * velocity + descent
         return velocity  # step() hands the caller a copy; the training loop adds it at once
 
 
@@ -273,13 +290,24 @@ class AdamW(Adam):
             raise ValueError(
                 "layers (the current [(W, b), ...]) are required when weight_decay > 0"
             )
-        flat = super()._updates(grads, layers)
+        updates = super()._updates(grads, layers)
         if self.weight_decay:
             assert layers is not None
-            decay = self._rate * self.weight_decay
-            for k, (W, _) in enumerate(layers):
-                flat[2 * k] -= decay * W  # Adam's update is a new array
-        return flat
+            self._decay_weights(updates[::2], layers)
+        return updates
+
+    def _flat_step(self, grad: np.ndarray, layers: Pairs) -> np.ndarray:
+        update = super()._flat_step(grad, layers)
+        if self.weight_decay:
+            assert self._layout is not None
+            self._decay_weights(_flat.split(update, [s for s, _ in self._layout])[::2], layers)
+        return update
+
+    def _decay_weights(self, weight_updates: list[np.ndarray], layers: Pairs) -> None:
+        """Subtract eta * weight_decay * W from each weight update, in place."""
+        decay = self._rate * self.weight_decay
+        for update, (W, _) in zip(weight_updates, layers, strict=True):
+            update -= decay * W  # Adam's update is a new array
 
 
 LIBRARY_RULES.update(rule.update for rule in (SGD, Momentum, Adagrad, RMSprop, Adam))

@@ -1,0 +1,156 @@
+"""The training loop's fast path computes what the checked public calls compute.
+
+The loop keeps the parameters and the gradient as flat vectors, reuses its buffers at
+every step, runs a library optimizer's rule once on the whole flat gradient, and folds
+``-learning_rate`` into the gradient for SGD and Momentum. None of that may change the
+numbers beyond rounding: each test here compares it with the public, checked path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_error
+
+import nnet.training
+from nnet import NeuralNetwork, train
+from nnet._backprop import Backprop
+from nnet.optimizers import OPTIMIZERS, SGD, Momentum, Optimizer, get_optimizer
+from nnet.schedules import StepDecay
+
+OUTPUT_FOR_COST = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid", "mse": "tanh"}
+
+
+def through_public_step(opt: Optimizer) -> Optimizer:
+    """The same optimizer, but driven through its own checked ``step`` (a subclass overrides it)."""
+
+    class Public(type(opt)):  # type: ignore[misc]
+        def step(self, layer_grads, layers=None):
+            return super().step(layer_grads, layers)
+
+    public = Public.__new__(Public)
+    public.__dict__.update(opt.__dict__)
+    return public
+
+
+def problem(cost="cross_entropy", hidden="sigmoid", seed=0, **penalties):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(37, 4))
+    Y = make_targets(cost, 37, 3, rng)
+    net = NeuralNetwork(
+        4, [6, 5, 3], [hidden, hidden, OUTPUT_FOR_COST[cost]], cost_fun=cost, init="xavier",
+        seed=seed, **penalties,
+    )  # fmt: skip
+    return net, X, Y
+
+
+def train_both(name, epochs=3, batch_size=8, **penalties):
+    """Train twin networks, one through the fast path and one through public ``step``."""
+    results = []
+    for make in (lambda opt: opt, through_public_step):
+        net, X, Y = problem(**penalties)
+        opt = make(get_optimizer(name, learning_rate=StepDecay(0.05, 0.5, 2)))
+        history = train(net, opt, X, Y, epochs=epochs, batch_size=batch_size, seed=3)
+        results.append((net, opt, history))
+    return results
+
+
+@pytest.mark.parametrize("penalties", [{}, {"l2": 0.01}, {"l1": 0.003, "regularize_bias": True}])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_fast_path_trains_like_the_public_step(name, penalties):
+    (fast, fast_opt, fast_hist), (slow, slow_opt, slow_hist) = train_both(name, **penalties)
+    assert type(slow_opt).step is not type(fast_opt).step  # the twin did take the public path
+    assert relative_error(fast.layers, slow.layers) < 1e-12
+    np.testing.assert_allclose(fast_hist.train_loss, slow_hist.train_loss, rtol=1e-12)
+    assert fast_opt.t == slow_opt.t == 3 * 5
+    fast_state, _ = fast_opt.state_dict()
+    slow_state, _ = slow_opt.state_dict()
+    assert fast_state.keys() == slow_state.keys()
+    for key in fast_state:
+        np.testing.assert_allclose(fast_state[key], slow_state[key], rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_public_steps_between_trainings_continue_the_same_state(name):
+    """After train(), each array's state is a view of the flat state: step() updates both."""
+    runs = []
+    for make in (lambda opt: opt, through_public_step):
+        net, X, Y = problem()
+        opt = make(get_optimizer(name, learning_rate=0.05))
+        train(net, opt, X, Y, epochs=1, batch_size=8, seed=0)
+        net.update_weights(opt.step(net.compute_gradient(X, Y), net.layers))
+        train(net, opt, X, Y, epochs=1, batch_size=8, seed=1)
+        runs.append(net.layers)
+    assert relative_error(*runs) < 1e-12
+
+
+HIDDEN = [name for name in BUILTIN_ACTIVATIONS if name != "softmax"]  # softmax is an output
+
+
+@pytest.mark.parametrize("cost", BUILTIN_COSTS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_backprop_scale_multiplies_the_whole_gradient(cost, hidden):
+    net, X, Y = problem(cost, hidden, l2=0.02, l1=0.01)
+    backprop = Backprop(net, 50)  # more rows than the batch: buffers are sliced
+    loss = backprop.loss_and_gradient(X, Y, scale=-0.37)
+    assert loss == pytest.approx(net.cost(X, Y), rel=1e-13)
+    expected = [(-0.37 * dW, -0.37 * db) for dW, db in net.compute_gradient(X, Y)]
+    assert relative_error(backprop.layer_grads, expected) < 1e-13
+
+
+def test_custom_rules_get_gradients_they_may_keep():
+    """Only the library's rules see the loop's reused buffer; others get arrays of their own."""
+    kept = []
+
+    class KeepsGradients(Optimizer):
+        def update(self, grad, state, learning_rate):
+            kept.append(grad)
+            return -learning_rate * grad
+
+    net, X, Y = problem()
+    train(net, KeepsGradients(0.05), X, Y, epochs=2, batch_size=8, seed=0)
+    assert len(kept) == 2 * 5 * 6  # steps x arrays
+    first_step, last_step = kept[:6], kept[-6:]
+    for a, b in zip(first_step, last_step, strict=True):
+        assert not np.shares_memory(a, b)
+        assert not np.array_equal(a, b)
+
+
+def test_an_optimizer_with_state_for_other_parameters_is_refused_before_training():
+    net, X, Y = problem()
+    opt = Momentum(0.05)
+    train(NeuralNetwork(4, [3], ["softmax"], cost_fun="cross_entropy"), opt, X, Y, epochs=1)
+    before = [(W.copy(), b.copy()) for W, b in net.layers]
+    with pytest.raises(ValueError, match=r"call reset\(\)"):
+        train(net, opt, X, Y, epochs=1)
+    for (W, b), (W0, b0) in zip(net.layers, before, strict=True):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    opt.reset()
+    assert train(net, opt, X, Y, epochs=1).epochs_run == 1
+
+
+@pytest.mark.parametrize("batches_per_gather", [1, 2, 3, 10])
+def test_gathered_batches_follow_the_shuffled_order(monkeypatch, batches_per_gather):
+    """Rows are gathered several batches at a time; the batches are still the permutation's."""
+    n, size = 23, 5
+    X = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    Y = np.zeros((n, 1))
+    row_bytes = X[0].nbytes + Y[0].nbytes
+    monkeypatch.setattr(nnet.training, "_GATHER_BYTES", batches_per_gather * size * row_bytes)
+    seen = []
+
+    class Recording(Backprop):
+        def loss_and_gradient(self, X, Y, scale=1.0):
+            seen.append(X[:, 0].copy())
+            return super().loss_and_gradient(X, Y, scale)
+
+    monkeypatch.setattr(nnet.training, "Backprop", Recording)
+    net = NeuralNetwork(2, [1], ["identity"], seed=0)
+    train(net, SGD(1e-3), X, Y, epochs=2, batch_size=size, seed=4)
+    rng = np.random.default_rng(4)
+    expected = [rng.permutation(n) for _ in range(2)]
+    got = [np.concatenate(seen[:5]), np.concatenate(seen[5:])]
+    assert [len(b) for b in seen] == [5, 5, 5, 5, 3] * 2
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
