@@ -80,11 +80,11 @@ class Backprop:
         inputs, zs, output = forward(net, X, self._outputs)
         loss = float(self._cost(output, Y)) + net._penalty_value()
         if self._fused_delta is not None:
-            delta = self._fused_delta(output, Y)
+            delta = self._fused_delta(output, Y, scale)
         else:
             delta = net._output_delta(zs[-1], output, Y)
-        if scale != 1.0:
-            delta *= scale
+            if scale != 1.0:
+                delta *= scale
         for layer in range(len(net._layers) - 1, -1, -1):
             dW, db = self.layer_grads[layer]
             np.matmul(inputs[layer].T, delta, out=dW)

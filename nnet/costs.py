@@ -136,18 +136,18 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
     return -target / np.where(pred > tiny, pred, tiny) / np.shape(pred)[0]
 
 
-def _softmax_cross_entropy_delta(a: Any, target: Any) -> Any:
+def _softmax_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
     delta = a * np.add.reduce(target, axis=1, keepdims=True)  # target.sum, but faster
     delta -= target
-    delta /= a.shape[0]
+    delta *= scale / a.shape[0]
     return delta
 
 
-def _sigmoid_binary_cross_entropy_delta(a: Any, target: Any) -> Any:
+def _sigmoid_binary_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # sigma'(z) = a(1 - a) cancels the denominator of the BCE gradient.
     delta = a - target
-    delta /= a.size
+    delta *= scale / a.size
     return delta
 
 
@@ -164,8 +164,9 @@ class Cost:
     der : callable
         ``der(pred, target) -> ndarray``, the gradient w.r.t. ``pred``.
     fused : mapping, default={}
-        Activation name → ``delta(a, target)``, the exact :math:`\partial C/\partial z`
-        of the output layer when that (library) activation precedes this cost.
+        Activation name → ``delta(a, target, scale=1.0)``, ``scale`` times the exact
+        :math:`\partial C/\partial z` of the output layer when that (library)
+        activation precedes this cost (a new array).
     probabilities : bool, default=False
         True when predictions must lie in [0, 1] (targets too): the network then
         refuses an output activation that cannot produce probabilities.

@@ -280,10 +280,7 @@ class NeuralNetwork:
         return cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
 
     def _output_delta(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """:math:`\\partial C/\\partial z^L`, a new array."""
-        fused = self._fused_delta()
-        if fused is not None:
-            return np.asarray(fused(a, Y))
+        """:math:`\\partial C/\\partial z^L` by the chain rule (no fused delta), a new array."""
         out, cost = self.activation_funcs[-1], self.cost_fun
         grad_a = cost.der(a, Y)
         # A custom gradient might hand back one of its arguments: copy before working in place.

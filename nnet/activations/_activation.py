@@ -92,7 +92,7 @@ class Activation:
     def _forward_inplace(self, z: np.ndarray) -> np.ndarray:
         """The activation of ``z``, which may be overwritten: the network's hot path."""
         if self.fast_forward is not None and self.fast_backward is not None:
-            return np.asarray(self.fast_forward(z, **self.params))
+            return self.fast_forward(z, **self.params)  # a kernel returns its ndarray z
         return np.asarray(self(z))
 
     def _backward_inplace(
@@ -100,7 +100,7 @@ class Activation:
     ) -> np.ndarray:
         """:meth:`backward`, allowed to overwrite ``grad``; ``z`` is None unless :attr:`needs_z`."""
         if self.fast_backward is not None:
-            return np.asarray(self.fast_backward(a, grad, **self.params))
+            return self.fast_backward(a, grad, **self.params)  # a kernel returns its ndarray grad
         return np.asarray(self.backward(z, a, grad))
 
     def with_params(self, **params: Any) -> Activation:
