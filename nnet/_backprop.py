@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet import _flat
+from nnet.costs import DISTRIBUTION_DELTAS
 
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
@@ -51,6 +52,10 @@ def forward(
 class Backprop:
     """Buffers for batches of up to ``batch_size`` rows, and the passes that fill them.
 
+    ``rows_sum_to_one=True`` promises that every target row sums to exactly 1
+    (one-hot or probabilities), which lets softmax + cross-entropy use the
+    cheaper :math:`(a - t)/N`.
+
     Attributes
     ----------
     grad : ndarray of shape (net.n_params,)
@@ -59,7 +64,9 @@ class Backprop:
         ``[(dW, db), ...]``, views of ``grad``.
     """
 
-    def __init__(self, net: NeuralNetwork, batch_size: int) -> None:
+    def __init__(
+        self, net: NeuralNetwork, batch_size: int, *, rows_sum_to_one: bool = False
+    ) -> None:
         self.net = net
         sizes, dtype = net.layer_output_sizes, net.dtype
         self.grad = np.empty(net.n_params, dtype)
@@ -69,6 +76,8 @@ class Backprop:
         # Looked up once, not at every step: the plain-NumPy cost and the fused delta.
         self._cost = net.cost_fun.fast_fn or net.cost_fun.fn
         self._fused_delta = net._fused_delta()
+        if rows_sum_to_one:  # every target row the passes will see sums to exactly 1
+            self._fused_delta = DISTRIBUTION_DELTAS.get(self._fused_delta, self._fused_delta)
 
     def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, scale: float = 1.0) -> float:
         """Return the cost on ``(X, Y)`` and write ``scale`` times its gradient into :attr:`grad`.

@@ -144,6 +144,18 @@ def _softmax_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any
     return delta
 
 
+def _softmax_cross_entropy_delta_for_distributions(a: Any, target: Any, scale: float = 1.0) -> Any:
+    # The same when every target row sums to exactly 1 (one-hot or probabilities).
+    delta = a - target
+    delta *= scale / a.shape[0]
+    return delta
+
+
+DISTRIBUTION_DELTAS = {_softmax_cross_entropy_delta: _softmax_cross_entropy_delta_for_distributions}
+"""Fused deltas with a cheaper form when every target row sums to exactly 1 (the training
+loop checks its targets once per call; see ``nnet._backprop.Backprop``)."""
+
+
 def _sigmoid_binary_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # sigma'(z) = a(1 - a) cancels the denominator of the BCE gradient.
     delta = a - target

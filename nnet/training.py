@@ -242,7 +242,8 @@ class _Loop:
             rows = min(n, per_gather)
             self._x_rows = np.empty((rows, self.X.shape[1]), self.X.dtype)
             self._y_rows = np.empty((rows, self.Y.shape[1]), self.Y.dtype)
-        self.backprop = Backprop(net, self.batch_size)  # buffers reused at every step
+        rows_sum_to_one = bool(np.all(np.add.reduce(self.Y, axis=1) == 1.0))  # one-hot?
+        self.backprop = Backprop(net, self.batch_size, rows_sum_to_one=rows_sum_to_one)
         # The library's rules run once per step on the whole flat gradient, which may come
         # pre-multiplied by -eta (see Optimizer._flat_step); any other optimizer is called
         # through its checked public step() with gradients of its own to keep.

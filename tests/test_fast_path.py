@@ -15,6 +15,7 @@ from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_e
 import nnet.training
 from nnet import NeuralNetwork, train
 from nnet._backprop import Backprop
+from nnet.costs import DISTRIBUTION_DELTAS
 from nnet.optimizers import OPTIMIZERS, SGD, Momentum, Optimizer, get_optimizer
 from nnet.schedules import StepDecay
 
@@ -154,3 +155,26 @@ def test_gathered_batches_follow_the_shuffled_order(monkeypatch, batches_per_gat
     assert [len(b) for b in seen] == [5, 5, 5, 5, 3] * 2
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("general", list(DISTRIBUTION_DELTAS), ids=lambda f: f.__name__)
+def test_distribution_deltas_equal_the_general_ones_on_one_hot_targets(general):
+    rng = np.random.default_rng(0)
+    a = rng.dirichlet(np.ones(4), size=9)
+    target = np.eye(4)[rng.integers(0, 4, 9)]
+    cheap = DISTRIBUTION_DELTAS[general]
+    np.testing.assert_array_equal(cheap(a, target, -0.3), general(a, target, -0.3))
+
+
+@pytest.mark.parametrize("normalized", [True, False])
+def test_a_training_step_is_the_gradient_step_for_any_cross_entropy_targets(normalized):
+    """The loop uses (a - t)/N only when every target row sums to exactly 1."""
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(30, 4)), rng.uniform(0.0, 1.0, (30, 3))
+    if normalized:
+        Y = np.eye(3)[rng.integers(0, 3, 30)]
+    net, _, _ = problem()
+    expected = [(W - 0.1 * dW, b - 0.1 * db) for (W, b), (dW, db) in
+                zip(net.layers, net.compute_gradient(X, Y), strict=True)]  # fmt: skip
+    train(net, SGD(0.1), X, Y, epochs=1, batch_size=None)
+    assert relative_error(net.layers, expected) < 1e-14
