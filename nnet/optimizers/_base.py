@@ -184,17 +184,20 @@ class Optimizer:
             from the first step's (call :meth:`reset` to optimize other parameters).
         """
         grads = _flatten_pairs(layer_grads, "layer_grads")
-        layout = [(g.shape, g.dtype) for g in grads]  # dtype objects: .name is slow
-        if self._layout is None:
-            self._layout, self._states = layout, [{} for _ in grads]
-        elif layout != self._layout:
-            raise ValueError(
-                f"layer_grads changed shapes or dtypes since the first step ({self._layout} "
-                f"-> {layout}); call reset() before optimizing other parameters"
-            )
+        self._adopt_layout([(g.shape, g.dtype) for g in grads], "layer_grads")
         flat = self._updates(grads, layers)
         owned = [u.copy() if _is_state(u, s) else u for u, s in zip(flat, self._states)]
         return list(zip(owned[::2], owned[1::2], strict=True))
+
+    def _adopt_layout(self, layout: _Layout, what: str) -> None:
+        """Take the arrays' shapes and dtypes at the first step; refuse others later."""
+        if self._layout is None:
+            self._layout, self._states = layout, [{} for _ in layout]
+        elif layout != self._layout:  # dtype objects, not names: .name is slow
+            raise ValueError(
+                f"{what} changed shapes or dtypes since the first step ({self._layout} "
+                f"-> {layout}); call reset() before optimizing other parameters"
+            )
 
     def _epoch_rate(self) -> float:
         """:attr:`current_learning_rate`, evaluated once per epoch (schedules are per epoch)."""
@@ -229,13 +232,7 @@ class Optimizer:
     # so step(), state_dict() and load_state_dict() see the same numbers either way.
     def _start_flat(self, layout: _Layout) -> None:
         """Prepare flat steps for parameters of ``layout``: check it, share the state."""
-        if self._layout is None:
-            self._layout, self._states = layout, [{} for _ in layout]
-        elif layout != self._layout:
-            raise ValueError(
-                f"the network's parameters {layout} are not those this optimizer has state "
-                f"for ({self._layout}); call reset() before optimizing other parameters"
-            )
+        self._adopt_layout(layout, "the network's parameters")
         if self._flat is None:
             self._flat = {}
             self._share_flat_state()
