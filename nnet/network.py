@@ -166,6 +166,16 @@ class NeuralNetwork:
         self._theta = np.concatenate([array.ravel() for pair in layers for array in pair])
         self._layers: Layers = _flat.pairs(_flat.split(self._theta, shapes))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # copy.deepcopy and pickle copy each view on its own; keep the vector, not the views.
+        state = self.__dict__.copy()
+        del state["_layers"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._layers = _flat.pairs(_flat.split(self._theta, self._array_shapes()))
+
     @property
     def n_params(self) -> int:
         """Total number of trainable numbers."""

@@ -8,6 +8,9 @@ numbers beyond rounding: each test here compares it with the public, checked pat
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_error
@@ -178,3 +181,21 @@ def test_a_training_step_is_the_gradient_step_for_any_cross_entropy_targets(norm
                 zip(net.layers, net.compute_gradient(X, Y), strict=True)]  # fmt: skip
     train(net, SGD(0.1), X, Y, epochs=1, batch_size=None)
     assert relative_error(net.layers, expected) < 1e-14
+
+
+@pytest.mark.parametrize("copy_of", [copy.deepcopy, lambda obj: pickle.loads(pickle.dumps(obj))])
+def test_copies_of_a_trained_network_and_optimizer_train_on_identically(copy_of):
+    """A copy keeps each W and b a view of its own flat vector, and the optimizer's state."""
+    net, X, Y = problem()
+    opt = Momentum(0.05)
+    train(net, opt, X, Y, epochs=2, batch_size=8, seed=0)
+    net_copy, opt_copy = copy_of(net), copy_of(opt)
+    assert all(np.shares_memory(W, net_copy._theta) for W, _ in net_copy._layers)
+    assert not np.shares_memory(net_copy._theta, net._theta)
+    for model, optimizer in ((net, opt), (net_copy, opt_copy)):
+        train(model, optimizer, X, Y, epochs=2, batch_size=8, seed=1)
+        optimizer.step(model.compute_gradient(X, Y))  # the per-array states are live too
+    assert relative_error(net_copy.layers, net.layers) == 0.0
+    np.testing.assert_array_equal(
+        opt_copy.state_dict()[0]["layer0.W.velocity"], opt.state_dict()[0]["layer0.W.velocity"]
+    )

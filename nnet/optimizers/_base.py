@@ -237,6 +237,13 @@ class Optimizer:
             self._flat = {}
             self._share_flat_state()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # copy.deepcopy and pickle copy each array's state on its own, no longer views of
+        # the flat state: drop it; the next flat step gathers it again (_start_flat).
+        state = self.__dict__.copy()
+        state["_flat"] = None
+        return state
+
     def _share_flat_state(self) -> None:
         """Make each array's state a view of the flat state (gathering what arrays hold)."""
         assert self._layout is not None and self._flat is not None
