@@ -199,3 +199,20 @@ def test_copies_of_a_trained_network_and_optimizer_train_on_identically(copy_of)
     np.testing.assert_array_equal(
         opt_copy.state_dict()[0]["layer0.W.velocity"], opt.state_dict()[0]["layer0.W.velocity"]
     )
+
+
+def test_a_state_missing_for_some_arrays_starts_them_at_zero():
+    """load_state_dict may leave arrays without state; the flat state starts them at zero."""
+    net, X, Y = problem()
+    opt = Momentum(0.05)
+    train(net, opt, X, Y, epochs=1, batch_size=8, seed=0)
+    arrays, meta = opt.state_dict()
+    arrays_zeroed = {**arrays, "layer1.b.velocity": np.zeros_like(arrays["layer1.b.velocity"])}
+    del arrays["layer1.b.velocity"]
+    results = []
+    for state in (arrays, arrays_zeroed):
+        resumed, resumed_opt = copy.deepcopy(net), Momentum(0.05)
+        resumed_opt.load_state_dict(state, meta)
+        train(resumed, resumed_opt, X, Y, epochs=1, batch_size=8, seed=1)
+        results.append(resumed.layers)
+    assert relative_error(*results) == 0.0

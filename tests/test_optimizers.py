@@ -182,6 +182,10 @@ def test_load_state_dict_refuses_other_classes_and_foreign_keys():
         Momentum().load_state_dict(arrays, meta)
     with pytest.raises(ValueError, match=r"meta\['t'\] must be an int"):
         Momentum().load_state_dict({}, {**meta, "t": "three"})
+    del arrays["layer7.W.velocity"]
+    wrong = {**arrays, "layer0.W.velocity": np.zeros((2, 2))}
+    with pytest.raises(ValueError, match=r"'layer0\.W\.velocity'\] has shape \(2, 2\)"):
+        Momentum().load_state_dict(wrong, meta)
 
 
 @pytest.mark.parametrize("name", NAMES)

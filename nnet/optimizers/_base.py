@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
@@ -247,9 +248,14 @@ class Optimizer:
     def _share_flat_state(self) -> None:
         """Make each array's state a view of the flat state (gathering what arrays hold)."""
         assert self._layout is not None and self._flat is not None
-        for key in set().union(*self._states) - set(self._flat):
-            self._flat[key] = np.concatenate([state[key].ravel() for state in self._states])
         shapes = [shape for shape, _ in self._layout]
+        for key in set().union(*self._states) - set(self._flat):
+            self._flat[key] = np.concatenate(
+                [
+                    state[key].ravel() if key in state else np.zeros(math.prod(shape), dtype)
+                    for state, (shape, dtype) in zip(self._states, self._layout, strict=True)
+                ]
+            )
         for key, flat in self._flat.items():
             for state, view in zip(self._states, _flat.split(flat, shapes), strict=True):
                 state[key] = view
@@ -342,7 +348,11 @@ class Optimizer:
         states: list[State] = [{} for _ in layout or []]
         for key, value in arrays.items():
             k, name = _slot(key, len(states))
-            states[k][name] = np.array(value, copy=True)
+            assert layout is not None  # _slot refused every key when there is no layout
+            shape, dtype = layout[k]
+            if np.shape(value) != shape:
+                raise ValueError(f"arrays[{key!r}] has shape {np.shape(value)}, expected {shape}")
+            states[k][name] = np.array(value, dtype=dtype, copy=True)
         self.t, self.epoch, self._layout, self._states = t, epoch, layout, states
         self._flat = None
 
