@@ -75,6 +75,9 @@ def test_skipped_contenders_are_explained(results: dict[str, Any]) -> None:
 
 def test_report_has_targets_memory_and_machine(results: dict[str, Any]) -> None:
     assert {row["verdict"] for row in results["targets"]} <= {"PASS", "MISS", "SKIP"}
+    for row in results["targets"]:
+        if row["verdict"] != "SKIP" and "best_of" in row:  # the timing targets
+            assert row["best_of"] > 0 and math.isfinite(row["best_of"]), row
     memory = results["memory"]
     assert memory["peak_bytes"] > 0 and memory["budget_bytes"] > 0
     assert len(memory["after_epoch_bytes"]) == memory["epochs"] >= 2
