@@ -33,14 +33,14 @@ from typing import Any
 
 import numpy as np
 from contenders import GRADIENT_CONTENDERS, Prepare, available_contenders, make_network, torch_info
+from quiet import QUIET, SLOW, Canary, cpu_sample, others_share
 from report import evaluate_targets, markdown, replace_block
 from workloads import Workload, iris_workload, mnist_workload
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
-QUIET = 0.15  # a timing during which other processes used more of the CPUs than this is redone
-MIN_TICKS = 20  # /proc/stat ticks (all CPUs) a timing must span to be judged: 0.1 s on 2 cores
+CANARY = Canary()  # one for the whole run: it remembers the fastest canary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,43 +85,30 @@ MODES = {
 
 
 # ----------------------------------------------------------------------------- timing
-def _cpu_sample() -> tuple[float, float, float] | None:
-    """Machine-wide idle and total CPU ticks (/proc/stat), and this process's own CPU ticks."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        values = [int(v) for v in fields]
-    except (OSError, ValueError):
-        return None
-    return values[3] + values[4], sum(values), time.process_time() * os.sysconf("SC_CLK_TCK")
-
-
-def _others_share(before: Any, after: Any) -> float | None:
-    """Share of all CPUs that other processes used between two samples (None: can't tell)."""
-    if before is None or after is None:
-        return None
-    idle, total, own = (b - a for a, b in zip(before, after))
-    if total < MIN_TICKS:
-        return None  # too short for /proc/stat's 10 ms ticks
-    return max(0.0, (total - idle - own) / total)
-
-
 def _time_once(
     w: Workload, prepare: Prepare, seed: int, settings: Settings
 ) -> tuple[float, float | None, float | None, int]:
-    """Time one training call; redo it when other processes took > QUIET of the CPUs meanwhile.
+    """Time one training call; redo it when the machine was not quiet meanwhile.
 
-    Returns the time, the final loss, the others' CPU share and the number of retries.
+    Not quiet: other processes took more than ``QUIET`` of the CPUs, or a canary
+    before or after it ran more than ``SLOW`` slower than the fastest (see
+    ``quiet.py``). Returns the time, the final loss, the others' CPU share and the
+    number of retries.
     """
     attempt = 0
     while True:
         run = prepare(w, seed)
         gc.collect()
         time.sleep(settings.pause)
-        before, start = _cpu_sample(), time.perf_counter()
+        canary_before = CANARY.measure()
+        before, start = cpu_sample(), time.perf_counter()
         loss = run()
-        elapsed, after = time.perf_counter() - start, _cpu_sample()
-        others = _others_share(before, after)
-        if others is None or others <= QUIET or attempt == settings.retries:
+        elapsed, after = time.perf_counter() - start, cpu_sample()
+        canary_after = CANARY.measure()
+        others = others_share(before, after)
+        busy = others is not None and others > QUIET
+        slow_spell = CANARY.slow(max(canary_before, canary_after))
+        if not (busy or slow_spell) or attempt == settings.retries:
             return elapsed, loss, others, attempt
         attempt += 1
 
@@ -326,8 +313,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--retries",
         type=int,
-        help=f"redo a timing at most this often while other processes took > {QUIET * 100:.0f}%% "
-        "of the CPUs during it (default: 3 full, 0 quick)",
+        help=f"redo a timing at most this often when other processes took > {QUIET * 100:.0f}%% "
+        f"of the CPUs during it or a canary ran > {SLOW * 100:.0f}%% slower than the fastest "
+        "(a slow spell of the host; default: 3 full, 0 quick)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every timing to stderr")
     return parser.parse_args(argv)

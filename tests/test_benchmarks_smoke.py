@@ -84,3 +84,16 @@ def test_report_has_targets_memory_and_machine(results: dict[str, Any]) -> None:
     env = results["environment"]
     assert env["numpy"] and env["cpu_model"] and env["cores"] >= 1
     assert env["numpy_blas"].get("num_threads", 1) >= 1
+
+
+def test_the_canary_tells_a_slow_spell_from_its_own_jitter() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from quiet import SLOW, Canary
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    canary = Canary()
+    times = [canary.measure() for _ in range(3)]
+    assert canary.fastest == min(times) > 0
+    assert not canary.slow(canary.fastest)
+    assert canary.slow(canary.fastest * (1.0 + 2 * SLOW))
