@@ -24,7 +24,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
-from nnet import _flat
+from nnet import _flat, _penalty
 from nnet import _network_checks as checks
 from nnet._backprop import Backprop, forward
 from nnet._validation import (
@@ -242,18 +242,12 @@ class NeuralNetwork:
 
     def _penalty_value(self) -> float:
         """The penalty of the current parameters, as a float (0.0 without l1 and l2)."""
-        return float(self._penalty(self._layers)) if (self.l1 or self.l2) else 0.0
+        if not (self.l1 or self.l2):
+            return 0.0
+        return _penalty.penalty_value(self._layers, self.l1, self.l2, self.regularize_bias)
 
     def _penalty(self, layers: Any) -> Any:
-        total = 0.0
-        for W, b in layers:
-            params = (W, b) if self.regularize_bias else (W,)
-            for p in params:
-                if self.l2:
-                    total = total + self.l2 * anp.sum(p**2)
-                if self.l1:
-                    total = total + self.l1 * anp.sum(anp.abs(p))
-        return total
+        return _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
 
     # ----------------------------------------------------------------- gradients
     def compute_gradient(self, X: Any, Y: Any) -> Layers:
@@ -299,15 +293,10 @@ class NeuralNetwork:
 
     def _add_penalty_gradient(self, grads: Layers, scale: float = 1.0) -> None:
         """Add ``scale`` times the penalty's gradient to ``grads``, in place."""
-        if not (self.l1 or self.l2):
-            return
-        for (W, b), (dW, db) in zip(self._layers, grads):
-            params = ((W, dW), (b, db)) if self.regularize_bias else ((W, dW),)
-            for p, dp in params:
-                if self.l2:
-                    dp += (2.0 * self.l2 * scale) * p
-                if self.l1:
-                    dp += (self.l1 * scale) * np.sign(p)
+        if self.l1 or self.l2:
+            _penalty.penalty_gradient(
+                self._layers, grads, self.l1, self.l2, self.regularize_bias, scale
+            )
 
     def autograd_gradient(self, X: Any, Y: Any) -> Layers:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.

@@ -216,3 +216,19 @@ def test_a_state_missing_for_some_arrays_starts_them_at_zero():
         train(resumed, resumed_opt, X, Y, epochs=1, batch_size=8, seed=1)
         results.append(resumed.layers)
     assert relative_error(*results) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("regularize_bias", [False, True])
+@pytest.mark.parametrize(("l1", "l2"), [(0.0, 0.3), (0.2, 0.0), (0.05, 0.7)])
+def test_the_plain_numpy_penalty_equals_the_autograd_one(l1, l2, regularize_bias, dtype):
+    net = NeuralNetwork(
+        3, [4, 2], ["tanh", "identity"], l1=l1, l2=l2, regularize_bias=regularize_bias,
+        dtype=dtype, seed=0,
+    )  # fmt: skip
+    net.layers = [(W, b + 0.5) for W, b in net.layers]  # nonzero biases: their penalty counts
+    expected = float(net._penalty(net.layers))
+    assert net._penalty_value() == pytest.approx(
+        expected, rel=1e-6 if dtype == np.float32 else 1e-13
+    )
+    assert expected > 0
