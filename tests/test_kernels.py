@@ -14,6 +14,7 @@ Z = np.vstack([RNG.normal(scale=3.0, size=(6, 5)), np.zeros((1, 5)), np.full((1,
 VARIANTS = [ACTIVATIONS[name] for name in BUILTIN_ACTIVATIONS] + [
     get_activation("leaky_relu", alpha=0.3),
     get_activation("leaky_relu", alpha=0.0),
+    get_activation("leaky_relu", alpha=2.0),  # above 1: the kernel's other branch
     get_activation("elu", alpha=0.5),
 ]
 
