@@ -2,7 +2,11 @@
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import nnet.training
+from nnet._backprop import Backprop
 
 # "ci": the default, deterministic (derandomize) and without deadlines, since these shared
 # machines are noisy. "thorough": more examples, random seeds, for a local soak.
@@ -16,3 +20,17 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """The first input column of every mini-batch the training loop trains on, in order."""
+    seen = []
+
+    class Recording(Backprop):
+        def loss_and_gradient(self, X, Y, scale=1.0):
+            seen.append(X[:, 0].copy())
+            return super().loss_and_gradient(X, Y, scale)
+
+    monkeypatch.setattr(nnet.training, "Backprop", Recording)
+    return seen

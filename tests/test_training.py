@@ -9,8 +9,6 @@ import warnings
 import numpy as np
 import pytest
 
-import nnet.training
-from nnet._backprop import Backprop
 from nnet.metrics import accuracy
 from nnet.network import NeuralNetwork
 from nnet.optimizers import SGD, Adam, AdamW, Momentum, Optimizer
@@ -65,28 +63,6 @@ class Recorder:
         self.epochs.append(epoch)
 
 
-class BatchRecordingNetwork(NeuralNetwork):
-    """Records the first input column of every mini-batch the loop trains on."""
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.batches = []
-
-
-class RecordingBackprop(Backprop):
-    """The loop's forward/backward passes, recording each batch a BatchRecordingNetwork sees."""
-
-    def loss_and_gradient(self, X, Y, scale=1.0):
-        self.net.batches.append(X[:, 0].copy())
-        return super().loss_and_gradient(X, Y, scale)
-
-
-@pytest.fixture(autouse=True)
-def _record_batches(monkeypatch, request):
-    if "BatchRecordingNetwork" in request.function.__code__.co_names:
-        monkeypatch.setattr(nnet.training, "Backprop", RecordingBackprop)
-
-
 def indexed_data(n):
     """X whose first column is the sample index, so batches can be identified."""
     X = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
@@ -125,44 +101,46 @@ def test_train_loss_is_the_sample_weighted_mean_of_mini_batch_losses():
 
 # ----------------------------------------------------------------------------- mini-batches
 @pytest.mark.parametrize(("n", "batch_size", "steps"), [(23, 5, 5), (20, 5, 4), (7, 10, 1)])
-def test_every_sample_is_used_once_per_epoch_including_the_last_partial_batch(n, batch_size, steps):
+def test_every_sample_is_used_once_per_epoch_including_the_last_partial_batch(
+    n, batch_size, steps, batches
+):
     X, Y = indexed_data(n)
-    net = BatchRecordingNetwork(2, [1], ["identity"], seed=0)
+    net = NeuralNetwork(2, [1], ["identity"], seed=0)
     opt = Recorder()
     train(net, opt, X, Y, epochs=3, batch_size=batch_size, seed=1)
     assert opt.steps == 3 * steps == 3 * math.ceil(n / min(batch_size, n))
     for epoch in range(3):
-        batches = net.batches[epoch * steps : (epoch + 1) * steps]
-        assert [len(b) for b in batches[:-1]] == [batch_size] * (steps - 1)
-        np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n))
+        epoch_batches = batches[epoch * steps : (epoch + 1) * steps]
+        assert [len(b) for b in epoch_batches[:-1]] == [batch_size] * (steps - 1)
+        np.testing.assert_array_equal(np.sort(np.concatenate(epoch_batches)), np.arange(n))
 
 
-def test_shuffling_changes_the_batches_between_epochs():
+def test_shuffling_changes_the_batches_between_epochs(batches):
     X, Y = indexed_data(30)
-    net = BatchRecordingNetwork(2, [1], ["identity"], seed=0)
+    net = NeuralNetwork(2, [1], ["identity"], seed=0)
     train(net, Recorder(), X, Y, epochs=2, batch_size=10, seed=0)
-    first, second = np.concatenate(net.batches[:3]), np.concatenate(net.batches[3:])
+    first, second = np.concatenate(batches[:3]), np.concatenate(batches[3:])
     assert not np.array_equal(first, np.arange(30))
     assert not np.array_equal(first, second)
 
 
-def test_without_shuffling_batches_are_contiguous_in_order():
+def test_without_shuffling_batches_are_contiguous_in_order(batches):
     X, Y = indexed_data(12)
-    net = BatchRecordingNetwork(2, [1], ["identity"], seed=0)
+    net = NeuralNetwork(2, [1], ["identity"], seed=0)
     train(net, Recorder(), X, Y, epochs=2, batch_size=5, shuffle=False)
     expected = [np.arange(0, 5), np.arange(5, 10), np.arange(10, 12)] * 2
-    for got, want in zip(net.batches, expected, strict=True):
+    for got, want in zip(batches, expected, strict=True):
         np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("batch_size", [None, 12, 100])
-def test_full_batch_is_one_step_on_the_data_in_order(batch_size):
+def test_full_batch_is_one_step_on_the_data_in_order(batch_size, batches):
     X, Y = indexed_data(12)
-    net = BatchRecordingNetwork(2, [1], ["identity"], seed=0)
+    net = NeuralNetwork(2, [1], ["identity"], seed=0)
     opt = Recorder()
     train(net, opt, X, Y, epochs=4, batch_size=batch_size, seed=0)
     assert opt.steps == 4
-    for batch in net.batches:
+    for batch in batches:
         np.testing.assert_array_equal(batch, np.arange(12))
 
 
