@@ -1,36 +1,53 @@
-r"""The forward and backward passes of a :class:`~nnet.network.NeuralNetwork`, into buffers.
+r"""The forward and backward passes, for one network or a stack of K, into reusable buffers.
 
-One :class:`Backprop` holds every array a training step needs for one batch size: each
-layer's output, each hidden layer's backpropagated error, and the gradient, a flat
-vector in the network's own parameter layout (see :mod:`nnet._flat`). The training loop
-makes one per call and reuses it at every mini-batch, so a step allocates almost
-nothing; :meth:`NeuralNetwork.compute_gradient` makes a fresh one per call.
+Layer :math:`l` maps :math:`a^{l-1}` to :math:`z^l = a^{l-1} W^l + b^l`, :math:`a^l = f^l(z^l)`,
+and backpropagation runs the four equations of Nielsen's book on whole batches:
 
-The gradient may come out pre-multiplied by a ``scale``: an optimizer whose update is
-linear in the gradient (SGD, Momentum) asks for :math:`-\eta\,\nabla C`, which costs one
-multiplication of the small output error :math:`\delta^L` instead of a pass over every
-parameter.
+.. math::
+    \delta^L = \frac{\partial C}{\partial z^L}, \quad
+    \frac{\partial C}{\partial W^l} = (a^{l-1})^\top \delta^l, \quad
+    \frac{\partial C}{\partial b^l} = \textstyle\sum_i \delta^l_{i\cdot}, \quad
+    \delta^{l-1} = \left(\delta^l (W^l)^\top\right) \odot f'^{\,l-1}(z^{l-1}).
+
+The same code runs a lone network and a stack of K networks of the same shapes (see
+:mod:`nnet._flat`): with a model axis, ``W`` is (K, n_in, n_out), every activation and error
+is (K, n, width), and ``@`` is NumPy's batched matrix product; the input batch (n, n_in) is
+shared by all models and broadcast. Costs then come out one per model.
+
+One :class:`Backprop` holds every array a training step needs for one batch size (each
+layer's output, each hidden layer's error, and the gradient, in the store's layout), so a
+training step allocates almost nothing. It owns the output-layer delta (the cost's fused
+:math:`(a - t)/N` for the canonical pairs) and the penalty's value and gradient.
+
+The gradient may come out pre-multiplied by a ``scale``: an optimizer whose update depends
+on the gradient only through :math:`\eta g` (SGD, Momentum) asks for :math:`\eta\,\nabla C`,
+which costs one multiplication of the small output error :math:`\delta^L` instead of a pass
+over every parameter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnet import _flat
-from nnet.costs import DISTRIBUTION_DELTAS
+from nnet import _penalty
+from nnet._flat import Layout, Pairs
+from nnet.activations import Activation
+from nnet.costs import DISTRIBUTION_DELTAS, Cost
 
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
 
-__all__ = ["Backprop", "forward"]
-
-Layers = list[tuple[np.ndarray, np.ndarray]]
+__all__ = ["Backprop", "forward", "loss_of"]
 
 
 def forward(
-    net: NeuralNetwork, X: np.ndarray, outputs: list[np.ndarray] | None = None
+    activations: Sequence[Activation],
+    layers: Pairs,
+    X: np.ndarray,
+    outputs: list[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
     """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
 
@@ -40,68 +57,155 @@ def forward(
     Returns ``(inputs, zs, output)``.
     """
     inputs, zs, a = [], [], X
-    for layer, ((W, b), activation) in enumerate(zip(net._layers, net.activation_funcs)):
+    stacked = layers[0][0].ndim == 3
+    for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
-        z = a @ W if outputs is None else np.matmul(a, W, out=outputs[layer][: len(X)])
+        z = a @ W if outputs is None else np.matmul(a, W, out=outputs[layer][..., : len(X), :])
         z += b
         zs.append(z if activation.needs_z else None)
-        a = activation._forward_inplace(z)
+        a = _apply(activation, z) if stacked else activation._forward_inplace(z)
     return inputs, zs, a
+
+
+def _apply(activation: Activation, z: np.ndarray) -> np.ndarray:
+    """An activation on a stack: elementwise ones at once, others (a custom ``vjp``) per model."""
+    if activation.builtin or activation.vjp is None:
+        return activation._forward_inplace(z)
+    return np.stack([np.asarray(activation(zk)) for zk in z])
+
+
+def loss_of(cost: Cost, pred: np.ndarray, Y: np.ndarray) -> Any:
+    """The cost without penalty: a float, or one per model for a stack of outputs."""
+    if pred.ndim == 2 or cost.fast_fn is not None:
+        return cost._loss(pred, Y) if pred.ndim == 2 else cost.fast_fn(pred, Y)  # type: ignore[misc]
+    return np.array([float(cost.fn(p, Y)) for p in pred])
 
 
 class Backprop:
     """Buffers for batches of up to ``batch_size`` rows, and the passes that fill them.
 
-    ``rows_sum_to_one=True`` promises that every target row sums to exactly 1
-    (one-hot or probabilities), which lets softmax + cross-entropy use the
-    cheaper :math:`(a - t)/N`.
+    Parameters
+    ----------
+    net : NeuralNetwork
+        The architecture: activations, cost, ``regularize_bias``, and by default
+        the penalties ``l1`` and ``l2``.
+    layout : Layout
+        The parameters' layout (lone or stacked).
+    batch_size : int
+    l1, l2 : float or ndarray of shape (K,), optional
+        Penalties, one per model for a stack; default: the network's.
+    rows_sum_to_one : bool, default=False
+        A promise that every target row sums to exactly 1 (one-hot or
+        probabilities), which lets softmax + cross-entropy use the cheaper
+        :math:`(a - t)/N`.
 
     Attributes
     ----------
-    grad : ndarray of shape (net.n_params,)
-        The gradient of the last :meth:`loss_and_gradient` call, flat.
+    grad : ndarray of shape ``layout.shape``
+        The gradient of the last :meth:`loss_and_gradient` call.
     layer_grads : list of (ndarray, ndarray)
-        ``[(dW, db), ...]``, views of ``grad``.
+        ``[(dW, db), ...]``, views of ``grad`` (``db`` with its row axis).
     """
 
     def __init__(
-        self, net: NeuralNetwork, batch_size: int, *, rows_sum_to_one: bool = False
+        self,
+        net: NeuralNetwork,
+        layout: Layout,
+        batch_size: int,
+        *,
+        l1: Any = None,
+        l2: Any = None,
+        rows_sum_to_one: bool = False,
     ) -> None:
-        self.net = net
-        sizes, dtype = net.layer_output_sizes, net.dtype
-        self.grad = np.empty(net.n_params, dtype)
-        self.layer_grads: Layers = _flat.pairs(_flat.split(self.grad, net._array_shapes()))
-        self._outputs = [np.empty((batch_size, n), dtype) for n in sizes]
-        self._errors = [np.empty((batch_size, n), dtype) for n in sizes[:-1]]
-        # Looked up once, not at every step: the plain-NumPy cost and the fused delta.
-        self._cost = net.cost_fun.fast_fn or net.cost_fun.fn
-        self._fused_delta = net._fused_delta()
-        if rows_sum_to_one:  # every target row the passes will see sums to exactly 1
-            self._fused_delta = DISTRIBUTION_DELTAS.get(self._fused_delta, self._fused_delta)
+        self.activations, self.cost = net.activation_funcs, net.cost_fun
+        self.regularize_bias = net.regularize_bias
+        self.stacked = layout.stacked
+        self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
+        # Per model, penalties broadcast as (K,) against losses and (K, 1, 1) against arrays.
+        self._l1_arrays, self._l2_arrays = _column(self.l1), _column(self.l2)
+        self.grad = layout.zeros()
+        self.layer_grads: Pairs = layout.layers(self.grad)
+        lead = layout.lead
+        self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]
+        self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
+        self._fused_delta = self._find_fused_delta(rows_sum_to_one)
 
-    def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, scale: float = 1.0) -> float:
+    def _find_fused_delta(self, rows_sum_to_one: bool) -> Any:
+        """The cost's fused output delta for this output activation, or None (nnet.costs)."""
+        out, cost = self.activations[-1], self.cost
+        fused = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
+        if rows_sum_to_one:  # every target row the passes will see sums to exactly 1
+            fused = DISTRIBUTION_DELTAS.get(fused, fused)
+        return fused
+
+    def penalty(self, layers: Pairs) -> Any:
+        """The penalty of ``layers``: a float, or one per model (0.0 without l1 and l2)."""
+        if not (_penalty._on(self.l1) or _penalty._on(self.l2)):
+            return 0.0
+        return _penalty.penalty_value(layers, self.l1, self.l2, self.regularize_bias)
+
+    def loss_and_gradient(
+        self, layers: Pairs, X: np.ndarray, Y: np.ndarray, scale: Any = 1.0
+    ) -> Any:
         """Return the cost on ``(X, Y)`` and write ``scale`` times its gradient into :attr:`grad`.
 
         ``X`` and ``Y`` must be checked already (the network's dtype, at most
-        ``batch_size`` rows). The cost includes the penalties; so does the gradient.
+        ``batch_size`` rows). The cost includes the penalties; so does the
+        gradient. For a stack the cost is one value per model and ``scale`` a
+        number or one per model, shape (K, 1).
         """
-        net = self.net
-        inputs, zs, output = forward(net, X, self._outputs)
-        loss = float(self._cost(output, Y)) + net._penalty_value()
-        if self._fused_delta is not None:
-            delta = self._fused_delta(output, Y, scale)
-        else:
-            delta = net._output_delta(zs[-1], output, Y)
-            if scale != 1.0:
-                delta *= scale
-        for layer in range(len(net._layers) - 1, -1, -1):
+        inputs, zs, output = forward(self.activations, layers, X, self._outputs)
+        loss = loss_of(self.cost, output, Y) + self.penalty(layers)
+        if self.stacked and isinstance(scale, np.ndarray):
+            scale = scale.reshape(-1, 1, 1)
+        delta = self._output_delta(zs[-1], output, Y, scale)
+        for layer in range(len(layers) - 1, -1, -1):
             dW, db = self.layer_grads[layer]
-            np.matmul(inputs[layer].T, delta, out=dW)
-            np.add.reduce(delta, axis=0, out=db)  # np.sum, without its Python wrapper
+            np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
+            np.add.reduce(delta, axis=-2, keepdims=True, out=db)  # np.sum, without its wrapper
             if layer > 0:
-                W = net._layers[layer][0]
-                error = np.matmul(delta, W.T, out=self._errors[layer - 1][: len(X)])
-                activation = net.activation_funcs[layer - 1]
-                delta = activation._backward_inplace(zs[layer - 1], inputs[layer], error)
-        net._add_penalty_gradient(self.layer_grads, scale)
+                W = layers[layer][0]
+                error = np.matmul(
+                    delta, W.swapaxes(-1, -2), out=self._errors[layer - 1][..., : len(X), :]
+                )
+                delta = self._backward(self.activations[layer - 1], zs[layer - 1], inputs[layer], error)
+        self._add_penalty_gradient(layers, scale)
         return loss
+
+    def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray, scale: Any) -> np.ndarray:
+        r""":math:`\partial C/\partial z^L` times ``scale``, a new array."""
+        if self._fused_delta is not None:
+            return self._fused_delta(a, Y, scale)
+        cost = self.cost
+        if cost.builtin:
+            grad_a = cost.der(a, Y)
+        elif self.stacked:
+            grad_a = np.stack([np.asarray(cost.der(ak, Y)) for ak in a]).astype(a.dtype)
+        else:  # a custom gradient might hand back one of its arguments: copy it
+            grad_a = np.array(cost.der(a, Y), dtype=a.dtype)
+        delta = self._backward(self.activations[-1], z, a, grad_a)
+        if not (isinstance(scale, float) and scale == 1.0):
+            delta *= scale
+        return delta
+
+    def _backward(
+        self, activation: Activation, z: Any, a: np.ndarray, grad: np.ndarray
+    ) -> np.ndarray:
+        if self.stacked and not activation.builtin and activation.vjp is not None:
+            return np.stack([np.asarray(activation.backward(*p)) for p in zip(z, a, grad)])
+        return activation._backward_inplace(z, a, grad)
+
+    def _add_penalty_gradient(self, layers: Pairs, scale: Any) -> None:
+        """Add ``scale`` times the penalty's gradient to :attr:`layer_grads`, in place."""
+        l1, l2 = self._l1_arrays, self._l2_arrays
+        if _penalty._on(l1) or _penalty._on(l2):
+            _penalty.penalty_gradient(
+                layers, self.layer_grads, l1, l2, self.regularize_bias, scale
+            )
+
+
+def _column(values: Any) -> Any:
+    """Per-model values as (K, 1, 1), to broadcast against stacked arrays; numbers unchanged."""
+    if isinstance(values, np.ndarray):
+        return values.reshape(-1, 1, 1)
+    return values

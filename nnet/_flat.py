@@ -1,24 +1,38 @@
-"""Many arrays stored as one flat vector, each a view of its own slice.
+r"""The parameter store: every parameter of one network, or of a stack of K networks, in one array.
 
-The network keeps all of its parameters in one vector laid out as
-``[W0.ravel(), b0, W1.ravel(), b1, ...]`` (and its gradient in another with the same
-layout), so that an optimizer can update every parameter with a few whole-vector
-NumPy operations instead of a few per array: on a small network the per-call cost of
-NumPy, not the arithmetic, is what a training step spends its time on.
+A network's parameters ``[(W0, b0), (W1, b1), ...]`` live in one vector laid out as
+``[W0.ravel(), b0, W1.ravel(), b1, ...]``, and each W and b is a *view* of its slice, so
+that an optimizer updates every parameter with a few whole-vector NumPy operations (on a
+small network NumPy's per-call cost, not the arithmetic, is what a step spends its time on).
+
+K networks of the same shapes (a *stack*, see :func:`nnet.sweep`) are the same thing with a
+leading **model axis**: a ``(K, n_params)`` array whose views are ``W: (K, n_in, n_out)`` and
+``b: (K, 1, n_out)``. A lone network has no model axis: ``(n_params,)``, ``W: (n_in, n_out)``,
+``b: (1, n_out)``. The bias keeps a row axis of 1 so that ``z = a @ W + b`` and
+``db = delta.sum(axis=-2, keepdims=True)`` read the same for both; the network's public
+``layers`` show it as ``(n_out,)``.
+
+Values with one number per model (learning rates, penalties) broadcast against the store as
+a column ``(K, 1)`` (see :meth:`Layout.per_model`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["pairs", "split"]
+__all__ = ["Layout", "ParameterStore", "pairs", "split"]
+
+Pairs = list[tuple[np.ndarray, np.ndarray]]
 
 
 def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
-    """Views of consecutive slices of the 1-D ``flat``, one per shape, in order.
+    """Views of consecutive slices of the last axis of ``flat``, one per shape, in order.
+
+    A leading axis (the model axis) is kept in front of each shape.
 
     Examples
     --------
@@ -28,15 +42,193 @@ def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarra
            [2., 3.]]), array([4., 5.]))
     >>> bool(np.shares_memory(W, b.base))
     True
+    >>> [v.shape for v in split(np.zeros((3, 6)), [(2, 2), (1, 2)])]
+    [(3, 2, 2), (3, 1, 2)]
     """
     sizes = [math.prod(shape) for shape in shapes]
-    if flat.ndim != 1 or flat.size != sum(sizes):
-        raise ValueError(f"flat must be 1-D with {sum(sizes)} entries, got shape {flat.shape}")
+    if flat.ndim not in (1, 2) or flat.shape[-1] != sum(sizes):
+        raise ValueError(f"flat must end in an axis of {sum(sizes)} entries, got {flat.shape}")
     ends = np.cumsum(sizes).tolist()
-    starts = [0, *ends[:-1]]
-    return [flat[s:e].reshape(shape) for s, e, shape in zip(starts, ends, shapes)]
+    lead = flat.shape[:-1]
+    return [
+        flat[..., s:e].reshape(lead + tuple(shape))
+        for s, e, shape in zip([0, *ends[:-1]], ends, shapes)
+    ]
 
 
-def pairs(arrays: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def pairs(arrays: list[np.ndarray]) -> Pairs:
     """``[W0, b0, W1, b1, ...]`` as ``[(W0, b0), (W1, b1), ...]``."""
     return list(zip(arrays[::2], arrays[1::2], strict=True))
+
+
+class Layout:
+    """Where each W and b sits in a parameter vector of ``sizes``, for one model or a stack.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[n_inputs, n_1, ..., n_outputs]``.
+    dtype : numpy dtype
+    n_models : int or None, default=None
+        ``None`` for a lone network (no model axis), else K >= 1.
+
+    Examples
+    --------
+    >>> layout = Layout([2, 3, 1], np.float64, n_models=4)
+    >>> layout.shape, layout.n_params
+    ((4, 13), 13)
+    >>> [v.shape for v in layout.arrays(layout.zeros())]
+    [(4, 2, 3), (4, 1, 3), (4, 3, 1), (4, 1, 1)]
+    """
+
+    def __init__(self, sizes: Sequence[int], dtype: Any, n_models: int | None = None) -> None:
+        self.sizes = tuple(int(s) for s in sizes)
+        self.dtype = np.dtype(dtype)
+        self.n_models = n_models
+        self.array_shapes: list[tuple[int, ...]] = [
+            shape for n_in, n_out in zip(self.sizes, self.sizes[1:]) for shape in ((n_in, n_out), (1, n_out))
+        ]
+        self.n_params = sum(math.prod(shape) for shape in self.array_shapes)
+        self.lead: tuple[int, ...] = () if n_models is None else (n_models,)
+        self.shape = (*self.lead, self.n_params)
+
+    @property
+    def stacked(self) -> bool:
+        """Whether there is a model axis."""
+        return self.n_models is not None
+
+    def zeros(self) -> np.ndarray:
+        """A new vector of zeros in this layout."""
+        return np.zeros(self.shape, self.dtype)
+
+    def arrays(self, vector: np.ndarray) -> list[np.ndarray]:
+        """``[W0, b0, W1, b1, ...]``: views of ``vector``'s slices."""
+        return split(vector, self.array_shapes)
+
+    def layers(self, vector: np.ndarray) -> Pairs:
+        """``[(W0, b0), ...]``: views of ``vector``'s slices."""
+        return pairs(self.arrays(vector))
+
+    def weight_mask(self) -> np.ndarray:
+        """A ``(n_params,)`` vector, 1 on the weights W and 0 on the biases b."""
+        mask = np.zeros(self.n_params, self.dtype)
+        for k, view in enumerate(split(mask, self.array_shapes)):
+            view[...] = k % 2 == 0
+        return mask
+
+    def per_model(self, values: Any) -> Any:
+        """``values`` (a number, or one per model) shaped to broadcast against a vector.
+
+        A number stays a number; K values become a ``(K, 1)`` column.
+        """
+        if np.ndim(values) == 0:
+            return values
+        return np.asarray(values, self.dtype).reshape(-1, 1)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Layout) and (self.sizes, self.dtype, self.n_models) == (
+            other.sizes,
+            other.dtype,
+            other.n_models,
+        )
+
+    def __repr__(self) -> str:
+        models = "" if self.n_models is None else f", n_models={self.n_models}"
+        return f"Layout({list(self.sizes)}, {self.dtype.name}{models})"
+
+
+class _Owner:
+    """A unique token naming one store, so that optimizer state knows whose it is."""
+
+
+class ParameterStore:
+    """The parameters of one network (or a stack of K): one array, its layout and its views.
+
+    Everything training does to parameters goes through here: read the views
+    (:attr:`layers`), add an update, check finiteness, snapshot and restore.
+
+    Parameters
+    ----------
+    layout : Layout
+    vector : ndarray of shape ``layout.shape``
+        Taken as the storage (not copied).
+
+    Attributes
+    ----------
+    layout : Layout
+    layers : list of (W, b)
+        Views of :attr:`vector` (``b`` with its row axis of 1).
+    owner : object
+        A token identifying this store (kept when the storage is replaced);
+        optimizers record it to refuse state built for other parameters.
+
+    Examples
+    --------
+    >>> store = ParameterStore(Layout([2, 1], np.float64), np.arange(3.0))
+    >>> store.layers[0][0].ravel(), store.public_layers()[0][1]
+    (array([0., 1.]), array([2.]))
+    >>> store.add(np.ones(3)); store.vector
+    array([1., 2., 3.])
+    """
+
+    def __init__(self, layout: Layout, vector: np.ndarray) -> None:
+        self.layout = layout
+        self.owner = _Owner()
+        self.replace(vector)
+
+    def replace(self, vector: np.ndarray) -> None:
+        """Make ``vector`` the storage; views handed out earlier keep the old values."""
+        if vector.shape != self.layout.shape or vector.dtype != self.layout.dtype:
+            raise ValueError(f"vector must be {self.layout.shape} {self.layout.dtype}")
+        self.vector = vector
+        self.layers = self.layout.layers(vector)
+
+    @classmethod
+    def from_layers(cls, layout: Layout, layers: Sequence[tuple[Any, Any]]) -> ParameterStore:
+        """A store holding copies of ``[(W, b), ...]`` (b of shape (n_out,)); lone layout only."""
+        return cls(layout, cls.pack(layout, layers))
+
+    @staticmethod
+    def pack(layout: Layout, layers: Sequence[tuple[Any, Any]]) -> np.ndarray:
+        """One new vector from ``[(W, b), ...]`` with the shapes of a lone ``layout``."""
+        return np.concatenate([np.ravel(a) for pair in layers for a in pair]).astype(
+            layout.dtype, copy=False
+        )
+
+    def public_layers(self) -> Pairs:
+        """``[(W, b), ...]`` views with ``b`` shaped ``(..., n_out)`` (no row axis)."""
+        return [(W, b.reshape(b.shape[:-2] + b.shape[-1:])) for W, b in self.layers]
+
+    def model(self, k: int) -> Pairs:
+        """Copies of model ``k``'s ``[(W, b), ...]`` (b of shape (n_out,)) from a stack."""
+        return [(W[k].copy(), b[k, 0].copy()) for W, b in self.layers]
+
+    def add(self, update: np.ndarray) -> None:
+        """``vector += update``, in place."""
+        self.vector += update
+
+    def all_finite(self) -> Any:
+        """Whether every parameter is finite: a bool, or one per model for a stack."""
+        finite = np.isfinite(self.vector)
+        return finite.all() if not self.layout.stacked else finite.all(axis=-1)
+
+    def snapshot(self) -> np.ndarray:
+        """A copy of the storage, for :meth:`restore`."""
+        return self.vector.copy()
+
+    def restore(self, snapshot: np.ndarray, models: Any = None) -> None:
+        """Copy ``snapshot`` back in place (only the rows of ``models``, a mask, in a stack)."""
+        if models is None:
+            self.vector[...] = snapshot
+        else:
+            self.vector[models] = snapshot[models]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # copy.deepcopy and pickle would copy each view on its own: keep the vector only.
+        state = self.__dict__.copy()
+        del state["layers"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.layers = self.layout.layers(self.vector)

@@ -9,7 +9,8 @@ dispatch. The network's own forward and backward passes use these equivalents in
 * ``*_backward(a, grad)`` returns :math:`\\partial C/\\partial z` from the layer's *output*
   ``a`` and :math:`\\partial C/\\partial a`, overwriting ``grad``. Needing only ``a``, the
   network need not keep ``z``: one array per layer instead of two;
-* ``*_loss(pred, target)`` is the cost as a float.
+* ``*_loss(pred, target)`` is the cost as a float (one per model for a stack of
+  outputs ``(K, n, m)``, see :mod:`nnet._flat`).
 
 Each is tested equal to its public twin over the registries (tests/test_kernels.py).
 """
@@ -17,6 +18,7 @@ Each is tested equal to its public twin over the registries (tests/test_kernels.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
@@ -98,32 +100,50 @@ def identity_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
 
 def softmax_forward(z: np.ndarray) -> np.ndarray:
     # The ufuncs' reduce methods are z.max and z.sum without the Python wrappers.
-    z -= np.maximum.reduce(z, axis=1, keepdims=True)
+    z -= np.maximum.reduce(z, axis=-1, keepdims=True)
     np.exp(z, out=z)
-    z /= np.add.reduce(z, axis=1, keepdims=True)
+    z /= np.add.reduce(z, axis=-1, keepdims=True)
     return z
 
 
 def softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    grad -= (grad * a).sum(axis=1, keepdims=True)  # row-wise <g, a>
+    grad -= (grad * a).sum(axis=-1, keepdims=True)  # row-wise <g, a>
     grad *= a
     return grad
 
 
-def mse_loss(pred: np.ndarray, target: np.ndarray) -> float:
-    diff = (pred - target).ravel()
-    return float(diff @ diff) / diff.size
+def model_sum(x: np.ndarray) -> Any:
+    """The sum of ``x`` per model: a float for 2-D ``x``, one per model for a stack (K, n, m)."""
+    if x.ndim == 2:
+        return float(np.add.reduce(x.ravel()))
+    return np.add.reduce(x.reshape(len(x), -1), axis=1)
 
 
-def binary_cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
+def model_dot(x: np.ndarray, y: np.ndarray) -> Any:
+    r""":math:`\sum x y` per model: a float for 2-D arrays, one per model for a stack."""
+    if x.ndim == 2 and y.ndim == 2:
+        return float(np.vdot(x, y))
+    x, y = np.broadcast_arrays(x, y)
+    return np.einsum("kij,kij->k", x, y)
+
+
+def mse_loss(pred: np.ndarray, target: np.ndarray) -> Any:
+    diff = pred - target
+    return model_dot(diff, diff) / (diff.shape[-2] * diff.shape[-1])
+
+
+def binary_cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> Any:
     eps = _limits(pred.dtype)[0]
     p = np.clip(pred, eps, 1.0 - eps)
     log_p, log_q = np.log(p), np.log1p(-p)
-    return -float(np.sum(target * (log_p - log_q) + log_q)) / pred.size
+    log_p -= log_q
+    log_p *= target
+    log_p += log_q
+    return -model_sum(log_p) / (pred.shape[-2] * pred.shape[-1])
 
 
-def cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> float:
+def cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> Any:
     tiny = _limits(pred.dtype)[1]
     log_p = np.maximum(pred, tiny)
     np.log(log_p, out=log_p)
-    return -float(np.vdot(target, log_p)) / pred.shape[0]
+    return -model_dot(target, log_p) / pred.shape[-2]

@@ -15,6 +15,8 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
+from nnet import _kernels
+
 __all__ = ["penalized", "penalty", "penalty_gradient", "penalty_value"]
 
 
@@ -34,31 +36,42 @@ def penalty(layers: Sequence[Any], l1: float, l2: float, regularize_bias: bool) 
     return total
 
 
-def penalty_value(layers: Sequence[Any], l1: float, l2: float, regularize_bias: bool) -> float:
-    """:math:`P` as a float, in plain NumPy: a dot product per array, no squared copy."""
-    total = 0.0
+def penalty_value(layers: Sequence[Any], l1: Any, l2: Any, regularize_bias: bool) -> Any:
+    """:math:`P` in plain NumPy, a dot product per array (no squared copy).
+
+    A float, or one value per model for a stack (each W of shape (K, n_in, n_out));
+    ``l1`` and ``l2`` are numbers or hold one value per model, shape (K,).
+    """
+    total: Any = 0.0
     for p in penalized(layers, regularize_bias):
-        flat = p.ravel()
-        if l2:
-            total += l2 * float(np.vdot(flat, flat))
-        if l1:
-            total += l1 * float(np.abs(flat).sum())
+        if _on(l2):
+            total = total + l2 * _kernels.model_dot(p, p)
+        if _on(l1):
+            total = total + l1 * _kernels.model_sum(np.abs(p))
     return total
+
+
+def _on(coefficient: Any) -> bool:
+    """Whether a penalty coefficient (a number, or an array of per-model values) is in use."""
+    return isinstance(coefficient, np.ndarray) or bool(coefficient)
 
 
 def penalty_gradient(
     layers: Sequence[Any],
     grads: Sequence[Any],
-    l1: float,
-    l2: float,
+    l1: Any,
+    l2: Any,
     regularize_bias: bool,
-    scale: float = 1.0,
+    scale: Any = 1.0,
 ) -> None:
-    """Add ``scale`` times :math:`\\partial P/\\partial p` to each array of ``grads``, in place."""
+    r"""Add ``scale`` times :math:`\partial P/\partial p` to each array of ``grads``, in place.
+
+    For a stack, ``l1``, ``l2`` and ``scale`` may be numbers or (K, 1, 1) arrays.
+    """
     for p, dp in zip(
         penalized(layers, regularize_bias), penalized(grads, regularize_bias), strict=True
     ):
-        if l2:
+        if _on(l2):
             dp += (2.0 * l2 * scale) * p
-        if l1:
+        if _on(l1):
             dp += (l1 * scale) * np.sign(p)

@@ -52,6 +52,9 @@ class History:
         callback, divergence, or a :class:`KeyboardInterrupt`.
     monitor : str
         ``"val_loss"`` with validation data, else ``"train_loss"``.
+    learning_rate : list of float
+        Per epoch, the optimizer's learning rate at the epoch's first step
+        (empty for an optimizer without ``current_learning_rate``).
 
     Examples
     --------
@@ -68,6 +71,7 @@ class History:
     best_epoch: int | None = None
     stop_reason: str | None = None
     monitor: str = "train_loss"
+    learning_rate: list[float] = dataclasses.field(default_factory=list)
 
     @property
     def epochs_run(self) -> int:

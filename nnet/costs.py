@@ -46,6 +46,12 @@ def _tiny(x: Any) -> float:
     return float(np.finfo(np.result_type(getattr(x, "dtype", float), np.float32)).tiny)
 
 
+def _per_model_size(pred: Any) -> int:
+    """N K: the number of elements of one model's (N, K) output (pred may be a stack)."""
+    shape = np.shape(pred)
+    return int(shape[-2] * shape[-1])
+
+
 def _eps(x: Any) -> float:
     return float(np.finfo(np.result_type(getattr(x, "dtype", float), np.float32)).eps)
 
@@ -72,7 +78,7 @@ def mse_der(pred: Any, target: Any) -> Any:
     array([[1.],
            [2.]])
     """
-    return 2.0 * (pred - target) / np.size(pred)
+    return 2.0 * (pred - target) / _per_model_size(pred)
 
 
 def binary_cross_entropy(pred: Any, target: Any) -> Any:
@@ -103,7 +109,7 @@ def binary_cross_entropy_der(pred: Any, target: Any) -> Any:
     """
     eps = _eps(pred)
     p = np.clip(pred, eps, 1.0 - eps)
-    return (p - target) / (p * (1.0 - p)) / np.size(pred)
+    return (p - target) / (p * (1.0 - p)) / _per_model_size(pred)
 
 
 def cross_entropy(pred: Any, target: Any) -> Any:
@@ -133,21 +139,21 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
     array([[-0., -2.]])
     """
     tiny = _tiny(pred)
-    return -target / np.where(pred > tiny, pred, tiny) / np.shape(pred)[0]
+    return -target / np.where(pred > tiny, pred, tiny) / np.shape(pred)[-2]
 
 
 def _softmax_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
-    delta = a * np.add.reduce(target, axis=1, keepdims=True)  # target.sum, but faster
+    delta = a * np.add.reduce(target, axis=-1, keepdims=True)  # target.sum, but faster
     delta -= target
-    delta *= scale / a.shape[0]
+    delta *= scale / a.shape[-2]
     return delta
 
 
 def _softmax_cross_entropy_delta_for_distributions(a: Any, target: Any, scale: float = 1.0) -> Any:
     # The same when every target row sums to exactly 1 (one-hot or probabilities).
     delta = a - target
-    delta *= scale / a.shape[0]
+    delta *= scale / a.shape[-2]
     return delta
 
 
@@ -159,7 +165,7 @@ loop checks its targets once per call; see ``nnet._backprop.Backprop``)."""
 def _sigmoid_binary_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # sigma'(z) = a(1 - a) cancels the denominator of the BCE gradient.
     delta = a - target
-    delta *= scale / a.size
+    delta *= scale / _per_model_size(a)
     return delta
 
 

@@ -24,9 +24,10 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
-from nnet import _flat, _penalty
+from nnet import _penalty
 from nnet import _network_checks as checks
-from nnet._backprop import Backprop, forward
+from nnet._backprop import Backprop, forward, loss_of
+from nnet._flat import Layout, ParameterStore
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
@@ -140,7 +141,9 @@ class NeuralNetwork:
         generator = make_rng(seed, rng)
         sizes = [self.network_input_size, *self.layer_output_sizes]
         layers = [initializer(n_in, n_out, generator) for n_in, n_out in itertools.pairwise(sizes)]
-        self._assign(checks.copy_layers(layers, self._shapes(), self.dtype, "init"))
+        checked = checks.copy_layers(layers, self._shapes(), self.dtype, "init")
+        layout = Layout(sizes, self.dtype)
+        self._store = ParameterStore(layout, ParameterStore.pack(layout, checked))
 
     # ----------------------------------------------------------------- parameters
     @property
@@ -150,36 +153,26 @@ class NeuralNetwork:
         Assign a new list to replace them (shapes are checked and the arrays
         copied); copy the views to keep a snapshot, since training updates them.
         """
-        return [(checks.read_only(W), checks.read_only(b)) for W, b in self._layers]
+        return [(checks.read_only(W), checks.read_only(b)) for W, b in self._store.public_layers()]
 
     @layers.setter
     def layers(self, layers: Any) -> None:
-        self._assign(checks.copy_layers(layers, self._shapes(), self.dtype, "layers"))
+        checked = checks.copy_layers(layers, self._shapes(), self.dtype, "layers")
+        self._store.replace(ParameterStore.pack(self._store.layout, checked))
 
-    def _assign(self, layers: Layers) -> None:
-        """Make checked ``layers`` the parameters, in a new flat vector ``_theta``.
+    @property
+    def parameters(self) -> ParameterStore:
+        """The :class:`~nnet._flat.ParameterStore` holding :attr:`layers` in one vector.
 
-        All parameters live in one vector, each W and b a view of its slice (see
-        :mod:`nnet._flat`); views handed out earlier keep the old values.
+        The interface the training loop and the optimizers work through (add an
+        update, snapshot, restore, check finiteness); most code wants :attr:`layers`.
         """
-        shapes = self._array_shapes()
-        self._theta = np.concatenate([array.ravel() for pair in layers for array in pair])
-        self._layers: Layers = _flat.pairs(_flat.split(self._theta, shapes))
-
-    def __getstate__(self) -> dict[str, Any]:
-        # copy.deepcopy and pickle copy each view on its own; keep the vector, not the views.
-        state = self.__dict__.copy()
-        del state["_layers"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._layers = _flat.pairs(_flat.split(self._theta, self._array_shapes()))
+        return self._store
 
     @property
     def n_params(self) -> int:
         """Total number of trainable numbers."""
-        return self._theta.size
+        return self._store.layout.n_params
 
     def update_weights(self, updates: Any) -> None:
         r"""Add ``updates`` to the parameters in place: ``W += dW`` and ``b += db``.
@@ -190,11 +183,8 @@ class NeuralNetwork:
             Same structure and shapes as :attr:`layers`, e.g. from an optimizer's
             ``step``. All shapes are checked before anything is changed.
         """
-        self._add(checks.check_pairs(updates, self._shapes(), "updates"))
-
-    def _add(self, updates: Layers) -> None:
-        """:meth:`update_weights` without the checks, for updates known to fit."""
-        for (W, b), (dW, db) in zip(self._layers, updates):
+        checked = checks.check_pairs(updates, self._shapes(), "updates")
+        for (W, b), (dW, db) in zip(self._store.public_layers(), checked):
             W += dW
             b += db
 
@@ -219,9 +209,17 @@ class NeuralNetwork:
         ----------
         X : array-like of shape (n_samples, network_input_size)
         Y : array-like of shape (n_samples, n_outputs)
+
+        Returns
+        -------
+        float
         """
         X, Y = self._check_XY(X, Y)
-        return self.cost_fun._loss(self._forward(X), Y) + self._penalty_value()
+        layers = self._store.layers
+        loss = loss_of(self.cost_fun, forward(self.activation_funcs, layers, X)[-1], Y)
+        if self.l1 or self.l2:
+            loss += _penalty.penalty_value(layers, self.l1, self.l2, self.regularize_bias)
+        return float(loss)
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
         """The forward pass as a pure function of ``layers``, differentiable by autograd.
@@ -231,6 +229,10 @@ class NeuralNetwork:
         layers : list of (W, b)
             Parameters to use instead of :attr:`layers` (may be autograd boxes).
         X : ndarray of shape (n_samples, network_input_size)
+
+        Returns
+        -------
+        ndarray or autograd box of shape (n_samples, n_outputs)
         """
         a = X
         for (W, b), activation in zip(layers, self.activation_funcs):
@@ -238,16 +240,7 @@ class NeuralNetwork:
         return a
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        return forward(self, X)[-1]
-
-    def _penalty_value(self) -> float:
-        """The penalty of the current parameters, as a float (0.0 without l1 and l2)."""
-        if not (self.l1 or self.l2):
-            return 0.0
-        return _penalty.penalty_value(self._layers, self.l1, self.l2, self.regularize_bias)
-
-    def _penalty(self, layers: Any) -> Any:
-        return _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
+        return forward(self.activation_funcs, self._store.layers, X)[-1]
 
     # ----------------------------------------------------------------- gradients
     def compute_gradient(self, X: Any, Y: Any) -> Layers:
@@ -264,53 +257,35 @@ class NeuralNetwork:
             Same shapes and dtype as :attr:`layers`; exactly the derivative of
             :meth:`cost`, regularization included.
         """
-        return self._gradient(*self._check_XY(X, Y))
-
-    def _gradient(self, X: np.ndarray, Y: np.ndarray) -> Layers:
-        return self._loss_and_gradient(X, Y)[1]
+        return self._loss_and_gradient(*self._check_XY(X, Y))[1]
 
     def _loss_and_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, Layers]:
         """Cost and its gradient from one forward and one backward pass; inputs already checked.
 
-        The gradient arrays are views of one new flat vector (see :mod:`nnet._backprop`).
+        The documented internal interface for full-batch solvers (L-BFGS): the
+        gradient arrays are views of one new vector, ``db`` of shape (n_out,).
         """
-        backprop = Backprop(self, len(X))
-        loss = backprop.loss_and_gradient(X, Y)
-        return loss, backprop.layer_grads
-
-    def _fused_delta(self) -> Any:
-        """The cost's fused output delta for this output activation, or None (nnet.costs)."""
-        out, cost = self.activation_funcs[-1], self.cost_fun
-        return cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
-
-    def _output_delta(self, z: np.ndarray, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        """:math:`\\partial C/\\partial z^L` by the chain rule (no fused delta), a new array."""
-        out, cost = self.activation_funcs[-1], self.cost_fun
-        grad_a = cost.der(a, Y)
-        # A custom gradient might hand back one of its arguments: copy before working in place.
-        grad_a = grad_a if cost.builtin else np.array(grad_a, dtype=self.dtype)
-        return out._backward_inplace(z, a, grad_a)
-
-    def _add_penalty_gradient(self, grads: Layers, scale: float = 1.0) -> None:
-        """Add ``scale`` times the penalty's gradient to ``grads``, in place."""
-        if self.l1 or self.l2:
-            _penalty.penalty_gradient(
-                self._layers, grads, self.l1, self.l2, self.regularize_bias, scale
-            )
+        backprop = Backprop(self, self._store.layout, len(X))
+        loss = backprop.loss_and_gradient(self._store.layers, X, Y)
+        return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
     def autograd_gradient(self, X: Any, Y: Any) -> Layers:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.
 
         Same inputs and output as :meth:`compute_gradient`, which must equal it.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            ``[(dW, db), ...]``, the shapes of :attr:`layers`.
         """
         X, Y = self._check_XY(X, Y)
 
         def total_cost(layers: Any) -> Any:
-            return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + self._penalty(
-                layers
-            )
+            penalty = _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
+            return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
 
-        grads = autograd.grad(total_cost)([(W, b) for W, b in self._layers])
+        grads = autograd.grad(total_cost)([(W.copy(), b.copy()) for W, b in self.layers])
         return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]
 
     # ----------------------------------------------------------------- checks
@@ -325,10 +300,6 @@ class NeuralNetwork:
     def _shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
         sizes = [self.network_input_size, *self.layer_output_sizes]
         return [((n_in, n_out), (n_out,)) for n_in, n_out in itertools.pairwise(sizes)]
-
-    def _array_shapes(self) -> list[tuple[int, ...]]:
-        """Shapes of W0, b0, W1, b1, ...: the layout of the flat parameter vector."""
-        return [shape for pair in self._shapes() for shape in pair]
 
     # ----------------------------------------------------------------- files
     def save(self, path: Any, *, extra: Any = None) -> None:
@@ -376,7 +347,7 @@ class NeuralNetwork:
         """
         sizes = " -> ".join(str(s) for s in (self.network_input_size, *self.layer_output_sizes))
         rows = [("layer", "W shape", "b shape", "activation", "params")]
-        for i, ((W, b), act) in enumerate(zip(self._layers, self.activation_funcs), start=1):
+        for i, ((W, b), act) in enumerate(zip(self.layers, self.activation_funcs), start=1):
             rows.append((str(i), str(W.shape), str(b.shape), act.name, str(W.size + b.size)))
         widths = [max(len(row[c]) for row in rows) for c in range(5)]
         lines = [

@@ -17,7 +17,9 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
+
+import numpy as np
 
 __all__ = [
     "SCHEDULES",
@@ -28,6 +30,7 @@ __all__ = [
     "LambdaSchedule",
     "Schedule",
     "StepDecay",
+    "StepInverseTime",
     "as_schedule",
     "get_schedule",
 ]
@@ -66,6 +69,33 @@ def _check_real(
     return x
 
 
+def _check_reals(
+    value: Any,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Any:
+    """:func:`_check_real`, also accepting one value per model (a 1-D sequence or array).
+
+    One number gives a float; several give a ``(K, 1)`` float column, which
+    broadcasts against a stack's ``(K, n_params)`` vectors (see :mod:`nnet._flat`).
+    """
+    if not isinstance(value, (np.ndarray, list, tuple)):
+        return _check_real(value, name, low, high, low_open=low_open, high_open=high_open)
+    values = np.asarray(value, dtype=object).ravel()
+    if values.size == 0 or np.ndim(value) > 2:
+        raise ValueError(f"{name} must be a number or a 1-D sequence of numbers, got {value!r:.80}")
+    checked = [
+        _check_real(v.item() if isinstance(v, np.generic) else v, f"{name}[{i}]", low, high,
+                    low_open=low_open, high_open=high_open)
+        for i, v in enumerate(values)
+    ]  # fmt: skip
+    return checked[0] if len(checked) == 1 else np.array(checked).reshape(-1, 1)
+
+
 def _check_int(value: Any, name: str, minimum: int) -> int:
     """Return ``value`` as an int >= ``minimum``, or raise naming ``name`` (bools refused)."""
     expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
@@ -90,6 +120,9 @@ def _config(obj: object) -> dict[str, Any]:
 class Schedule(abc.ABC):
     """Base class of learning-rate schedules: ``schedule(epoch) -> learning rate``.
 
+    A schedule whose class sets ``per_step = True`` is called with the 0-based
+    index of the step (mini-batch) instead of the epoch, at every step.
+
     A subclass implements :meth:`__call__` and stores each constructor argument
     as an attribute of the same name, which gives it :meth:`get_config` and a
     readable ``repr`` for free.
@@ -104,6 +137,9 @@ class Schedule(abc.ABC):
     >>> Halving(1.0)(3), Halving(1.0)
     (0.125, Halving(initial=1.0))
     """
+
+    per_step: ClassVar[bool] = False
+    """Whether the schedule counts steps (mini-batches) rather than epochs."""
 
     @abc.abstractmethod
     def __call__(self, epoch: int) -> float:
@@ -123,8 +159,8 @@ class Constant(Schedule):
 
     Parameters
     ----------
-    learning_rate : float
-        A finite number > 0.
+    learning_rate : float or sequence of float
+        A finite number > 0, or one per model of a stack (kept as a (K, 1) column).
 
     Examples
     --------
@@ -133,9 +169,9 @@ class Constant(Schedule):
     """
 
     def __init__(self, learning_rate: float) -> None:
-        self.learning_rate = _check_real(learning_rate, "learning_rate", 0.0, low_open=True)
+        self.learning_rate = _check_reals(learning_rate, "learning_rate", 0.0, low_open=True)
 
-    def __call__(self, epoch: int) -> float:
+    def __call__(self, epoch: int) -> Any:
         _check_epoch(epoch)
         return self.learning_rate
 
@@ -278,12 +314,44 @@ class LambdaSchedule(Schedule):
         return _check_real(value, f"the learning rate {self.fn!r}({epoch})", 0.0)
 
 
+class StepInverseTime(Schedule):
+    r"""The course's per-step schedule, :math:`\eta_t = t_0 / (t + t_1)`, over mini-batch steps.
+
+    ``t`` is the 0-based index of the step counted over all epochs (the course's
+    ``t = epoch * m + i`` with ``m`` mini-batches per epoch), so the rate falls
+    at every mini-batch, not once per epoch.
+
+    Parameters
+    ----------
+    t0 : float, default=5.0
+        :math:`t_0`, a finite number > 0.
+    t1 : float, default=50.0
+        :math:`t_1`, a finite number > 0.
+
+    Examples
+    --------
+    >>> s = StepInverseTime(5, 50)
+    >>> s(0), s(50), s.per_step
+    (0.1, 0.05, True)
+    """
+
+    per_step = True
+
+    def __init__(self, t0: float = 5.0, t1: float = 50.0) -> None:
+        self.t0 = _check_real(t0, "t0", 0.0, low_open=True)
+        self.t1 = _check_real(t1, "t1", 0.0, low_open=True)
+
+    def __call__(self, step: int) -> float:
+        return self.t0 / (_check_int(step, "step", 0) + self.t1)
+
+
 SCHEDULES: dict[str, type[Schedule]] = {
     "constant": Constant,
     "step": StepDecay,
     "exponential": ExponentialDecay,
     "inverse_time": InverseTimeDecay,
     "cosine": CosineDecay,
+    "step_inverse_time": StepInverseTime,
 }
 """Name → schedule class, for :func:`get_schedule`."""
 
@@ -309,8 +377,8 @@ def as_schedule(learning_rate: Any, name: str = "learning_rate") -> Schedule:
     """
     if isinstance(learning_rate, Schedule):
         return learning_rate
-    if isinstance(learning_rate, numbers.Real):
-        return Constant(_check_real(learning_rate, name, 0.0, low_open=True))
+    if isinstance(learning_rate, (numbers.Real, np.ndarray, list, tuple)):
+        return Constant(_check_reals(learning_rate, name, 0.0, low_open=True))
     if callable(learning_rate):
         schedule = LambdaSchedule(learning_rate)
         schedule(0)

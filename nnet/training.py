@@ -16,21 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop
+from nnet._backprop import Backprop, loss_of
+from nnet._batches import Batches, rows_sum_to_one
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
 from nnet.metrics import Metric, get_metric
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
-from nnet.optimizers._base import LIBRARY_RULES, LIBRARY_STEPS
+from nnet.schedules import _check_real
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 
-Layers = list[tuple[np.ndarray, np.ndarray]]
-
-
-_GATHER_BYTES = 1 << 20
-"""Shuffled rows are copied about this many bytes at a time (see ``_Loop._batches``)."""
+_TINY = 1e-12
+"""The floor under the loss at the initial weights in the explosion rule (a loss of 0)."""
 
 
 class DivergenceWarning(UserWarning):
@@ -57,6 +55,7 @@ def train(
     rng: np.random.Generator | None = None,
     progress: bool = False,
     shuffle: bool = True,
+    explosion_factor: float | None = 1e4,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent and return its :class:`History`.
 
@@ -67,9 +66,12 @@ def train(
     optimizer : str or Optimizer or object with ``step(layer_grads)``
         A name from :data:`nnet.optimizers.OPTIMIZERS` (default hyperparameters),
         an :class:`~nnet.optimizers.Optimizer`, or any object whose
-        ``step(layer_grads)`` returns additive updates; ``set_epoch(epoch)``
-        (0-based, counted within this call) is called when it exists. Its state
-        carries over between calls (call ``reset()`` to start afresh).
+        ``step(layer_grads)`` returns additive updates; ``set_epoch(epoch)`` is
+        called before each epoch when it exists. Its state carries over between
+        calls, and so does its epoch count: a second call continues the
+        learning-rate schedule where the first stopped (call ``reset()`` to
+        start afresh). An optimizer's state belongs to one network: training
+        another network with it raises ``ValueError``.
     X : array-like of shape (n_samples, network_input_size)
     Y : array-like of shape (n_samples, n_outputs)
         1-D for a network with a single output.
@@ -101,6 +103,11 @@ def train(
         Show a tqdm progress bar over epochs, with the losses.
     shuffle : bool, default=True
         Reshuffle the samples every epoch (one gather, then contiguous slices).
+    explosion_factor : float or None, default=1e4
+        Treat training as diverged when an epoch's training loss exceeds this
+        many times the loss of the first mini-batch (at the initial weights):
+        a run that explodes without reaching infinity is stopped like one
+        that does. ``None`` turns the rule off.
 
     Returns
     -------
@@ -110,7 +117,8 @@ def train(
     Warns
     -----
     DivergenceWarning
-        When a loss or the weights become NaN or infinite. Training stops, the
+        When a loss or the weights become NaN or infinite, or the loss explodes
+        (see ``explosion_factor``). Training stops, the
         weights of the last finite epoch (or the best ones, with early stopping)
         are restored and ``stop_reason`` is ``"diverged"``; nothing is raised.
 
@@ -137,12 +145,15 @@ def train(
     >>> bool(history.train_loss[-1] < 0.1 * history.train_loss[0])
     True
     """
+    factor = None
+    if explosion_factor is not None:
+        factor = _check_real(explosion_factor, "explosion_factor", 1.0, low_open=True)
     loop, patience, hooks = _check_args(
         net, optimizer, X, Y, epochs, batch_size, validation_data, metrics,
         early_stopping, callbacks, seed, rng, shuffle,
     )  # fmt: skip
     history = History(monitor="val_loss" if loop.val is not None else "train_loss")
-    _fit(loop, history, epochs, patience, hooks, bool(progress))
+    _fit(loop, history, epochs, patience, hooks, bool(progress), factor)
     return history
 
 
@@ -233,46 +244,39 @@ class _Loop:
         order: np.random.Generator | None,
     ) -> None:
         self.net, self.opt, (self.X, self.Y), self.val, self.metrics = net, opt, data, val, metrics
-        n = len(self.X)
-        self.batch_size = n if batch_size is None else min(batch_size, n)
-        self.order = order if self.batch_size < n else None  # one batch: order is irrelevant
-        if self.order is not None:  # shuffled rows are gathered into these, reused
-            row_bytes = self.X[0].nbytes + self.Y[0].nbytes
-            per_gather = max(1, _GATHER_BYTES // (row_bytes * self.batch_size)) * self.batch_size
-            rows = min(n, per_gather)
-            self._x_rows = np.empty((rows, self.X.shape[1]), self.X.dtype)
-            self._y_rows = np.empty((rows, self.Y.shape[1]), self.Y.dtype)
-        rows_sum_to_one = bool(np.all(np.add.reduce(self.Y, axis=1) == 1.0))  # one-hot?
-        self.backprop = Backprop(net, self.batch_size, rows_sum_to_one=rows_sum_to_one)
-        # The library's rules run once per step on the whole flat gradient, which may come
-        # pre-multiplied by -eta (see Optimizer._flat_step); any other optimizer is called
-        # through its checked public step() with gradients of its own to keep.
-        self.flat = (
-            isinstance(opt, Optimizer)
-            and type(opt).step in LIBRARY_STEPS
-            and type(opt).update in LIBRARY_RULES
+        self.store = net.parameters
+        self.batches = Batches(self.X, self.Y, batch_size, order)
+        self.backprop = Backprop(
+            net, self.store.layout, self.batches.size, rows_sum_to_one=rows_sum_to_one(self.Y)
         )
+        # An Optimizer runs its rule on the flat gradient (see Optimizer.flat_update), with
+        # the learning rate folded into the gradient when the rule allows it. Anything else,
+        # and an Optimizer whose step() is its own, is called through step() with gradients
+        # of its own to keep.
+        self.flat = isinstance(opt, Optimizer) and type(opt).step is Optimizer.step
         if self.flat:
-            opt._start_flat([(shape, net.dtype) for shape in net._array_shapes()])
-        self.scale = 1.0
-        self.set_epoch = getattr(opt, "set_epoch", None)
+            opt.start(self.store)
+        self.prescaled = self.flat and opt.linear_in_gradient
+        self.per_step_scale = self.prescaled and opt.schedule.per_step
+        self.params = self.store.vector if self.flat and opt.uses_params else None
+        self.scale: Any = 1.0
+        self.first_loss: float | None = None  # the first mini-batch's, at the initial weights
 
     def _step(self) -> None:
         """Apply one optimizer step for the gradient in :attr:`backprop`."""
-        net, opt, backprop = self.net, self.opt, self.backprop
+        opt, backprop = self.opt, self.backprop
         if self.flat:
-            net._theta += opt._flat_step(backprop.grad, net._layers)  # AdamW decays live weights
+            self.store.add(opt.flat_update(backprop.grad, self.params, prescaled=self.prescaled))
             return
-        grads = [(dW.copy(), db.copy()) for dW, db in backprop.layer_grads]  # theirs to keep
-        updates = opt.step(grads, net._layers) if isinstance(opt, Optimizer) else opt.step(grads)
-        net.update_weights(updates)
+        grads = [(dW.copy(), db.reshape(-1).copy()) for dW, db in backprop.layer_grads]
+        layers = self.net.layers
+        updates = opt.step(grads, layers) if isinstance(opt, Optimizer) else opt.step(grads)
+        self.net.update_weights(updates)
 
-    def run_epoch(self, epoch: int) -> dict[str, float]:
+    def run_epoch(self) -> dict[str, float]:
         """Train one epoch; return its losses and metrics, or raise :class:`_Diverged`."""
-        if self.set_epoch is not None:
-            self.set_epoch(epoch)
-        if self.flat:
-            self.scale = self.opt._gradient_scale()  # the learning rate changes per epoch
+        if self.prescaled:
+            self.scale = self.opt.gradient_scale()  # the learning rate of this epoch
         train_pred = val_pred = None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             logs = {"train_loss": self._descend()}
@@ -289,40 +293,22 @@ class _Loop:
 
     def _descend(self) -> float:
         """One pass of mini-batch steps; the sample-weighted mean of the mini-batch losses."""
-        loss_and_gradient, step, scale = self.backprop.loss_and_gradient, self._step, self.scale
+        loss_and_gradient, step = self.backprop.loss_and_gradient, self._step
+        layers, scale, opt = self.store.layers, self.scale, self.opt
         total = 0.0
-        for number, (xb, yb) in enumerate(self._batches()):
-            loss = loss_and_gradient(xb, yb, scale)
+        for number, (xb, yb) in enumerate(self.batches):
+            if self.per_step_scale:
+                scale = opt.gradient_scale()
+            loss = loss_and_gradient(layers, xb, yb, scale)
             if not math.isfinite(loss):
                 raise _Diverged(f"the loss of mini-batch {number} is {loss}")
+            if self.first_loss is None:
+                self.first_loss = loss
             step()
             total += loss * len(xb)
-        if not np.isfinite(self.net._theta).all():
+        if not self.store.all_finite():
             raise _Diverged("the weights are no longer finite")
         return total / len(self.X)
-
-    def _batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Contiguous mini-batches, in a new random order each epoch when shuffling.
-
-        Shuffled rows are gathered into two buffers reused all along, as many whole
-        batches at a time as fit in about :data:`_GATHER_BYTES` (at least one): a
-        small data set is gathered once per epoch, a large one batch by batch, so the
-        peak memory stays at the data plus a megabyte or one batch, never a second copy
-        of a large data set.
-        """
-        X, Y, size = self.X, self.Y, self.batch_size
-        if self.order is None:
-            for start in range(0, len(X), size):
-                yield X[start : start + size], Y[start : start + size]
-            return
-        perm, per_gather = self.order.permutation(len(X)), len(self._x_rows)
-        for start in range(0, len(X), per_gather):
-            rows = perm[start : start + per_gather]
-            n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
-            xs = X.take(rows, axis=0, out=self._x_rows[:n], mode="clip")
-            ys = Y.take(rows, axis=0, out=self._y_rows[:n], mode="clip")
-            for first in range(0, n, size):
-                yield xs[first : first + size], ys[first : first + size]
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         pred = self.net._forward(X)
@@ -331,18 +317,13 @@ class _Loop:
         return pred
 
     def _val_loss(self, pred: np.ndarray, Y: np.ndarray) -> float:
-        net = self.net
-        loss = net.cost_fun._loss(pred, Y) + net._penalty_value()
+        loss = float(loss_of(self.net.cost_fun, pred, Y) + self.backprop.penalty(self.store.layers))
         if not math.isfinite(loss):
             raise _Diverged(f"the validation loss is {loss}")
         return loss
 
     def _metrics(self, prefix: str, Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, float]:
         return {prefix + name: float(metric(Y_true, Y_pred)) for name, metric in self.metrics}
-
-
-def _copy(layers: Layers) -> Layers:
-    return [(W.copy(), b.copy()) for W, b in layers]
 
 
 def _fit(
@@ -352,18 +333,27 @@ def _fit(
     patience: int | None,
     hooks: list[Callback],
     progress: bool,
+    explosion_factor: float | None,
 ) -> None:
     """Run the epochs, recording into ``history``; handle stops, divergence and Ctrl-C."""
-    net = loop.net
+    net, store, opt = loop.net, loop.store, loop.opt
     # Weights to fall back on: the best ones with early stopping, else the last finite epoch's.
-    saved, saved_epoch = _copy(net._layers), None
+    saved, saved_epoch = store.snapshot(), None
+    first_epoch = getattr(opt, "epoch", 0)  # an optimizer that counts epochs continues
+    set_epoch = getattr(opt, "set_epoch", None)
     bar = _progress_bar(epochs) if progress else None
     epoch = 0
     try:
         for epoch in range(epochs):
-            logs = loop.run_epoch(epoch)
+            if set_epoch is not None:
+                set_epoch(first_epoch + epoch)
+            rate = getattr(opt, "current_learning_rate", None)
+            logs = loop.run_epoch()
+            _check_explosion(logs["train_loss"], loop.first_loss, explosion_factor)
+            if rate is not None:
+                history.learning_rate.append(float(rate))
             if record_epoch(history, logs) or patience is None:
-                saved, saved_epoch = _copy(net._layers), epoch
+                saved, saved_epoch = store.snapshot(), epoch
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
                 bar.update()
@@ -377,15 +367,26 @@ def _fit(
             history.stop_reason = "completed"
     except _Diverged as err:
         history.stop_reason = "diverged"
-        net.layers = saved
-        _warn_divergence(str(err), epoch, saved_epoch, loop.opt)
+        store.restore(saved)
+        _warn_divergence(str(err), epoch, saved_epoch, opt)
     except KeyboardInterrupt:
         history.stop_reason = "interrupted"  # weights left as the last update made them
     finally:
         if bar is not None:
             bar.close()
+        if set_epoch is not None and hasattr(opt, "epoch"):  # the next call continues there
+            set_epoch(first_epoch + history.epochs_run)
     if patience is not None and history.stop_reason in ("completed", "early_stopping", "callback"):
-        net.layers = saved
+        store.restore(saved)
+
+
+def _check_explosion(loss: float, first_loss: float | None, factor: float | None) -> None:
+    """Raise :class:`_Diverged` when ``loss`` exceeds ``factor`` times the first mini-batch's."""
+    if factor is not None and first_loss is not None and loss > factor * max(first_loss, _TINY):
+        raise _Diverged(
+            f"the training loss {loss:.4g} exceeds {factor:g} times the loss at the initial "
+            f"weights ({first_loss:.4g}): it is exploding"
+        )
 
 
 def _warn_divergence(reason: str, epoch: int, saved_epoch: int | None, opt: Any) -> None:

@@ -31,6 +31,7 @@ REGISTRY_KWARGS = {
     "exponential": {"initial": 0.1, "decay_rate": 0.9},
     "inverse_time": {"initial": 0.1, "decay_rate": 0.5},
     "cosine": {"initial": 0.1, "total_epochs": 10, "final": 0.01},
+    "step_inverse_time": {"t0": 5.0, "t1": 50.0},
 }
 
 
@@ -86,7 +87,8 @@ def test_registered_schedules_start_at_their_rate_and_never_increase(name):
     schedule = get_schedule(name, **kwargs)
     assert isinstance(schedule, SCHEDULES[name])
     values = [schedule(epoch) for epoch in range(60)]
-    assert values[0] == kwargs.get("initial", kwargs.get("learning_rate"))
+    first = kwargs["t0"] / kwargs["t1"] if "t0" in kwargs else None
+    assert values[0] == kwargs.get("initial", kwargs.get("learning_rate", first))
     assert all(np.isfinite(values)) and min(values) >= 0
     assert all(later <= earlier for earlier, later in itertools.pairwise(values))
     rebuilt = eval(repr(schedule), vars(schedules_module))
@@ -100,7 +102,7 @@ def test_registered_schedules_start_at_their_rate_and_never_increase(name):
 )
 def test_epoch_must_be_a_non_negative_int(name, epoch, error):
     schedule = get_schedule(name, **REGISTRY_KWARGS[name])
-    with pytest.raises(error, match="epoch must be an int >= 0"):
+    with pytest.raises(error, match="(epoch|step) must be an int >= 0"):
         schedule(epoch)
     assert schedule(np.int64(2)) == schedule(2)
 
@@ -161,7 +163,7 @@ def test_get_schedule_lookup():
     with pytest.raises(ValueError, match=r"schedule must be a finite number > 0, got -0\.5"):
         get_schedule(-0.5)
     with pytest.raises(TypeError, match=r"or a name in \['constant'"):
-        get_schedule([0.1])
+        get_schedule({"rate": 0.1})
     with pytest.raises(TypeError, match="keyword arguments"):
         get_schedule(0.1, every=2)
 

@@ -12,6 +12,7 @@ import pytest
 from nnet.metrics import accuracy
 from nnet.network import NeuralNetwork
 from nnet.optimizers import SGD, Adam, AdamW, Momentum, Optimizer
+from nnet.schedules import ExponentialDecay, StepInverseTime
 from nnet.training import STOP_REASONS, DivergenceWarning, History, train
 
 
@@ -358,7 +359,65 @@ def test_the_optimizer_is_told_each_epoch():
     assert opt.epochs == [0, 1, 2, 3]
     sgd = SGD(0.01)
     train(regression_net(), sgd, X, Y, epochs=3, seed=0)
-    assert sgd.epoch == 2
+    assert sgd.epoch == 3  # the epoch the next call starts with
+
+
+def test_a_second_call_continues_the_schedule():
+    """Two calls of 3 epochs use the rates of epochs 0-5, like one call of 6."""
+    X, Y = regression_data()
+    net = regression_net()
+    opt = SGD(ExponentialDecay(0.05, 0.5))
+    first = train(net, opt, X, Y, epochs=3, seed=0)
+    second = train(net, opt, X, Y, epochs=3, seed=1)
+    expected = [0.05 * 0.5**e for e in range(6)]
+    np.testing.assert_allclose(first.learning_rate + second.learning_rate, expected, rtol=1e-15)
+    assert opt.epoch == 6
+
+
+def test_an_optimizer_state_belongs_to_one_network():
+    X, Y = regression_data()
+    opt = Adam(0.01)
+    train(regression_net(), opt, X, Y, epochs=1, seed=0)
+    other = regression_net()
+    before = [(W.copy(), b.copy()) for W, b in other.layers]
+    with pytest.raises(ValueError, match="another network; call optimizer.reset"):
+        train(other, opt, X, Y, epochs=1, seed=0)
+    assert all((W == W0).all() and (b == b0).all() for (W, b), (W0, b0) in zip(other.layers, before))
+    opt.reset()
+    assert train(other, opt, X, Y, epochs=1, seed=0).epochs_run == 1
+
+
+def test_a_per_step_schedule_changes_the_rate_at_every_mini_batch():
+    """The course's t0 / (t + t1) over steps equals SGD steps taken by hand at those rates."""
+    X, Y = regression_data()
+    net, twin = regression_net(), regression_net()
+    train(net, SGD(StepInverseTime(5, 50)), X, Y, epochs=2, batch_size=8, shuffle=False)
+    for t, start in enumerate([s for _ in range(2) for s in range(0, len(X), 8)]):
+        grads = twin.compute_gradient(X[start : start + 8], Y[start : start + 8])
+        twin.update_weights([(-5 / (t + 50) * dW, -5 / (t + 50) * db) for dW, db in grads])
+    for (W, b), (W2, b2) in zip(net.layers, twin.layers):
+        np.testing.assert_allclose(W, W2, rtol=1e-12)
+        np.testing.assert_allclose(b, b2, rtol=1e-12)
+
+
+def test_a_loss_that_explodes_without_reaching_infinity_is_divergence():
+    """SGD(1.0) with l2=0.1 (issue 14): the loss grows by orders of magnitude, stays finite."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (100, 1))
+    Y = 1 / (1 + 25 * X**2)
+
+    def runge_net():
+        return NeuralNetwork(1, [50, 1], ["sigmoid", "identity"], l2=0.1, seed=0)
+
+    off = train(runge_net(), SGD(2.0), X, Y, epochs=100, batch_size=None, explosion_factor=None)
+    assert off.stop_reason == "completed" and off.train_loss[-1] > 1e20  # finite, exploded
+    net = runge_net()
+    with pytest.warns(DivergenceWarning, match="exploding"):
+        history = train(net, SGD(2.0), X, Y, epochs=100, batch_size=None)
+    assert history.stop_reason == "diverged" and history.epochs_run < 5
+    assert net.cost(X, Y) < 1e4 * off.train_loss[0]  # the last good weights, restored
+    with pytest.raises(ValueError, match="explosion_factor"):
+        train(regression_net(), "sgd", X, Y, explosion_factor=0.5)
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -454,7 +513,7 @@ def test_training_does_not_copy_the_data():
     """Shuffled rows are gathered about 1 MiB at a time: no epoch-long copy of X (tracemalloc)."""
     import tracemalloc
 
-    from nnet.training import _GATHER_BYTES
+    from nnet._batches import GATHER_BYTES as _GATHER_BYTES
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20_000, 50))

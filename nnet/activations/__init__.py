@@ -218,8 +218,8 @@ def softmax(z: Any) -> Any:
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
-    e = anp.exp(z - anp.max(z, axis=1, keepdims=True))
-    return e / anp.sum(e, axis=1, keepdims=True)
+    e = anp.exp(z - anp.max(z, axis=-1, keepdims=True))
+    return e / anp.sum(e, axis=-1, keepdims=True)
 
 
 def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
@@ -238,7 +238,7 @@ def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
     >>> softmax_vjp(None, a, np.array([[1.0, 1.0]]))  # a constant shift has no effect
     array([[0., 0.]])
     """
-    return a * (grad_a - np.sum(grad_a * a, axis=1, keepdims=True))
+    return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
 
 
 def _builtin(name: str, fn: ArrayFunc, der: ArrayFunc | None = None, **params: Any) -> Activation:

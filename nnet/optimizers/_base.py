@@ -1,4 +1,4 @@
-"""The optimizer base class: validation, per-array state, step count, schedule, state I/O."""
+"""The optimizer base class: one update path on flat vectors, state, step count, schedule."""
 
 from __future__ import annotations
 
@@ -7,22 +7,19 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from nnet import _flat
+from nnet._flat import ParameterStore
 from nnet.schedules import Schedule, _check_epoch, _check_int, _config, as_schedule
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
 Updates = list[tuple[np.ndarray, np.ndarray]]
 LearningRate = float | Schedule | Callable[[int], float]
 State = dict[str, np.ndarray]
-_Layout = list[tuple[tuple[int, ...], np.dtype[Any]]]
-LIBRARY_RULES: set[Callable[..., np.ndarray]] = set()
-"""The library's own ``update`` methods, trusted to return fresh arrays shaped like the gradient
-(so :meth:`Optimizer.step` skips re-checking them), elementwise, and updating their state in
-place (so the training loop runs them on whole flat vectors, see ``Optimizer._flat_step``)."""
+_Shapes = list[tuple[int, ...]]
 _KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 
 
@@ -36,7 +33,7 @@ class SupportsStep(Protocol):
 
 def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.ndarray]:
     """Check ``pairs`` is a non-empty list of ``pair`` arrays; return [W0, b0, W1, b1, ...]."""
-    expected = f"a non-empty list of {pair} pairs of float arrays"
+    expected = f"a non-empty list of {pair} pairs of float32 or float64 arrays"
     if not isinstance(pairs, (list, tuple)):
         raise TypeError(f"{name} must be {expected}, got {type(pairs).__name__}")
     if not pairs:
@@ -49,19 +46,20 @@ def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.nda
         if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):
             kinds = f"{type(W).__name__} and {type(b).__name__}"
             raise TypeError(f"{name}[{i}] must hold two numpy arrays, got {kinds}")
-        if W.dtype.kind != "f" or b.dtype.kind != "f":
-            raise TypeError(f"{name}[{i}] must hold float arrays, got {W.dtype} and {b.dtype}")
+        if W.dtype not in _FLOATS or b.dtype not in _FLOATS:
+            raise TypeError(f"{name}[{i}] must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}")
         if W.ndim != 2 or b.shape != W.shape[1:]:
             raise ValueError(
                 f"{name}[{i}] must be {pair} of shapes (n_in, n_out) and (n_out,), "
                 f"got {W.shape} and {b.shape}"
             )
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise ValueError(f"{name}[{i}] holds NaN or infinite values")
         flat += [W, b]
     return flat
 
 
-def _is_state(array: np.ndarray, state: State) -> bool:
-    return any(array is value for value in state.values())
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _array_name(k: int) -> str:
@@ -69,18 +67,33 @@ def _array_name(k: int) -> str:
 
 
 class Optimizer:
-    r"""Base class: validation, per-array state, step count, schedule and the loop.
+    r"""Base class: the update path, state, step count, schedule and state I/O.
 
-    A subclass writes only :meth:`update`, the rule for one parameter array.
-    :meth:`step` calls it for every W and b with that array's own ``state``
-    dict, after validating ``layer_grads`` and incrementing :attr:`t`.
+    A subclass writes only :meth:`update`, the rule. Every step, whether from
+    :meth:`step` or from the training loop, goes through :meth:`flat_update`:
+    the rule runs **once on the whole flat gradient** when the class declares
+    ``elementwise = True`` (its rule treats each number on its own, as every
+    rule of the library does), otherwise once per parameter array.
+
+    Class attributes a rule declares
+    --------------------------------
+    elementwise : bool, default False
+        The rule is elementwise: it may run on all parameters at once, and on a
+        stack of models (see :func:`nnet.sweep`).
+    linear_in_gradient : bool, default False
+        ``update(grad, state, lr)`` depends on ``grad`` and ``lr`` only through
+        ``lr * grad`` (SGD, Momentum): the training loop may then fold the
+        learning rate into the gradient it computes (see :meth:`gradient_scale`).
+    uses_params : bool, default False
+        The rule needs the current parameters: ``update`` is called with
+        ``params=`` (flat, like ``grad``), e.g. :class:`AdamW`'s weight decay.
 
     Parameters
     ----------
     learning_rate : float or Schedule or callable, default=0.01
-        :math:`\eta`, a finite number > 0 or a per-epoch schedule
-        ``epoch -> float`` (see :mod:`nnet.schedules`); the rate used by a step
-        is ``schedule(self.epoch)``.
+        :math:`\eta`, a finite number > 0, a schedule (per epoch, or per step
+        when ``schedule.per_step``, see :mod:`nnet.schedules`), or one number
+        per model of a stack.
 
     Attributes
     ----------
@@ -88,15 +101,26 @@ class Optimizer:
         Number of steps taken; inside :meth:`update` it is the 1-based index
         of the current step.
     epoch : int
-        The epoch given to :meth:`set_epoch` (0 until then).
+        The epoch whose learning rate the next steps use. :func:`nnet.train`
+        sets it and moves it on after each completed epoch, so a second
+        ``train`` call continues the schedule where the first stopped.
     schedule : Schedule
         ``learning_rate`` as a schedule.
+
+    Notes
+    -----
+    State belongs to one set of parameters: the training loop records which
+    network (:attr:`NeuralNetwork.parameters`) an optimizer's state was built
+    for, and refuses to train another network with it (call :meth:`reset`, or
+    use a new optimizer). State loaded with :meth:`load_state_dict` or made by
+    :meth:`step` alone belongs to the first network it trains.
 
     Examples
     --------
     A custom optimizer is one method; here sign-SGD, :math:`u = -\eta\,\mathrm{sign}(g)`:
 
     >>> class SignSGD(Optimizer):
+    ...     elementwise = True
     ...     def update(self, grad, state, learning_rate):
     ...         return -learning_rate * np.sign(grad)
     >>> opt = SignSGD(learning_rate=0.1)
@@ -104,6 +128,10 @@ class Optimizer:
     >>> uW, ub, opt.t
     (array([[-0.1,  0.1]]), array([ 0.1, -0.1]), 1)
     """
+
+    elementwise: ClassVar[bool] = False
+    linear_in_gradient: ClassVar[bool] = False
+    uses_params: ClassVar[bool] = False
 
     def __init__(self, learning_rate: LearningRate = 0.01) -> None:
         self.learning_rate = learning_rate
@@ -117,61 +145,211 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
         self.schedule = as_schedule(value)
-        self._learning_rate = float(value) if isinstance(value, numbers.Real) else value
+        if isinstance(value, numbers.Real):
+            value = float(value)
+        elif isinstance(value, (np.ndarray, list, tuple)):
+            value = self.schedule(0)  # type: ignore[assignment]  # checked, as a (K, 1) column
+        self._learning_rate = value
         self._rate_epoch = -1  # the cached rate of the current epoch is stale
 
     @property
-    def current_learning_rate(self) -> float:
-        """The learning rate of the current epoch, ``schedule(epoch)``."""
-        return self.schedule(self.epoch)
+    def current_learning_rate(self) -> Any:
+        """The learning rate of the next step: ``schedule(epoch)``, or ``schedule(t)`` per step."""
+        return self.schedule(self.t if self.schedule.per_step else self.epoch)
 
     def set_epoch(self, epoch: int) -> None:
         """Set the 0-based epoch whose learning rate the next steps use."""
         self.epoch = _check_epoch(epoch)
 
     def reset(self) -> None:
-        """Forget all state: per-array state, step count ``t`` and epoch."""
+        """Forget all state: the state arrays, step count ``t``, epoch and owner."""
         self.t = 0
         self.epoch = 0
-        self._layout: _Layout | None = None
-        self._states: list[State] = []
-        self._flat: State | None = None  # see _start_flat
+        self._shapes: _Shapes | None = None  # the parameter arrays' shapes (b as (n_out,))
+        self._n_models: int | None = None
+        self._dtype: np.dtype[Any] | None = None
+        self._state: State = {}  # flat arrays, one entry per state name
+        self._owner: object = None
+        self._mask: np.ndarray | None = None
         self._rate, self._rate_epoch = 0.0, -1
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        """Return the additive update of one parameter array: the hook a subclass writes.
+    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
+        """Return the additive update for ``grad``: the hook a subclass writes.
 
         Parameters
         ----------
         grad : ndarray
-            The gradient of this array (W or b); read it, never modify it.
+            The gradient: all parameters as one flat vector (``elementwise``
+            rules; ``(K, n_params)`` for a stack), or one W or b. Read it, never
+            modify it.
         state : dict of str to ndarray
-            This array's own state, empty at the first step; fill it lazily
-            (``state.setdefault("velocity", np.zeros_like(grad))``) and update
-            it in place. It is what :meth:`state_dict` saves.
-        learning_rate : float
-            The learning rate of the current epoch. ``self.t`` is the 1-based
-            index of the current step (for bias corrections).
+            The state of these parameters, empty at the first step; fill it
+            lazily (``state.setdefault("velocity", np.zeros_like(grad))``) and
+            update it in place. It is what :meth:`state_dict` saves.
+        learning_rate : float or ndarray of shape (K, 1)
+            The learning rate of this step. ``self.t`` is the 1-based index of
+            the current step (for bias corrections).
 
         Returns
         -------
         ndarray
             The update, of ``grad``'s shape. It may be a new array or one of
-            the state arrays (the base class then returns a copy), so the
-            caller always owns the updates that :meth:`step` returns.
+            the state arrays: :meth:`step` returns copies either way.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement update()")
 
+    # ------------------------------------------------------------------ the one update path
+    def start(self, parameters: ParameterStore) -> None:
+        """Prepare to train ``parameters`` (the training loop calls this once per call).
+
+        Raises
+        ------
+        ValueError
+            If the state was built for other parameters (another network, or
+            other shapes), or a hyperparameter holds one value per model but
+            ``parameters`` is not a stack of that many models.
+        """
+        if self._owner is not None and self._owner is not parameters.owner:
+            raise ValueError(
+                f"this {type(self).__name__}'s state (t={self.t}) was built while training "
+                "another network; call optimizer.reset() or use a new optimizer for each network"
+            )
+        layout = parameters.layout
+        shapes = [s if k % 2 == 0 else s[1:] for k, s in enumerate(layout.array_shapes)]
+        self._adopt(shapes, layout.n_models, layout.dtype, "the network's parameters")
+        if layout.stacked and not self.elementwise:
+            raise ValueError(
+                f"{type(self).__name__} does not declare elementwise = True, so it cannot "
+                "train a stack of models at once"
+            )
+        self._check_per_model(layout.n_models)
+        self._owner = parameters.owner
+
+    def gradient_scale(self) -> Any:
+        r"""The factor the training loop may fold into the gradient it computes.
+
+        :math:`\eta` (the current learning rate) for a rule that is
+        ``linear_in_gradient``, else 1.0; then call
+        ``flat_update(grad, prescaled=True)``.
+        """
+        return self._step_rate() if self.linear_in_gradient else 1.0
+
+    def flat_update(
+        self, grad: np.ndarray, params: np.ndarray | None = None, *, prescaled: bool = False
+    ) -> np.ndarray:
+        """One step on the flat gradient (all parameters, in the store's layout).
+
+        Parameters
+        ----------
+        grad : ndarray of shape (n_params,) or (K, n_params)
+            Not modified, unless the rule returns it.
+        params : ndarray of the same shape, optional
+            The current parameters, for rules that declare ``uses_params``.
+        prescaled : bool, default=False
+            ``grad`` is already :meth:`gradient_scale` times the gradient.
+
+        Returns
+        -------
+        ndarray
+            The update, to add to the parameters at once: it may be the
+            optimizer's state or ``grad`` itself, valid until the next step.
+        """
+        lr = 1.0 if prescaled else self._step_rate()
+        self.t += 1
+        extra = {"params": params} if self.uses_params else {}
+        if self.elementwise:
+            return self.update(grad, self._state, lr, **extra)
+        return self._update_per_array(grad, lr, extra)
+
+    def _update_per_array(self, grad: np.ndarray, lr: Any, extra: dict[str, Any]) -> np.ndarray:
+        """The rule once per W and b, each with its own state dict of views of the flat state."""
+        assert self._shapes is not None
+        shapes = self._shapes
+        states = self._array_states()
+        grads = _flat.split(grad, shapes)
+        params = _flat.split(extra["params"], shapes) if extra.get("params") is not None else None
+        out = np.empty_like(grad)
+        for k, (g, state, u) in enumerate(zip(grads, states, _flat.split(out, shapes))):
+            kwargs = {"params": params[k]} if params is not None else dict(extra)
+            update = np.asarray(self.update(g, state, lr, **kwargs))
+            if update.shape != g.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.update returned shape {update.shape} "
+                    f"for a gradient of shape {g.shape}"
+                )
+            u[...] = update
+        self._gather(states)
+        return out
+
+    def _array_states(self) -> list[State]:
+        """One state dict per parameter array, of views of the flat state."""
+        assert self._shapes is not None
+        views = {key: _flat.split(flat, self._shapes) for key, flat in self._state.items()}
+        return [{key: v[k] for key, v in views.items()} for k in range(len(self._shapes))]
+
+    def _gather(self, states: list[State]) -> None:
+        """Make state that the rule created per array flat (the first step's new entries)."""
+        assert self._shapes is not None
+        for key in set().union(*states) - set(self._state):
+            self._state[key] = np.concatenate(
+                [
+                    np.asarray(s[key], self._dtype).ravel()
+                    if key in s
+                    else np.zeros(math.prod(shape), self._dtype)
+                    for s, shape in zip(states, self._shapes, strict=True)
+                ]
+            )
+
+    def _step_rate(self) -> Any:
+        """The learning rate of the coming step, evaluated once per epoch unless per step."""
+        if self.schedule.per_step:
+            return self.schedule(self.t)
+        if self._rate_epoch != self.epoch:
+            self._rate, self._rate_epoch = self.schedule(self.epoch), self.epoch
+        return self._rate
+
+    def _adopt(self, shapes: _Shapes, n_models: int | None, dtype: Any, what: str) -> None:
+        """Take the arrays' shapes and dtype at the first step; refuse others later."""
+        if self._shapes is None:
+            self._shapes, self._n_models, self._dtype = shapes, n_models, np.dtype(dtype)
+        elif (shapes, n_models, np.dtype(dtype)) != (self._shapes, self._n_models, self._dtype):
+            raise ValueError(
+                f"{what} changed shapes or dtypes since the first step ({self._shapes}, "
+                f"{self._dtype} -> {shapes}, {np.dtype(dtype)}); call reset() before "
+                "optimizing other parameters"
+            )
+
+    def _check_per_model(self, n_models: int | None) -> None:
+        """Hyperparameters with one value per model need a stack of as many models."""
+        for name, value in self.get_config().items():
+            if isinstance(value, np.ndarray) and value.size != (n_models or 1) and value.size > 1:
+                raise ValueError(
+                    f"{name} holds {value.size} values (one per model) but the parameters "
+                    f"are {'a lone network' if n_models is None else f'a stack of {n_models}'}"
+                )
+
+    def _weight_mask(self) -> np.ndarray:
+        """1 on the weights W, 0 on the biases b, in the flat layout (made once per layout)."""
+        assert self._shapes is not None
+        if self._mask is None:
+            self._mask = np.zeros(sum(math.prod(s) for s in self._shapes), self._dtype)
+            for k, view in enumerate(_flat.split(self._mask, self._shapes)):
+                view[...] = k % 2 == 0
+        return self._mask
+
+    # ------------------------------------------------------------------ the public step
     def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
         """Return the additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
 
         Parameters
         ----------
         layer_grads : list of (ndarray, ndarray)
-            Gradients of shapes (n_in, n_out) and (n_out,) per layer, float32
-            or float64; same shapes and dtypes at every step until :meth:`reset`.
+            Finite gradients of shapes (n_in, n_out) and (n_out,) per layer,
+            float32 or float64; same shapes and dtypes at every step until
+            :meth:`reset`.
         layers : list of (ndarray, ndarray), optional
-            The current parameters ``[(W, b), ...]``; only :class:`AdamW` uses them.
+            The current parameters ``[(W, b), ...]``; rules that declare
+            ``uses_params`` (:class:`AdamW`) need them.
 
         Returns
         -------
@@ -181,111 +359,37 @@ class Optimizer:
         Raises
         ------
         TypeError, ValueError
-            If ``layer_grads`` is not such a list, or its shapes or dtypes differ
-            from the first step's (call :meth:`reset` to optimize other parameters).
+            If ``layer_grads`` is not such a list, holds NaN or infinity, or its
+            shapes or dtypes differ from the first step's (call :meth:`reset`
+            to optimize other parameters). Nothing changes then.
         """
         grads = _flatten_pairs(layer_grads, "layer_grads")
-        self._adopt_layout([(g.shape, g.dtype) for g in grads], "layer_grads")
-        flat = self._updates(grads, layers)
-        owned = [u.copy() if _is_state(u, s) else u for u, s in zip(flat, self._states)]
-        return list(zip(owned[::2], owned[1::2], strict=True))
-
-    def _adopt_layout(self, layout: _Layout, what: str) -> None:
-        """Take the arrays' shapes and dtypes at the first step; refuse others later."""
-        if self._layout is None:
-            self._layout, self._states = layout, [{} for _ in layout]
-        elif layout != self._layout:  # dtype objects, not names: .name is slow
+        dtype = np.result_type(*grads)
+        shapes = [g.shape for g in grads]
+        params = self._check_layers(layers, shapes)
+        if params is None and self._needs_params():
             raise ValueError(
-                f"{what} changed shapes or dtypes since the first step ({self._layout} "
-                f"-> {layout}); call reset() before optimizing other parameters"
+                f"layers (the current [(W, b), ...]) are required by {type(self).__name__}.step"
             )
+        self._adopt(shapes, None, dtype, "layer_grads")
+        self._check_per_model(None)
+        flat = np.concatenate([g.ravel() for g in grads]).astype(dtype, copy=False)
+        update = self.flat_update(flat, params)
+        owned = update.copy() if update is flat or _shares_state(update, self._state) else update
+        out = [u.astype(g.dtype, copy=False) for u, g in zip(_flat.split(owned, shapes), grads)]
+        return list(zip(out[::2], out[1::2], strict=True))
 
-    def _epoch_rate(self) -> float:
-        """:attr:`current_learning_rate`, evaluated once per epoch (schedules are per epoch)."""
-        if self._rate_epoch != self.epoch:
-            self._rate, self._rate_epoch = self.current_learning_rate, self.epoch
-        return self._rate
+    def _needs_params(self) -> bool:
+        """Whether :meth:`step` needs ``layers`` with these hyperparameters (False)."""
+        return False
 
-    def _updates(self, grads: list[np.ndarray], layers: Pairs | None) -> list[np.ndarray]:
-        """One step: the update of every array (W0, b0, W1, ...), in order."""
-        lr = self._epoch_rate()
-        self.t += 1
-        states = self._states
-        if type(self).update in LIBRARY_RULES:  # right shape and dtype, new or a state array
-            return [self.update(g, s, lr) for g, s in zip(grads, states, strict=True)]
-        return [self._update_one(g, s, lr) for g, s in zip(grads, states, strict=True)]
-
-    def _update_one(self, grad: np.ndarray, state: State, lr: float) -> np.ndarray:
-        update = np.asarray(self.update(grad, state, lr))
-        if update is grad or _is_state(update, state):
-            update = update.copy()
-        if update.shape != grad.shape:
-            raise ValueError(
-                f"{type(self).__name__}.update returned shape {update.shape} "
-                f"for a gradient of shape {grad.shape}"
-            )
-        return update.astype(grad.dtype, copy=False)
-
-    # ------------------------------------------------------- the training loop's flat path
-    # The library's rules are elementwise and update their state in place, so the training
-    # loop runs them once per step on the network's whole flat gradient (see nnet._flat)
-    # instead of once per array. Each array's state is then a view of a flat state vector,
-    # so step(), state_dict() and load_state_dict() see the same numbers either way.
-    def _start_flat(self, layout: _Layout) -> None:
-        """Prepare flat steps for parameters of ``layout``: check it, share the state."""
-        self._adopt_layout(layout, "the network's parameters")
-        if self._flat is None:
-            self._flat = {}
-            self._share_flat_state()
-
-    def __getstate__(self) -> dict[str, Any]:
-        # copy.deepcopy and pickle copy each array's state on its own, no longer views of
-        # the flat state: drop it; the next flat step gathers it again (_start_flat).
-        state = self.__dict__.copy()
-        state["_flat"] = None
-        return state
-
-    def _share_flat_state(self) -> None:
-        """Make each array's state a view of the flat state (gathering what arrays hold)."""
-        assert self._layout is not None and self._flat is not None
-        shapes = [shape for shape, _ in self._layout]
-        for key in set().union(*self._states) - set(self._flat):
-            self._flat[key] = np.concatenate(
-                [
-                    state[key].ravel() if key in state else np.zeros(math.prod(shape), dtype)
-                    for state, (shape, dtype) in zip(self._states, self._layout, strict=True)
-                ]
-            )
-        for key, flat in self._flat.items():
-            for state, view in zip(self._states, _flat.split(flat, shapes), strict=True):
-                state[key] = view
-
-    def _gradient_scale(self) -> float:
-        """The factor the loop may fold into the gradient it gives :meth:`_flat_step` (1).
-
-        A rule linear in the gradient (SGD, Momentum) returns -eta (the learning
-        rate): the loop computes -eta g for the price of scaling the output error.
-        """
-        return 1.0
-
-    def _flat_update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        """:meth:`update` of the flat gradient, already multiplied by :meth:`_gradient_scale`."""
-        return self.update(grad, state, learning_rate)
-
-    def _flat_step(self, grad: np.ndarray, layers: Pairs) -> np.ndarray:
-        """One step on the flat gradient (after :meth:`_start_flat`); the flat update.
-
-        The update may be the optimizer's state or ``grad`` itself, valid until the
-        next step: the loop adds it to the parameters at once.
-        """
-        lr = self._epoch_rate()
-        self.t += 1
-        assert self._flat is not None, "call _start_flat first"
-        n_keys = len(self._flat)
-        update = self._flat_update(grad, self._flat, lr)
-        if len(self._flat) != n_keys:  # the rule made its state (first step)
-            self._share_flat_state()
-        return update
+    def _check_layers(self, layers: Pairs | None, shapes: _Shapes) -> np.ndarray | None:
+        if layers is None:
+            return None
+        params = _flatten_pairs(layers, "layers", "(W, b)")
+        if [p.shape for p in params] != shapes:
+            raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
+        return np.concatenate([p.ravel() for p in params])
 
     def get_config(self) -> dict[str, Any]:
         """Return the constructor hyperparameters, ``{name: value}``."""
@@ -295,6 +399,7 @@ class Optimizer:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
+    # ------------------------------------------------------------------ state files
     def state_dict(self) -> tuple[dict[str, np.ndarray], dict[str, str | int | float]]:
         """Return ``(arrays, meta)``: copies of the state arrays and the scalars to resume from.
 
@@ -302,6 +407,10 @@ class Optimizer:
         ``"layer0.W.velocity"``); ``meta`` holds ``class``, ``t``, ``epoch``,
         ``layout`` (JSON of the gradient shapes and dtypes) and the
         hyperparameters (a schedule as its ``repr``). Both fit a safetensors file.
+
+        Returns
+        -------
+        (dict of str to ndarray, dict of str to str, int or float)
 
         Examples
         --------
@@ -314,7 +423,7 @@ class Optimizer:
         """
         arrays = {
             f"{_array_name(k)}.{key}": value.copy()
-            for k, state in enumerate(self._states)
+            for k, state in enumerate(self._array_states() if self._shapes else [])
             for key, value in state.items()
         }
         meta: dict[str, str | int | float] = {
@@ -323,8 +432,8 @@ class Optimizer:
         }
         layout = (
             ""
-            if self._layout is None
-            else json.dumps([(shape, dtype.name) for shape, dtype in self._layout])
+            if self._shapes is None
+            else json.dumps([(list(shape), self._dtype.name) for shape in self._shapes])  # type: ignore[union-attr]
         )
         meta.update({"class": type(self).__name__, "t": self.t, "epoch": self.epoch})
         meta["layout"] = layout
@@ -335,26 +444,38 @@ class Optimizer:
 
         The hyperparameters are not restored: they are this optimizer's own, so
         build it alike first, e.g. ``get_optimizer(meta["class"].lower(), ...)``.
+        Everything is checked before anything changes.
+
+        Parameters
+        ----------
+        arrays : dict of str to ndarray
+            Finite state arrays, keyed as :meth:`state_dict` names them.
+        meta : dict
+            ``class``, ``t``, ``epoch`` and ``layout``, as :meth:`state_dict` gives them.
         """
         if str(meta.get("class")) != type(self).__name__:
             raise ValueError(
                 f"meta is the state of {meta.get('class')!r}, not {type(self).__name__}"
             )
         t, epoch = _meta_int(meta, "t"), _check_epoch(_meta_int(meta, "epoch"))
-        layout_json = str(meta.get("layout", ""))
-        layout = (
-            [(tuple(s), np.dtype(d)) for s, d in json.loads(layout_json)] if layout_json else None
-        )
-        states: list[State] = [{} for _ in layout or []]
+        shapes, dtype = _meta_layout(meta)
+        states: list[State] = [{} for _ in shapes]
         for key, value in arrays.items():
             k, name = _slot(key, len(states))
-            assert layout is not None  # _slot refused every key when there is no layout
-            shape, dtype = layout[k]
-            if np.shape(value) != shape:
-                raise ValueError(f"arrays[{key!r}] has shape {np.shape(value)}, expected {shape}")
+            if np.shape(value) != shapes[k]:
+                raise ValueError(f"arrays[{key!r}] has shape {np.shape(value)}, expected {shapes[k]}")
+            if not np.isfinite(value).all():
+                raise ValueError(f"arrays[{key!r}] holds NaN or infinite values")
             states[k][name] = np.array(value, dtype=dtype, copy=True)
-        self.t, self.epoch, self._layout, self._states = t, epoch, layout, states
-        self._flat = None
+        self.reset()
+        self.t, self.epoch = t, epoch
+        if shapes:
+            self._shapes, self._dtype = shapes, dtype
+            self._gather(states)
+
+
+def _shares_state(update: np.ndarray, state: State) -> bool:
+    return any(np.shares_memory(update, value) for value in state.values())
 
 
 def _meta_int(meta: dict[str, Any], key: str) -> int:
@@ -362,6 +483,22 @@ def _meta_int(meta: dict[str, Any], key: str) -> int:
         return _check_int(int(str(meta[key])), f"meta[{key!r}]", 0)
     except (KeyError, ValueError) as err:
         raise ValueError(f"meta[{key!r}] must be an int >= 0, got {meta.get(key)!r}") from err
+
+
+def _meta_layout(meta: dict[str, Any]) -> tuple[_Shapes, np.dtype[Any] | None]:
+    """The shapes and dtype of ``meta["layout"]`` (none when the optimizer never stepped)."""
+    layout_json = str(meta.get("layout", ""))
+    if not layout_json:
+        return [], None
+    try:
+        entries = json.loads(layout_json)
+        shapes = [tuple(int(n) for n in shape) for shape, _ in entries]
+        dtypes = {np.dtype(d) for _, d in entries}
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"meta['layout'] is not a layout: {layout_json[:80]!r}") from err
+    if len(dtypes) != 1 or not dtypes <= set(_FLOATS):
+        raise ValueError(f"meta['layout'] must name one float32 or float64 dtype, got {dtypes}")
+    return shapes, dtypes.pop()
 
 
 def _slot(key: str, n_arrays: int) -> tuple[int, str]:
@@ -373,9 +510,3 @@ def _slot(key: str, n_arrays: int) -> tuple[int, str]:
             f"arrays key {key!r} is not 'layer<i>.<W|b>.<name>' for one of {n_arrays} arrays"
         )
     return k, match[3]
-
-
-LIBRARY_STEPS: set[Callable[..., Updates]] = {Optimizer.step}
-"""The library's own ``step`` methods: an optimizer whose ``step`` is one of them (and whose
-``update`` is in :data:`LIBRARY_RULES`) may be driven through ``_flat_step`` by the training
-loop (a subclass overriding ``step`` itself is always called through its own ``step``)."""

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnet import _flat
-from nnet.optimizers._base import (
-    LIBRARY_RULES,
-    LIBRARY_STEPS,
-    LearningRate,
-    Optimizer,
-    Pairs,
-    State,
-    Updates,
-    _flatten_pairs,
-)
-from nnet.schedules import _check_real
+from typing import Any
+
+from nnet.optimizers._base import LearningRate, Optimizer, State
+from nnet.schedules import _check_reals as _check_real
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Momentum", "RMSprop"]
 
@@ -27,7 +19,14 @@ def _zeros(state: State, name: str, like: np.ndarray) -> np.ndarray:
     return state[name]
 
 
-def _scaled_ratio(grad: np.ndarray, squares: np.ndarray, eps: float, scale: float) -> np.ndarray:
+def _times(learning_rate: Any, grad: np.ndarray) -> np.ndarray:
+    """``learning_rate * grad``; ``grad`` itself when the rate is 1 (already folded in)."""
+    if isinstance(learning_rate, float) and learning_rate == 1.0:
+        return grad
+    return learning_rate * grad
+
+
+def _scaled_ratio(grad: np.ndarray, squares: np.ndarray, eps: Any, scale: Any) -> np.ndarray:
     """``scale * grad / (sqrt(squares) + eps)`` in one new array."""
     out = np.sqrt(squares)
     out += eps
@@ -52,14 +51,11 @@ class SGD(Optimizer):
     [(array([[-0.1, -0.2]]), array([ 0.1, -0. ]))]
     """
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        return -learning_rate * grad
+    elementwise = True
+    linear_in_gradient = True
 
-    def _gradient_scale(self) -> float:
-        return -self._epoch_rate()
-
-    def _flat_update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        return grad  # the loop's gradient is already -eta g: the update itself
+    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
+        return np.negative(_times(learning_rate, grad))
 
 
 class Momentum(Optimizer):
@@ -100,22 +96,16 @@ class Momentum(Optimizer):
             raise TypeError(f"nesterov must be a bool, got {nesterov!r}")
         self.nesterov = bool(nesterov)
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        return self._momentum_step(-learning_rate * grad, state)
+    elementwise = True
+    linear_in_gradient = True
 
-    def _gradient_scale(self) -> float:
-        return -self._epoch_rate()
-
-    def _flat_update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
-        return self._momentum_step(grad, state)  # the loop's gradient is already -eta g
-
-    def _momentum_step(self, descent: np.ndarray, state: State) -> np.ndarray:
-        """The update from ``descent`` = -eta g: v <- mu v + descent (the velocity)."""
-        velocity = _zeros(state, "velocity", descent)
+    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
+        step = _times(learning_rate, grad)  # eta g
+        velocity = _zeros(state, "velocity", grad)
         velocity *= self.momentum
-        velocity += descent
+        velocity -= step
         if self.nesterov:
-            return self.momentum * velocity + descent
+            return self.momentum * velocity - step
         return velocity  # step() hands the caller a copy; the training loop adds it at once
 
 
@@ -142,7 +132,9 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+    elementwise = True
+
+    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
         sum_squares = _zeros(state, "sum_squares", grad)
         sum_squares += np.square(grad)
         return _scaled_ratio(grad, sum_squares, self.eps, -learning_rate)
@@ -176,7 +168,9 @@ class RMSprop(Optimizer):
         self.rho = _check_real(rho, "rho", 0.0, 1.0, high_open=True)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+    elementwise = True
+
+    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
         mean_square = _zeros(state, "mean_square", grad)
         mean_square *= self.rho
         mean_square += (1.0 - self.rho) * np.square(grad)
@@ -223,7 +217,9 @@ class Adam(Optimizer):
         self.beta2 = _check_real(beta2, "beta2", 0.0, 1.0, high_open=True)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: float) -> np.ndarray:
+    elementwise = True
+
+    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
         m = _zeros(state, "m", grad)
         v = _zeros(state, "v", grad)
         m *= self.beta1
@@ -277,38 +273,20 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta1, beta2, eps)
         self.weight_decay = _check_real(weight_decay, "weight_decay", 0.0)
 
-    def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
-        if self.weight_decay and layers is not None:
-            params = _flatten_pairs(layers, "layers", "(W, b)")
-            shapes = [g.shape for g in _flatten_pairs(layer_grads, "layer_grads")]
-            if [p.shape for p in params] != shapes:
-                raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
-        return super().step(layer_grads, layers)
+    uses_params = True
 
-    def _updates(self, grads: list[np.ndarray], layers: Pairs | None) -> list[np.ndarray]:
-        if self.weight_decay and layers is None:
-            raise ValueError(
-                "layers (the current [(W, b), ...]) are required when weight_decay > 0"
-            )
-        updates = super()._updates(grads, layers)
-        if self.weight_decay:
-            assert layers is not None
-            self._decay_weights(updates[::2], layers)
-        return updates
+    def _needs_params(self) -> bool:
+        return bool(np.any(self.weight_decay))
 
-    def _flat_step(self, grad: np.ndarray, layers: Pairs) -> np.ndarray:
-        update = super()._flat_step(grad, layers)
-        if self.weight_decay:
-            assert self._layout is not None
-            self._decay_weights(_flat.split(update, [s for s, _ in self._layout])[::2], layers)
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        update = super().update(grad, state, learning_rate)
+        if np.any(self.weight_decay):
+            if params is None:
+                raise ValueError(
+                    "layers (the current [(W, b), ...]) are required when weight_decay > 0"
+                )
+            weights = params * self._weight_mask()  # biases do not decay
+            update -= (learning_rate * self.weight_decay) * weights
         return update
-
-    def _decay_weights(self, weight_updates: list[np.ndarray], layers: Pairs) -> None:
-        """Subtract eta * weight_decay * W from each weight update, in place."""
-        decay = self._rate * self.weight_decay
-        for update, (W, _) in zip(weight_updates, layers, strict=True):
-            update -= decay * W  # Adam's update is a new array
-
-
-LIBRARY_RULES.update(rule.update for rule in (SGD, Momentum, Adagrad, RMSprop, Adam))
-LIBRARY_STEPS.add(AdamW.step)
