@@ -168,7 +168,9 @@ class Backprop:
                 error = np.matmul(
                     delta, W.swapaxes(-1, -2), out=self._errors[layer - 1][..., : len(X), :]
                 )
-                delta = self._backward(self.activations[layer - 1], zs[layer - 1], inputs[layer], error)
+                delta = self._backward(
+                    self.activations[layer - 1], zs[layer - 1], inputs[layer], error
+                )
         self._add_penalty_gradient(layers, scale)
         return loss
 
@@ -199,9 +201,7 @@ class Backprop:
         """Add ``scale`` times the penalty's gradient to :attr:`layer_grads`, in place."""
         l1, l2 = self._l1_arrays, self._l2_arrays
         if _penalty._on(l1) or _penalty._on(l2):
-            _penalty.penalty_gradient(
-                layers, self.layer_grads, l1, l2, self.regularize_bias, scale
-            )
+            _penalty.penalty_gradient(layers, self.layer_grads, l1, l2, self.regularize_bias, scale)
 
 
 def _column(values: Any) -> Any:

@@ -19,6 +19,7 @@ a column ``(K, 1)`` (see :meth:`Layout.per_model`).
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,7 +87,9 @@ class Layout:
         self.dtype = np.dtype(dtype)
         self.n_models = n_models
         self.array_shapes: list[tuple[int, ...]] = [
-            shape for n_in, n_out in zip(self.sizes, self.sizes[1:]) for shape in ((n_in, n_out), (1, n_out))
+            shape
+            for n_in, n_out in zip(self.sizes, self.sizes[1:])
+            for shape in ((n_in, n_out), (1, n_out))
         ]
         self.n_params = sum(math.prod(shape) for shape in self.array_shapes)
         self.lead: tuple[int, ...] = () if n_models is None else (n_models,)
@@ -137,10 +140,6 @@ class Layout:
         return f"Layout({list(self.sizes)}, {self.dtype.name}{models})"
 
 
-class _Owner:
-    """A unique token naming one store, so that optimizer state knows whose it is."""
-
-
 class ParameterStore:
     """The parameters of one network (or a stack of K): one array, its layout and its views.
 
@@ -158,9 +157,10 @@ class ParameterStore:
     layout : Layout
     layers : list of (W, b)
         Views of :attr:`vector` (``b`` with its row axis of 1).
-    owner : object
-        A token identifying this store (kept when the storage is replaced);
-        optimizers record it to refuse state built for other parameters.
+    owner : str
+        A unique name of these parameters, kept when the storage is replaced and
+        by copies (deepcopy, pickle): optimizers record it, to refuse state
+        built for another network.
 
     Examples
     --------
@@ -173,7 +173,7 @@ class ParameterStore:
 
     def __init__(self, layout: Layout, vector: np.ndarray) -> None:
         self.layout = layout
-        self.owner = _Owner()
+        self.owner = uuid.uuid4().hex
         self.replace(vector)
 
     def replace(self, vector: np.ndarray) -> None:

@@ -1,8 +1,8 @@
 """The training loop's fast path computes what the checked public calls compute.
 
 The loop keeps the parameters and the gradient as flat vectors, reuses its buffers at
-every step, runs a library optimizer's rule once on the whole flat gradient, and folds
-``-learning_rate`` into the gradient for SGD and Momentum. None of that may change the
+every step, runs an elementwise optimizer rule once on the whole flat gradient, and folds
+the learning rate into the gradient for SGD and Momentum. None of that may change the
 numbers beyond rounding: each test here compares it with the public, checked path.
 """
 
@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_error
 
-import nnet.training
+import nnet._batches
+from nnet import _penalty
 from nnet import NeuralNetwork, train
 from nnet._backprop import Backprop
 from nnet.costs import DISTRIBUTION_DELTAS
@@ -95,15 +96,17 @@ HIDDEN = [name for name in BUILTIN_ACTIVATIONS if name != "softmax"]  # softmax 
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_backprop_scale_multiplies_the_whole_gradient(cost, hidden):
     net, X, Y = problem(cost, hidden, l2=0.02, l1=0.01)
-    backprop = Backprop(net, 50)  # more rows than the batch: buffers are sliced
-    loss = backprop.loss_and_gradient(X, Y, scale=-0.37)
+    store = net.parameters
+    backprop = Backprop(net, store.layout, 50)  # more rows than the batch: buffers are sliced
+    loss = backprop.loss_and_gradient(store.layers, X, Y, scale=-0.37)
     assert loss == pytest.approx(net.cost(X, Y), rel=1e-13)
     expected = [(-0.37 * dW, -0.37 * db) for dW, db in net.compute_gradient(X, Y)]
-    assert relative_error(backprop.layer_grads, expected) < 1e-13
+    got = [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
+    assert relative_error(got, expected) < 1e-13
 
 
 def test_custom_rules_get_gradients_they_may_keep():
-    """Only the library's rules see the loop's reused buffer; others get arrays of their own."""
+    """Only elementwise rules see the loop's reused buffer; others get arrays of their own."""
     kept = []
 
     class KeepsGradients(Optimizer):
@@ -125,7 +128,7 @@ def test_an_optimizer_with_state_for_other_parameters_is_refused_before_training
     opt = Momentum(0.05)
     train(NeuralNetwork(4, [3], ["softmax"], cost_fun="cross_entropy"), opt, X, Y, epochs=1)
     before = [(W.copy(), b.copy()) for W, b in net.layers]
-    with pytest.raises(ValueError, match=r"call reset\(\)"):
+    with pytest.raises(ValueError, match=r"another network; call optimizer.reset\(\)"):
         train(net, opt, X, Y, epochs=1)
     for (W, b), (W0, b0) in zip(net.layers, before, strict=True):
         np.testing.assert_array_equal(W, W0)
@@ -141,7 +144,7 @@ def test_gathered_batches_follow_the_shuffled_order(monkeypatch, batches, batche
     X = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
     Y = np.zeros((n, 1))
     row_bytes = X[0].nbytes + Y[0].nbytes
-    monkeypatch.setattr(nnet.training, "_GATHER_BYTES", batches_per_gather * size * row_bytes)
+    monkeypatch.setattr(nnet._batches, "GATHER_BYTES", batches_per_gather * size * row_bytes)
     net = NeuralNetwork(2, [1], ["identity"], seed=0)
     train(net, SGD(1e-3), X, Y, epochs=2, batch_size=size, seed=4)
     rng = np.random.default_rng(4)
@@ -182,8 +185,9 @@ def test_copies_of_a_trained_network_and_optimizer_train_on_identically(copy_of)
     opt = Momentum(0.05)
     train(net, opt, X, Y, epochs=2, batch_size=8, seed=0)
     net_copy, opt_copy = copy_of(net), copy_of(opt)
-    assert all(np.shares_memory(W, net_copy._theta) for W, _ in net_copy._layers)
-    assert not np.shares_memory(net_copy._theta, net._theta)
+    vector = net_copy.parameters.vector
+    assert all(np.shares_memory(W, vector) for W, _ in net_copy.layers)
+    assert not np.shares_memory(vector, net.parameters.vector)
     for model, optimizer in ((net, opt), (net_copy, opt_copy)):
         train(model, optimizer, X, Y, epochs=2, batch_size=8, seed=1)
         optimizer.step(model.compute_gradient(X, Y))  # the per-array states are live too
@@ -219,8 +223,7 @@ def test_the_plain_numpy_penalty_equals_the_autograd_one(l1, l2, regularize_bias
         dtype=dtype, seed=0,
     )  # fmt: skip
     net.layers = [(W, b + 0.5) for W, b in net.layers]  # nonzero biases: their penalty counts
-    expected = float(net._penalty(net.layers))
-    assert net._penalty_value() == pytest.approx(
-        expected, rel=1e-6 if dtype == np.float32 else 1e-13
-    )
+    expected = float(_penalty.penalty(net.layers, l1, l2, regularize_bias))
+    value = _penalty.penalty_value(net.parameters.layers, l1, l2, regularize_bias)
+    assert value == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-13)
     assert expected > 0

@@ -122,7 +122,11 @@ def _bad_structures():
         ([(W,)], TypeError, r"layer_grads\[0\] must be a \(dW, db\) pair"),
         ([(W, b, b)], TypeError, r"layer_grads\[0\] must be a \(dW, db\) pair"),
         ([(W.tolist(), b)], TypeError, r"layer_grads\[0\] must hold two numpy arrays"),
-        ([(W, b), (W.astype(int), b)], TypeError, r"layer_grads\[1\] must hold float32 or float64 arrays"),
+        (
+            [(W, b), (W.astype(int), b)],
+            TypeError,
+            r"layer_grads\[1\] must hold float32 or float64 arrays",
+        ),
         ([(b, W)], ValueError, r"layer_grads\[0\] must be \(dW, db\) of shapes"),
         ([(W, b[:-1])], ValueError, r"layer_grads\[0\] must be \(dW, db\) of shapes"),
         ([(W[None], b)], ValueError, r"layer_grads\[0\] must be \(dW, db\) of shapes"),

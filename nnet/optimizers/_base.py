@@ -47,7 +47,9 @@ def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.nda
             kinds = f"{type(W).__name__} and {type(b).__name__}"
             raise TypeError(f"{name}[{i}] must hold two numpy arrays, got {kinds}")
         if W.dtype not in _FLOATS or b.dtype not in _FLOATS:
-            raise TypeError(f"{name}[{i}] must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}")
+            raise TypeError(
+                f"{name}[{i}] must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}"
+            )
         if W.ndim != 2 or b.shape != W.shape[1:]:
             raise ValueError(
                 f"{name}[{i}] must be {pair} of shapes (n_in, n_out) and (n_out,), "
@@ -112,7 +114,8 @@ class Optimizer:
     State belongs to one set of parameters: the training loop records which
     network (:attr:`NeuralNetwork.parameters`) an optimizer's state was built
     for, and refuses to train another network with it (call :meth:`reset`, or
-    use a new optimizer). State loaded with :meth:`load_state_dict` or made by
+    use a new optimizer); copies of that network (deepcopy, pickle) count as
+    the same network. State loaded with :meth:`load_state_dict` or made by
     :meth:`step` alone belongs to the first network it trains.
 
     Examples
@@ -169,7 +172,7 @@ class Optimizer:
         self._n_models: int | None = None
         self._dtype: np.dtype[Any] | None = None
         self._state: State = {}  # flat arrays, one entry per state name
-        self._owner: object = None
+        self._owner: str | None = None
         self._mask: np.ndarray | None = None
         self._rate, self._rate_epoch = 0.0, -1
 
@@ -181,7 +184,9 @@ class Optimizer:
         grad : ndarray
             The gradient: all parameters as one flat vector (``elementwise``
             rules; ``(K, n_params)`` for a stack), or one W or b. Read it, never
-            modify it.
+            modify it; an elementwise rule gets the training loop's buffer,
+            valid during the call only (copy what you keep), any other rule a
+            copy of its own.
         state : dict of str to ndarray
             The state of these parameters, empty at the first step; fill it
             lazily (``state.setdefault("velocity", np.zeros_like(grad))``) and
@@ -209,7 +214,7 @@ class Optimizer:
             other shapes), or a hyperparameter holds one value per model but
             ``parameters`` is not a stack of that many models.
         """
-        if self._owner is not None and self._owner is not parameters.owner:
+        if self._owner is not None and self._owner != parameters.owner:
             raise ValueError(
                 f"this {type(self).__name__}'s state (t={self.t}) was built while training "
                 "another network; call optimizer.reset() or use a new optimizer for each network"
@@ -271,7 +276,8 @@ class Optimizer:
         out = np.empty_like(grad)
         for k, (g, state, u) in enumerate(zip(grads, states, _flat.split(out, shapes))):
             kwargs = {"params": params[k]} if params is not None else dict(extra)
-            update = np.asarray(self.update(g, state, lr, **kwargs))
+            # A copy: such a rule may keep its gradient (the loop reuses its buffer).
+            update = np.asarray(self.update(g.copy(), state, lr, **kwargs))
             if update.shape != g.shape:
                 raise ValueError(
                     f"{type(self).__name__}.update returned shape {update.shape} "
@@ -463,7 +469,9 @@ class Optimizer:
         for key, value in arrays.items():
             k, name = _slot(key, len(states))
             if np.shape(value) != shapes[k]:
-                raise ValueError(f"arrays[{key!r}] has shape {np.shape(value)}, expected {shapes[k]}")
+                raise ValueError(
+                    f"arrays[{key!r}] has shape {np.shape(value)}, expected {shapes[k]}"
+                )
             if not np.isfinite(value).all():
                 raise ValueError(f"arrays[{key!r}] holds NaN or infinite values")
             states[k][name] = np.array(value, dtype=dtype, copy=True)
