@@ -133,9 +133,9 @@ class Backprop:
     def _find_fused_delta(self, rows_sum_to_one: bool) -> Any:
         """The cost's fused output delta for this output activation, or None (nnet.costs)."""
         out, cost = self.activations[-1], self.cost
-        fused = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
-        if rows_sum_to_one:  # every target row the passes will see sums to exactly 1
-            fused = DISTRIBUTION_DELTAS.get(fused, fused)
+        fused: Any = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
+        if rows_sum_to_one and fused in DISTRIBUTION_DELTAS:  # every target row sums to 1
+            fused = DISTRIBUTION_DELTAS[fused]
         return fused
 
     def penalty(self, layers: Pairs) -> Any:

@@ -24,8 +24,8 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
-from nnet import _penalty
 from nnet import _network_checks as checks
+from nnet import _penalty
 from nnet._backprop import Backprop, forward, loss_of
 from nnet._flat import Layout, ParameterStore
 from nnet._validation import (

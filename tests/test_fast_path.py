@@ -16,8 +16,7 @@ import pytest
 from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_error
 
 import nnet._batches
-from nnet import _penalty
-from nnet import NeuralNetwork, train
+from nnet import NeuralNetwork, _penalty, train
 from nnet._backprop import Backprop
 from nnet.costs import DISTRIBUTION_DELTAS
 from nnet.optimizers import OPTIMIZERS, SGD, Momentum, Optimizer, get_optimizer

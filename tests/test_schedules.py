@@ -102,7 +102,7 @@ def test_registered_schedules_start_at_their_rate_and_never_increase(name):
 )
 def test_epoch_must_be_a_non_negative_int(name, epoch, error):
     schedule = get_schedule(name, **REGISTRY_KWARGS[name])
-    with pytest.raises(error, match="(epoch|step) must be an int >= 0"):
+    with pytest.raises(error, match=r"(epoch|step) must be an int >= 0"):
         schedule(epoch)
     assert schedule(np.int64(2)) == schedule(2)
 

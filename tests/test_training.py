@@ -380,7 +380,7 @@ def test_an_optimizer_state_belongs_to_one_network():
     train(regression_net(), opt, X, Y, epochs=1, seed=0)
     other = regression_net()
     before = [(W.copy(), b.copy()) for W, b in other.layers]
-    with pytest.raises(ValueError, match="another network; call optimizer.reset"):
+    with pytest.raises(ValueError, match=r"another network; call optimizer\.reset"):
         train(other, opt, X, Y, epochs=1, seed=0)
     assert all(
         (W == W0).all() and (b == b0).all() for (W, b), (W0, b0) in zip(other.layers, before)

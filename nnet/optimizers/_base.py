@@ -151,7 +151,7 @@ class Optimizer:
         if isinstance(value, numbers.Real):
             value = float(value)
         elif isinstance(value, (np.ndarray, list, tuple)):
-            value = self.schedule(0)  # type: ignore[assignment]  # checked, as a (K, 1) column
+            value = self.schedule(0)  # checked, as a (K, 1) column
         self._learning_rate = value
         self._rate_epoch = -1  # the cached rate of the current epoch is stale
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any
+
+import numpy as np
 
 from nnet.optimizers._base import LearningRate, Optimizer, State
 from nnet.schedules import _check_reals as _check_real
