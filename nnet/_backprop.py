@@ -51,8 +51,8 @@ def forward(
 ) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
     """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
 
-    ``z = a @ W + b`` is written into ``outputs[layer]`` (buffers of at least
-    ``len(X)`` rows) or a new array, and the library's activations run in place on
+    ``z = a @ W + b`` is written into ``outputs[layer]`` (buffers of ``len(X)``
+    rows) or a new array, and the library's activations run in place on
     it; they backpropagate from their output, so their ``z`` is not kept (None).
     Returns ``(inputs, zs, output)``.
     """
@@ -60,7 +60,7 @@ def forward(
     stacked = layers[0][0].ndim == 3
     for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
-        z = a @ W if outputs is None else np.matmul(a, W, out=outputs[layer][..., : len(X), :])
+        z = a @ W if outputs is None else np.matmul(a, W, out=outputs[layer])
         z += b
         zs.append(z if activation.needs_z else None)
         a = _apply(activation, z) if stacked else activation._forward_inplace(z)
@@ -123,12 +123,15 @@ class Backprop:
         self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
         # Per model, penalties broadcast as (K,) against losses and (K, 1, 1) against arrays.
         self._l1_arrays, self._l2_arrays = _column(self.l1), _column(self.l2)
+        self._penalized = _penalty._on(self.l1) or _penalty._on(self.l2)
         self.grad = layout.zeros()
         self.layer_grads: Pairs = layout.layers(self.grad)
         lead = layout.lead
         self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]
         self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
+        self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
         self._fused_delta = self._find_fused_delta(rows_sum_to_one)
+        self._loss = self.cost.fast_fn or (lambda pred, Y: loss_of(self.cost, pred, Y))
 
     def _find_fused_delta(self, rows_sum_to_one: bool) -> Any:
         """The cost's fused output delta for this output activation, or None (nnet.costs)."""
@@ -140,7 +143,7 @@ class Backprop:
 
     def penalty(self, layers: Pairs) -> Any:
         """The penalty of ``layers``: a float, or one per model (0.0 without l1 and l2)."""
-        if not (_penalty._on(self.l1) or _penalty._on(self.l2)):
+        if not self._penalized:
             return 0.0
         return _penalty.penalty_value(layers, self.l1, self.l2, self.regularize_bias)
 
