@@ -157,8 +157,11 @@ class Backprop:
         gradient. For a stack the cost is one value per model and ``scale`` a
         number or one per model, shape (K, 1).
         """
-        inputs, zs, output = forward(self.activations, layers, X, self._outputs)
-        loss = loss_of(self.cost, output, Y) + self.penalty(layers)
+        outputs, errors = self._buffers_for(len(X))
+        inputs, zs, output = forward(self.activations, layers, X, outputs)
+        loss = self._loss(output, Y)
+        if self._penalized:
+            loss = loss + self.penalty(layers)
         if self.stacked and isinstance(scale, np.ndarray):
             scale = scale.reshape(-1, 1, 1)
         delta = self._output_delta(zs[-1], output, Y, scale)
@@ -167,15 +170,24 @@ class Backprop:
             np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
             np.add.reduce(delta, axis=-2, keepdims=True, out=db)  # np.sum, without its wrapper
             if layer > 0:
-                W = layers[layer][0]
-                error = np.matmul(
-                    delta, W.swapaxes(-1, -2), out=self._errors[layer - 1][..., : len(X), :]
-                )
-                delta = self._backward(
-                    self.activations[layer - 1], zs[layer - 1], inputs[layer], error
-                )
-        self._add_penalty_gradient(layers, scale)
+                error = np.matmul(delta, layers[layer][0].swapaxes(-1, -2), out=errors[layer - 1])
+                activation = self.activations[layer - 1]
+                delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
+        if self._penalized:
+            _penalty.penalty_gradient(
+                layers, self.layer_grads, self._l1_arrays, self._l2_arrays,
+                self.regularize_bias, scale,
+            )  # fmt: skip
         return loss
+
+    def _buffers_for(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The output and error buffers sliced to ``n`` rows (made once per batch length)."""
+        if n not in self._buffers:
+            self._buffers[n] = (
+                [out[..., :n, :] for out in self._outputs],
+                [err[..., :n, :] for err in self._errors],
+            )
+        return self._buffers[n]
 
     def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray, scale: Any) -> np.ndarray:
         r""":math:`\partial C/\partial z^L` times ``scale``, a new array."""
@@ -199,12 +211,6 @@ class Backprop:
         if self.stacked and not activation.builtin and activation.vjp is not None:
             return np.stack([np.asarray(activation.backward(*p)) for p in zip(z, a, grad)])
         return activation._backward_inplace(z, a, grad)
-
-    def _add_penalty_gradient(self, layers: Pairs, scale: Any) -> None:
-        """Add ``scale`` times the penalty's gradient to :attr:`layer_grads`, in place."""
-        l1, l2 = self._l1_arrays, self._l2_arrays
-        if _penalty._on(l1) or _penalty._on(l2):
-            _penalty.penalty_gradient(layers, self.layer_grads, l1, l2, self.regularize_bias, scale)
 
 
 def _column(values: Any) -> Any:
