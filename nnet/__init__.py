@@ -7,6 +7,8 @@ schedules and metrics each have a name → object registry, so strings work ever
 
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
+from nnet.study import Study
+from nnet.sweep import sweep
 from nnet.training import DivergenceWarning, train
 
 __all__ = [
@@ -15,6 +17,8 @@ __all__ = [
     "NeuralNetClassifier",
     "NeuralNetRegressor",
     "NeuralNetwork",
+    "Study",
+    "sweep",
     "train",
 ]
 __version__ = "0.1.0"
