@@ -24,6 +24,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from workloads import Workload
 
 from nnet import NeuralNetwork, sweep, train
 from nnet.optimizers import Momentum
@@ -32,45 +33,19 @@ __all__ = ["GridWorkload", "grid_contenders", "w4_workload", "w5_workload"]
 
 
 @dataclasses.dataclass(frozen=True)
-class GridWorkload:
+class GridWorkload(Workload):
     """A grid of models of one architecture: learning rates x L2 strengths."""
 
-    name: str
-    description: str
-    X: np.ndarray
-    y: np.ndarray
-    Y: np.ndarray
-    hidden: tuple[int, ...]
-    activation: str
-    batch_size: int
-    epochs: int
-    learning_rates: tuple[float, ...]
-    l2s: tuple[float, ...]
-    momentum: float = 0.9
+    learning_rates: tuple[float, ...] = ()
+    l2s: tuple[float, ...] = ()
 
     @property
     def n_models(self) -> int:
         return len(self.learning_rates) * len(self.l2s)
 
-    @property
-    def steps_per_epoch(self) -> int:
-        return -(-len(self.X) // self.batch_size)
-
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "description": self.description,
-            "n_samples": len(self.X),
-            "sizes": [self.X.shape[1], *self.hidden, self.Y.shape[1]],
-            "activation": self.activation,
-            "dtype": self.X.dtype.name,
-            "batch_size": self.batch_size,
-            "epochs": self.epochs,
-            "steps_per_epoch": self.steps_per_epoch,
-            "n_models": self.n_models,
-            "learning_rates": list(self.learning_rates),
-            "l2s": list(self.l2s),
-            "momentum": self.momentum,
-        }
+        grid = {"n_models": self.n_models, "learning_rates": list(self.learning_rates)}
+        return {**super().as_dict(), **grid, "l2s": list(self.l2s)}
 
 
 def _grid(side: int, lr_range: tuple[float, float], l2_max: float) -> tuple[tuple, tuple]:

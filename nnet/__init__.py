@@ -1,7 +1,8 @@
 """nnet: a readable NumPy neural network whose backpropagation is proven equal to autograd.
 
 The network is :class:`NeuralNetwork`; :func:`train` runs mini-batch training with an
-optimizer from :mod:`nnet.optimizers`. Activations, costs, initializers, optimizers,
+optimizer from :mod:`nnet.optimizers`; :func:`sweep` trains a whole grid of
+networks and returns a :class:`Study`. Activations, costs, initializers, optimizers,
 schedules and metrics each have a name → object registry, so strings work everywhere.
 """
 

@@ -117,21 +117,14 @@ def parse_grid(specs: list[str], n_outputs: int) -> dict[str, list[Any]]:
 def run_sweep(args: argparse.Namespace) -> None:
     """Run ``nnet sweep``: load and split the data, sweep, print the best, write the files."""
     from nnet import NeuralNetwork, sweep
-    from nnet.cli import UsageError, _load_data, _pyplot_backend, _split, _standardizer, _targets
+    from nnet.cli import _check_train_args, _load_data, _split, _standardizer, _targets
     from nnet.optimizers import get_optimizer
 
-    if args.epochs <= 0:
-        raise UsageError(f"--epochs must be a positive int, got {args.epochs}")
-    if args.batch_size < 0:
-        raise UsageError(f"--batch-size must be >= 0, got {args.batch_size}")
-    if not 0.0 < args.test_size < 1.0:
-        raise UsageError(f"--test-size must be in (0, 1), got {args.test_size}")
+    _check_train_args(args)  # the options shared with nnet train (and matplotlib for --plot)
     name, data = _load_data(args)
     Y, classes = _targets(data)
     grid = parse_grid(args.grid, Y.shape[1])
     plot = _plot_keys(args, grid, bool(classes)) if args.plot is not None else None
-    if plot is not None:
-        _pyplot_backend()
     X_train, X_test, Y_train, Y_test = _split(args, data.X, Y, classes)
     mean, scale = _standardizer(args, X_train)
     X_train, X_test = (X_train - mean) / scale, (X_test - mean) / scale

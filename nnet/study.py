@@ -259,8 +259,8 @@ class Study:
         names = ["train_loss"]
         if any(h.val_loss for h in self.histories):
             names.append("val_loss")
-        for h in self.histories:
-            names += [k for k in h.metrics if k not in names]
+        for h in self.histories:  # a curve named like a grid key would hide its column
+            names += [k for k in h.metrics if k not in names and k not in self.grid]
         return names
 
     def _model_epoch(self, history: History) -> int | None:

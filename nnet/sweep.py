@@ -218,12 +218,24 @@ def _run_groups(
         workers = min(len(groups), joblib.effective_n_jobs(n_jobs))
     threads = max(1, (os.cpu_count() or 1) // workers)
     parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator", verbose=0)
+    bar = _progress_bar(sum(len(g.models) for g in groups)) if progress else None
     try:
         for result in parallel(joblib.delayed(run)(g, False, threads) for g in groups):
             results.append(result)
+            if bar is not None:
+                bar.update(len(result[0]))
     except KeyboardInterrupt:
         pass
+    finally:
+        if bar is not None:
+            bar.close()
     return results
+
+
+def _progress_bar(total: int) -> Any:
+    from tqdm.auto import tqdm  # on use, as in train
+
+    return tqdm(total=total, desc="sweep", unit="model")
 
 
 def _warn_divergence(histories: list[History]) -> None:
