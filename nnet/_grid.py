@@ -122,36 +122,32 @@ def make_plan(
             check_positive_int(value, name)
     _check_model_values(template, optimizers, values)
     networks = _group_networks(template, values, seed)
+    params, groups = [], {}
     keys = list(values)
-    params: list[dict[str, Any]] = []
-    groups: list[Group] = []
-    by_key: dict[tuple[int, ...], int] = {}
     for index, choice in enumerate(itertools.product(*(range(len(v)) for v in values.values()))):
-        chosen = dict(zip(keys, choice))
+        chosen = dict(zip(keys, choice))  # the position of each key's value
         model = {k: values[k][n] for k, n in chosen.items()}
         params.append(model)
-        positions = tuple(chosen.get(k, 0) for k in GROUP_KEYS)  # its group's values
-        if positions not in by_key:
-            by_key[positions] = len(groups)
-            groups.append(
-                Group(
-                    network=networks[positions[0], positions[1]],
-                    optimizer=optimizers[positions[4]],
-                    batch_size=model.get("batch_size", batch_size),
-                    epochs=int(model.get("epochs", epochs)),
-                    indices=[],
-                    models=[],
-                )
+        sizes, acts, _, _, opt = positions = tuple(chosen.get(k, 0) for k in GROUP_KEYS)
+        if positions not in groups:
+            groups[positions] = Group(
+                network=networks[sizes, acts],
+                optimizer=optimizers[opt],
+                batch_size=model.get("batch_size", batch_size),
+                epochs=int(model.get("epochs", epochs)),
+                indices=[],
+                models=[],
             )
-        group = groups[by_key[positions]]
-        group.indices.append(index)
-        group.models.append(
-            (
-                {k: v for k, v in model.items() if k in NETWORK_KEYS},
-                {k: v for k, v in model.items() if k not in NETWORK_KEYS and k not in GROUP_KEYS},
-            )
-        )
-    return Plan(values, params, groups)
+        groups[positions].indices.append(index)
+        groups[positions].models.append(_split_params(model))
+    return Plan(values, params, list(groups.values()))
+
+
+def _split_params(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(net_params, opt_params)`` of a model: the network keys, the optimizer's."""
+    net_params = {k: v for k, v in model.items() if k in NETWORK_KEYS}
+    opt_params = {k: v for k, v in model.items() if k not in NETWORK_KEYS and k not in GROUP_KEYS}
+    return net_params, opt_params
 
 
 def check_data(groups: Sequence[Group], X: Any, Y: Any, validation_data: Any) -> None:

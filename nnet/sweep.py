@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nnet import _stack
-from nnet._grid import Group, check_data, make_plan
+from nnet._grid import Group, Plan, check_data, make_plan
 from nnet._validation import check_positive_int, make_rng
 from nnet.callbacks import History
 from nnet.metrics import get_metric
@@ -127,22 +127,23 @@ def sweep(
     _check_options(metrics, early_stopping, seed, n_jobs)
     run = _GroupRunner(X, Y, validation_data, metrics, early_stopping, seed)
     results = _run_groups(run, plan.groups, n_jobs, bool(progress))
-    params, networks, histories = [], [], []
-    done = {}
-    for group, result in zip(plan.groups, results):
-        for index, net, history in zip(group.indices, *result):
-            done[index] = (net, history)
-    for index in sorted(done):
-        params.append(plan.params[index])
-        networks.append(done[index][0])
-        histories.append(done[index][1])
+    return _study(plan, results, early_stopping)
+
+
+def _study(plan: Plan, results: list[GroupResult], early_stopping: int | None) -> Study:
+    """The trained models in product order; fewer than the grid's after a Ctrl-C."""
+    done: dict[int, tuple[NeuralNetwork, History]] = {}
+    for group, (networks, histories) in zip(plan.groups, results):
+        done.update(zip(group.indices, zip(networks, histories)))
+    order = sorted(done)
+    histories = [done[i][1] for i in order]
     interrupted = len(done) < len(plan.params) or any(
         h.stop_reason == "interrupted" for h in histories
     )
     _warn_divergence(histories)
     return Study(
-        params, networks, histories, grid=plan.grid, early_stopping=early_stopping,
-        interrupted=interrupted,
+        [plan.params[i] for i in order], [done[i][0] for i in order], histories,
+        grid=plan.grid, early_stopping=early_stopping, interrupted=interrupted,
     )  # fmt: skip
 
 
@@ -156,10 +157,12 @@ def _check_options(metrics: Any, early_stopping: Any, seed: Any, n_jobs: Any) ->
     if early_stopping is not None:
         check_positive_int(early_stopping, "early_stopping")
     make_rng(seed, None)
-    if n_jobs is not None and (
-        isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0
-    ):
-        raise ValueError(f"n_jobs must be a non-zero int or None (as in joblib), got {n_jobs!r}")
+    if n_jobs is None:
+        return
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
+        raise TypeError(f"n_jobs must be a non-zero int or None (as in joblib), got {n_jobs!r}")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a non-zero int or None (as in joblib), got 0")
 
 
 class _GroupRunner:

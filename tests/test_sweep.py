@@ -324,6 +324,7 @@ def _bad_calls():
         ({"batch_size": 2.5}, TypeError, "batch_size"),
         ({"seed": "0"}, TypeError, "seed"),
         ({"n_jobs": 0}, ValueError, "n_jobs"),
+        ({"n_jobs": "2"}, TypeError, "n_jobs"),
     ]
     return base, cases
 
