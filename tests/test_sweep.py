@@ -73,10 +73,12 @@ def studies(draw):
     }
     args = (n_in, [*hidden, n_out], acts)
     net = NeuralNetwork(*args, **net_kwargs, seed=draw(st.integers(0, 9)))
-    name = draw(st.sampled_from(sorted(OPTIMIZERS)))
-    hyper = sorted(OPTIMIZERS[name]().get_config())
+    names = draw(st.lists(st.sampled_from(sorted(OPTIMIZERS)), min_size=1, max_size=2, unique=True))
+    hyper = sorted(set.intersection(*(set(OPTIMIZERS[n]().get_config()) for n in names)))
     opt_kwargs = {"learning_rate": 0.02}
     grid = {}
+    if len(names) > 1:  # a list of optimizers: a key that splits the grid
+        grid["optimizer"] = [OPTIMIZERS[n](**opt_kwargs) for n in names]
     for key in draw(st.lists(st.sampled_from(hyper), unique=True, max_size=2)):
         grid[key] = draw(st.lists(st.sampled_from(OPT_VALUES[key]), min_size=1, max_size=2))
     for key, values in (
@@ -95,6 +97,8 @@ def studies(draw):
         grid["learning_rate"] = [0.01]
     if hidden and draw(st.booleans()):  # a second activation for the hidden layers
         grid["activation_funcs"] = [acts, [draw(st.sampled_from(HIDDEN))] * len(hidden) + acts[-1:]]
+    if hidden and draw(st.booleans()):  # wider hidden layers: other shapes, another group
+        grid["layer_output_sizes"] = [[*hidden, n_out], [w + 1 for w in hidden] + [n_out]]
     keys = draw(st.permutations(list(grid)))
     grid = {k: grid[k] for k in keys}
     n = draw(st.integers(5, 12))
@@ -111,19 +115,25 @@ def studies(draw):
         options["validation_data"] = (rng.normal(size=(4, n_in)), make_targets(cost, 4, n_out, rng))
     if draw(st.booleans()):
         options["metrics"] = ["mse"]
-    return net, args, net_kwargs, (name, opt_kwargs), X, Y, grid, options
+    return net, args, net_kwargs, (names[0], opt_kwargs), X, Y, grid, options
 
 
 def lone_twin(net, args, net_kwargs, optimizer, params, sweep_seed):
     """Model ``params`` of the sweep, built independently: its network and optimizer."""
     name, opt_kwargs = optimizer
     net_params = {k: v for k, v in params.items() if k in ("l1", "l2", "seed", "init")}
-    sizes, acts = args[1], params.get("activation_funcs", args[2])
+    sizes = params.get("layer_output_sizes", args[1])
+    acts = params.get("activation_funcs", args[2])
     twin = NeuralNetwork(args[0], sizes, acts, **{**net_kwargs, **net_params})
     if "seed" not in net_params and "init" not in net_params:
-        twin.layers = net.layers  # the template's current weights
-    hyper = {k: v for k, v in params.items() if k in OPTIMIZERS[name]().get_config()}
-    return twin, OPTIMIZERS[name](**{**opt_kwargs, **hyper})
+        if list(sizes) == list(args[1]):
+            twin.layers = net.layers  # the template's current weights
+        else:  # other shapes: the template's init, the sweep's seed
+            twin = NeuralNetwork(args[0], sizes, acts, **{**net_kwargs, **net_params},
+                                 seed=sweep_seed)  # fmt: skip
+    cls = type(params["optimizer"]) if "optimizer" in params else OPTIMIZERS[name]
+    hyper = {k: v for k, v in params.items() if k in cls().get_config()}
+    return twin, cls(**{**opt_kwargs, **hyper})
 
 
 @settings(max_examples=30)
@@ -134,7 +144,8 @@ def test_model_i_of_a_sweep_is_the_lone_train(case):
     name, opt_kwargs = optimizer
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)
-        study = sweep(net, OPTIMIZERS[name](**opt_kwargs), X, Y, grid, **options)
+        template_opt = None if "optimizer" in grid else OPTIMIZERS[name](**opt_kwargs)
+        study = sweep(net, template_opt, X, Y, grid, **options)
     assert len(study) == int(np.prod([len(v) for v in grid.values()]))
     assert relative_error(net.layers, before) == 0.0  # the template is untouched
     for i, params in enumerate(study.params):
