@@ -297,8 +297,8 @@ def run_benchmarks(settings: Settings, log: bool) -> dict[str, Any]:
     results["workloads"]["gradient"] = time_workload(one_batch, GRADIENT_CONTENDERS, s, log)
     grid_settings = dataclasses.replace(s, repeats=min(s.repeats, s.grid_repeats))
     for grid in (w4_workload(s.w4_side, s.w4_epochs), w5_workload(s.w5_side, s.w5_epochs)):
-        grid_contenders_ = grid_contenders(grid, "torch" in contenders)
-        results["workloads"][grid.name] = time_workload(grid, grid_contenders_, grid_settings, log)
+        runs = grid_contenders(grid, "torch" in contenders)
+        results["workloads"][grid.name] = time_workload(grid, runs, grid_settings, log)
     results["memory"] = measure_memory(workloads[1], s.memory_epochs)
     env["load_average"] = [env["load_average"][0], _load_average()]
     results.update(environment=env, skipped=skipped, settings=dataclasses.asdict(s))
