@@ -35,6 +35,7 @@ import numpy as np
 from contenders import GRADIENT_CONTENDERS, Prepare, available_contenders, make_network, torch_info
 from quiet import QUIET, SLOW, Canary, cpu_sample, others_share
 from report import evaluate_targets, markdown, replace_block
+from sweeps import grid_contenders, w4_workload, w5_workload
 from workloads import Workload, iris_workload, mnist_workload
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +57,11 @@ class Settings:
     memory_epochs: int
     retries: int  # how often a timing disturbed by other processes is redone
     pause: float  # seconds before each timing: OpenBLAS threads spin ~0.1 s after their last call
+    w4_side: int = 10  # W4: side x side models (learning rates x L2 strengths)
+    w4_epochs: int = 100
+    w5_side: int = 5
+    w5_epochs: int = 20
+    grid_repeats: int = 3  # the grids take a minute per repeat on 2 cores: at most this many
 
 
 MODES = {
@@ -80,6 +86,11 @@ MODES = {
         memory_epochs=2,
         retries=0,
         pause=0.02,
+        w4_side=3,
+        w4_epochs=2,
+        w5_side=2,
+        w5_epochs=1,
+        grid_repeats=2,
     ),
 }
 
@@ -284,6 +295,10 @@ def run_benchmarks(settings: Settings, log: bool) -> dict[str, Any]:
         "one 128-row batch of workload 2 (float64), gradient of the cross-entropy"
     ))  # fmt: skip
     results["workloads"]["gradient"] = time_workload(one_batch, GRADIENT_CONTENDERS, s, log)
+    grid_settings = dataclasses.replace(s, repeats=min(s.repeats, s.grid_repeats))
+    for grid in (w4_workload(s.w4_side, s.w4_epochs), w5_workload(s.w5_side, s.w5_epochs)):
+        runs = grid_contenders(grid, "torch" in contenders)
+        results["workloads"][grid.name] = time_workload(grid, runs, grid_settings, log)
     results["memory"] = measure_memory(workloads[1], s.memory_epochs)
     env["load_average"] = [env["load_average"][0], _load_average()]
     results.update(environment=env, skipped=skipped, settings=dataclasses.asdict(s))

@@ -13,7 +13,9 @@ and cross-entropy, for three hidden activations:
 * leaky ReLU, :math:`\max(0.01 z, z)`, with He initialization.
 
 Every network gets the same budget: SGD with :math:`\eta = 0.1`, mini-batches
-of 32 and 15 epochs, starting from ``seed=0``.
+of 32 and 15 epochs, starting from ``seed=0``. For each activation, one call to
+:func:`nnet.sweep` trains every depth and width (``layer_output_sizes`` is a grid
+key that changes the shapes, so each architecture is its own group).
 """
 
 import argparse
@@ -26,10 +28,9 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from nnet import NeuralNetwork
+from nnet import DivergenceWarning, NeuralNetwork, sweep
 from nnet.optimizers import SGD
 from nnet.plotting import plot_heatmap
-from nnet.training import DivergenceWarning, train
 
 parser = argparse.ArgumentParser(description="Sigmoid vs ReLU vs leaky ReLU over layers x nodes.")
 parser.add_argument("--out", type=Path, default=Path("figures"), help="folder for the figures")
@@ -68,16 +69,29 @@ def make_net(activation, depth, width):
 # %%
 # Test accuracy over depth and width
 # -----------------------------------
-accuracy = {name: np.full((len(depths), len(widths)), np.nan) for name in ACTIVATIONS}
+# The grid's ``layer_output_sizes`` run depth by depth, width by width (product
+# order), so each study's accuracies reshape into a depths x widths table. A
+# network that diverged is left blank.
+sizes = [[width] * depth + [10] for depth in depths for width in widths]
+accuracy = {}
 for name in ACTIVATIONS:
-    for i, depth in enumerate(depths):
-        for j, width in enumerate(widths):
-            net = make_net(name, depth, width)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DivergenceWarning)
-                history = train(net, SGD(0.1), X_train, Y_train, epochs=epochs, seed=0)
-            if history.stop_reason != "diverged":
-                accuracy[name][i, j] = np.mean(net.predict(X_test).argmax(axis=1) == y_test)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        study = sweep(
+            make_net(name, 1, 8),  # the template: its activation, init and seed
+            SGD(0.1),
+            X_train,
+            Y_train,
+            grid={"layer_output_sizes": sizes},
+            epochs=epochs,
+            validation_data=(X_test, np.eye(10)[y_test]),
+            metrics=["accuracy"],
+            seed=0,
+        )
+    scores = [
+        np.nan if r["stop_reason"] == "diverged" else r["val_accuracy"] for r in study.table()
+    ]
+    accuracy[name] = np.reshape(scores, (len(depths), len(widths)))
     print(f"{name:>10}: test accuracy by depth (rows) x width (columns)")
     print(np.array2string(accuracy[name], precision=3))
 

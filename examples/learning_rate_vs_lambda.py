@@ -11,9 +11,10 @@ features, benign or malignant) with a sigmoid output and binary
 cross-entropy, for every pair on a grid, and the heatmaps show the accuracy
 on the test and the training split.
 
-A run that diverges (the loss overflows) is stopped by
-:func:`~nnet.training.train` with a :class:`~nnet.training.DivergenceWarning`;
-its cell is left blank (``nan``).
+The whole grid is one call to :func:`nnet.sweep`, which returns a
+:class:`~nnet.Study`: its table, its best model and its heatmaps. A run that
+diverges (the loss overflows) is stopped at its last finite weights and marked
+``"diverged"`` in the table, while the others train on.
 """
 
 import argparse
@@ -27,10 +28,8 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from nnet import NeuralNetwork
+from nnet import DivergenceWarning, NeuralNetwork, sweep
 from nnet.optimizers import SGD
-from nnet.plotting import plot_heatmap
-from nnet.training import DivergenceWarning, train
 
 parser = argparse.ArgumentParser(description="Heatmap of accuracy over learning rate x lambda.")
 parser.add_argument("--out", type=Path, default=Path("figures"), help="folder for the figures")
@@ -53,41 +52,38 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 # The grid
 # --------
 # Learning rates on a log scale; :math:`\lambda = 0` (no penalty) and then
-# powers of ten. Every run starts from the same initial weights (``seed=0``)
-# and sees the same mini-batches.
+# powers of ten. Every model starts from the template's initial weights
+# (``seed=0``) and sees the same mini-batches (the sweep's ``seed``).
 if QUICK:
     etas, lambdas, epochs = np.logspace(-2, 1, 3), [0.0, 1e-2, 1.0], 5
 else:
     etas, lambdas, epochs = np.logspace(-3, 1, 5), [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], 100
 
+net = NeuralNetwork(
+    30, [32, 1], ["sigmoid", "sigmoid"], cost_fun="binary_cross_entropy", init="glorot", seed=0
+)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DivergenceWarning)  # the table says which diverged
+    study = sweep(
+        net,
+        SGD(),
+        X_train,
+        y_train,
+        grid={"learning_rate": etas, "l2": lambdas},
+        epochs=epochs,
+        validation_data=(X_test, y_test),
+        metrics=["accuracy"],
+        seed=0,
+    )
 
-def accuracy(net, X, y):
-    return float(np.mean((net.predict(X).ravel() > 0.5) == y))
-
-
-test_accuracy = np.full((len(lambdas), len(etas)), np.nan)
-train_accuracy = np.full_like(test_accuracy, np.nan)
-for i, lam in enumerate(lambdas):
-    for j, eta in enumerate(etas):
-        net = NeuralNetwork(
-            30,
-            [32, 1],
-            ["sigmoid", "sigmoid"],
-            cost_fun="binary_cross_entropy",
-            l2=lam,
-            init="glorot",
-            seed=0,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DivergenceWarning)
-            history = train(net, SGD(learning_rate=eta), X_train, y_train, epochs=epochs, seed=0)
-        if history.stop_reason != "diverged":
-            test_accuracy[i, j] = accuracy(net, X_test, y_test)
-            train_accuracy[i, j] = accuracy(net, X_train, y_train)
-
-best = np.unravel_index(np.nanargmax(test_accuracy), test_accuracy.shape)
-print(f"best test accuracy {test_accuracy[best]:.3f} at eta={etas[best[1]]:g}, ", end="")
-print(f"lambda={lambdas[best[0]]:g}; diverged runs: {int(np.isnan(test_accuracy).sum())}")
+best, _ = study.best("val_accuracy")
+rows = study.table()
+diverged = sum(row["stop_reason"] == "diverged" for row in rows)
+best_row = rows[study.params.index(best)]
+print(
+    f"best test accuracy {best_row['val_accuracy']:.3f} at eta={best['learning_rate']:g}, ", end=""
+)
+print(f"lambda={best['l2']:g}; diverged runs: {diverged}")
 
 # %%
 # The heatmaps
@@ -97,17 +93,8 @@ print(f"lambda={lambdas[best[0]]:g}; diverged runs: {int(np.isnan(test_accuracy)
 # until the network predicts the majority class (63 % of the tumours are
 # benign); too large a learning rate diverges. The best cell is outlined.
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
-for ax, scores, split in zip(axes, (test_accuracy, train_accuracy), ("test", "training")):
-    plot_heatmap(
-        scores,
-        etas,
-        lambdas,
-        r"learning rate $\eta$",
-        r"L2 penalty $\lambda$",
-        ax=ax,
-        fmt=".3f",
-        colorbar_label=f"{split} accuracy",
-        highlight="max",
-    )
+for ax, value, split in zip(axes, ("val_accuracy", "accuracy"), ("test", "training")):
+    study.heatmap("learning_rate", "l2", value, ax=ax, fmt=".3f")
+    ax.set(xlabel=r"learning rate $\eta$", ylabel=r"L2 penalty $\lambda$")
     ax.set_title(f"{split} accuracy, 30 → 32 sigmoid → 1, SGD, {epochs} epochs")
 fig.savefig(args.out / "learning_rate_vs_lambda.png", dpi=100)

@@ -24,7 +24,8 @@ same mini-batches (32 samples) by each optimizer of :mod:`nnet.optimizers`:
 
 Learning rates mean different things to different optimizers, so each one is
 run with every learning rate of a small grid, and its curve is drawn at the
-rate that reached the lowest training loss.
+rate that reached the lowest training loss. The whole comparison is one call
+to :func:`nnet.sweep`, with the optimizers as a grid key.
 """
 
 import argparse
@@ -37,9 +38,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from nnet import NeuralNetwork
+from nnet import DivergenceWarning, NeuralNetwork, sweep
 from nnet.optimizers import SGD, Adagrad, Adam, Momentum, RMSprop
-from nnet.training import DivergenceWarning, train
 
 parser = argparse.ArgumentParser(description="Loss curves of five optimizers on one problem.")
 parser.add_argument("--out", type=Path, default=Path("figures"), help="folder for the figures")
@@ -59,33 +59,35 @@ Y_train, Y_test = np.eye(10)[y_train], np.eye(10)[y_test]
 epochs = 3 if QUICK else 30
 learning_rates = [1e-2, 1e-1] if QUICK else [1e-3, 1e-2, 1e-1, 1.0]
 optimizers = {
-    "SGD": SGD,
-    "Momentum": lambda learning_rate: Momentum(learning_rate, momentum=0.9),
-    "Adagrad": Adagrad,
-    "RMSprop": RMSprop,
-    "Adam": Adam,
+    "SGD": SGD(),
+    "Momentum": Momentum(momentum=0.9),
+    "Adagrad": Adagrad(),
+    "RMSprop": RMSprop(),
+    "Adam": Adam(),
 }
 
 # %%
 # Every optimizer at every learning rate
 # --------------------------------------
-runs = {}
-for name, make in optimizers.items():
-    for lr in learning_rates:
-        net = NeuralNetwork(64, [32, 10], ["tanh", "softmax"], cost_fun="cross_entropy", seed=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DivergenceWarning)
-            history = train(
-                net,
-                make(learning_rate=lr),
-                X_train,
-                Y_train,
-                epochs=epochs,
-                batch_size=32,
-                validation_data=(X_test, Y_test),
-                seed=0,
-            )
-        runs[name, lr] = history
+# Each model starts from the template's weights and sees the same mini-batches.
+net = NeuralNetwork(64, [32, 10], ["tanh", "softmax"], cost_fun="cross_entropy", seed=0)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DivergenceWarning)
+    study = sweep(
+        net,
+        None,  # the optimizers are in the grid
+        X_train,
+        Y_train,
+        grid={"optimizer": list(optimizers.values()), "learning_rate": learning_rates},
+        epochs=epochs,
+        batch_size=32,
+        validation_data=(X_test, Y_test),
+        seed=0,
+    )
+runs = {  # (optimizer's class name, learning rate) -> History
+    (type(p["optimizer"]).__name__, p["learning_rate"]): h
+    for p, h in zip(study.params, study.histories)
+}
 
 final = {
     key: h.train_loss[-1] if h.stop_reason != "diverged" else np.nan for key, h in runs.items()

@@ -1,12 +1,15 @@
 """nnet: a readable NumPy neural network whose backpropagation is proven equal to autograd.
 
 The network is :class:`NeuralNetwork`; :func:`train` runs mini-batch training with an
-optimizer from :mod:`nnet.optimizers`. Activations, costs, initializers, optimizers,
+optimizer from :mod:`nnet.optimizers`; :func:`sweep` trains a whole grid of
+networks and returns a :class:`Study`. Activations, costs, initializers, optimizers,
 schedules and metrics each have a name → object registry, so strings work everywhere.
 """
 
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
+from nnet.study import Study
+from nnet.sweep import sweep
 from nnet.training import DivergenceWarning, train
 
 __all__ = [
@@ -15,6 +18,8 @@ __all__ = [
     "NeuralNetClassifier",
     "NeuralNetRegressor",
     "NeuralNetwork",
+    "Study",
+    "sweep",
     "train",
 ]
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from nnet._sweep_cli import add_sweep_parser, run_sweep
 from nnet.datasets import (
     DATASETS,
     Dataset,
@@ -87,6 +88,7 @@ def _build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--output", type=Path, help="CSV to write (default: standard output)")
     info = commands.add_parser("info", help="describe a saved model")
     info.add_argument("--model", type=Path, required=True)
+    add_sweep_parser(commands)  # nnet sweep: see nnet._sweep_cli
     return parser
 
 
@@ -247,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0, or 2 for a user error)."""
     try:
         args = _build_parser().parse_args(argv)
+        if args.command == "sweep":
+            run_sweep(args)
+            return 0
         {"train": _train, "predict": _predict, "info": _info}[args.command](args)
     except (UsageError, ModelFileError, OSError, ValueError, TypeError) as err:
         print(f"nnet: error: {err}", file=sys.stderr)

@@ -18,9 +18,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "bench.py"
-WORKLOADS = ("iris", "mnist_float64", "mnist_float32", "gradient")
+WORKLOADS = ("iris", "mnist_float64", "mnist_float32", "gradient", "w4_iris_grid", "w5_digits_grid")
 TRAINING_CONTENDERS = {"floor", "nnet", "sklearn"}
 GRADIENT_CONTENDERS = {"floor", "compute_gradient", "autograd_gradient"}
+GRID_CONTENDERS = {
+    "w4_iris_grid": {"sweep", "train_loop", "sklearn"},
+    "w5_digits_grid": {"sweep", "train_loop"},
+}
 
 
 def _importable(module: str) -> bool:
@@ -60,6 +64,10 @@ def test_every_workload_and_contender_has_positive_finite_times(results: dict[st
     for name in WORKLOADS:
         contenders = results["workloads"][name]["contenders"]
         expected = GRADIENT_CONTENDERS if name == "gradient" else _expected_training_contenders()
+        if name in GRID_CONTENDERS:  # issue 10's grids: sweep against one training per model
+            expected = GRID_CONTENDERS[name] | (
+                {"torch"} if name == "w4_iris_grid" and _importable("torch") else set()
+            )
         assert set(contenders) == expected, name
         for contender, entry in contenders.items():
             times = [*entry["times"], entry["median"], entry["per_epoch"]]

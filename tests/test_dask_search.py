@@ -20,7 +20,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from nnet import NeuralNetwork, sweep
 from nnet.estimators import NeuralNetClassifier, NeuralNetRegressor
+from nnet.optimizers import Momentum
 
 distributed = pytest.importorskip("distributed")
 
@@ -78,3 +80,24 @@ def test_regressor_fits_on_a_worker_and_comes_back_identical(client):
     remote = client.submit(NeuralNetRegressor(**local.get_params()).fit, X, y).result()
     np.testing.assert_allclose(remote.predict(X), local.predict(X))
     assert remote.loss_curve_ == pytest.approx(local.loss_curve_)
+
+
+def test_sweep_on_dask_matches_the_sequential_sweep(client):
+    """nnet.sweep's groups go through joblib too: pickled, trained on the workers, sent back."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4))
+    Y = np.eye(3)[np.argmax(X[:, :3], axis=1)]
+    net = NeuralNetwork(4, [6, 3], ["tanh", "softmax"], cost_fun="cross_entropy", seed=0)
+    grid = {"batch_size": [8, 40], "learning_rate": [0.01, 0.1], "l2": [0.0, 1e-3]}
+    sequential = sweep(net, Momentum(), X, Y, grid, epochs=5, seed=0)
+
+    with distributed.get_task_stream(client) as stream, joblib.parallel_config(backend="dask"):
+        on_dask = sweep(net, Momentum(), X, Y, grid, epochs=5, seed=0, n_jobs=-1)
+
+    assert {task["worker"] for task in stream.data} == set(client.scheduler_info()["workers"])
+    assert on_dask.params == sequential.params and len(on_dask) == 8
+    for a, b in zip(on_dask.networks, sequential.networks):
+        for (Wa, ba), (Wb, bb) in zip(a.layers, b.layers):
+            np.testing.assert_array_equal(Wa, Wb)
+            np.testing.assert_array_equal(ba, bb)
+    assert [h.train_loss for h in on_dask.histories] == [h.train_loss for h in sequential.histories]
