@@ -1,26 +1,49 @@
-"""Training a stack of networks of the same shapes: the engine behind :func:`nnet.sweep.sweep`.
+r"""Training a stack of networks of the same shapes at once: the engine behind :func:`nnet.sweep`.
 
-:func:`train_models` is the whole contract between the sweep and its engine. This
-version is the *reference*: it trains the models one after the other with
-:func:`nnet.training.train`, which is exactly what a stacked engine (one
-parameter array with a leading model axis, one backprop, one optimizer step for
-all K models) must reproduce, model by model.
+K networks of the same shapes are one :class:`~nnet._flat.ParameterStore` with a model
+axis; one :class:`~nnet._backprop.Backprop` computes all K gradients with batched matrix
+products, and one optimizer (its hyperparameters one value per model where they differ)
+updates all K in a few whole-array operations. Every model sees the same shuffled
+mini-batches, so model *i* follows exactly the path of
+
+    train(make_network(template, net_params), make_optimizer(optimizer, opt_params), X, Y, ...)
+
+run alone (the proof, in ``tests/test_sweep.py``). What happens to one model stays with it:
+a model whose loss or weights stop being finite, or whose loss explodes, is frozen and
+marked ``"diverged"`` with its last good weights; early stopping freezes each model at its
+own best epoch; a Ctrl-C ends all of them as ``"interrupted"``.
+
+Optimizers that cannot run on a stack (rules that do not declare ``elementwise``, and
+hyperparameters that are not numbers, such as ``nesterov``) are split into sub-stacks or
+trained one model at a time with :func:`~nnet.training.train`; stacks whose buffers would
+exceed :data:`MEMORY_BUDGET` bytes are split into chunks.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from nnet._grid import make_network, make_optimizer
-from nnet.callbacks import History
-from nnet.network import NeuralNetwork
-from nnet.training import train
+import numpy as np
 
-__all__ = ["train_models"]
+from nnet._backprop import Backprop, forward, loss_of
+from nnet._batches import Batches, rows_sum_to_one
+from nnet._flat import Layout, ParameterStore
+from nnet._grid import make_network, make_optimizer
+from nnet._validation import make_rng
+from nnet.callbacks import History, record_epoch
+from nnet.network import NeuralNetwork
+from nnet.optimizers import Optimizer, get_optimizer
+from nnet.training import _TINY, _check_metrics, _check_validation, train
+
+__all__ = ["MEMORY_BUDGET", "train_models"]
 
 ModelSpec = tuple[dict[str, Any], dict[str, Any]]
 """``(net_params, opt_params)``: network keywords (l1, l2, seed, init) and optimizer kwargs."""
+
+MEMORY_BUDGET = 256 << 20
+"""Bytes of per-step buffers a stack may use; a larger one is trained in chunks of models."""
 
 
 def train_models(
@@ -37,38 +60,261 @@ def train_models(
     early_stopping: int | None = None,
     seed: int | None = None,
     progress: bool = False,
+    explosion_factor: float | None = 1e4,
 ) -> tuple[list[NeuralNetwork], list[History]]:
     """Train ``len(models)`` networks of the template's shapes; return them and their histories.
 
-    Model *i* is ``train(make_network(template, net_params), make_optimizer(optimizer,
-    opt_params), X, Y, ...)`` with the shuffling ``seed`` shared by all. A Ctrl-C
-    ends the model being trained (``stop_reason == "interrupted"``) and returns the
-    models trained so far, that one included: fewer than asked.
+    Model *i* ends as ``train(make_network(template, net_params), make_optimizer(
+    optimizer, opt_params), X, Y, ...)`` with the shuffling ``seed`` shared by all
+    would leave it. A Ctrl-C stops every model (``stop_reason == "interrupted"``).
     """
-    networks: list[NeuralNetwork] = []
-    histories: list[History] = []
-    bar = _progress_bar(len(models)) if progress else None
-    try:
-        for net_params, opt_params in models:
-            net = make_network(template, net_params)
-            history = train(
-                net, make_optimizer(optimizer, opt_params), X, Y, epochs=epochs,
-                batch_size=batch_size, validation_data=validation_data, metrics=metrics,
-                early_stopping=early_stopping, seed=seed,
-            )  # fmt: skip
-            networks.append(net)
-            histories.append(history)
-            if bar is not None:
-                bar.update()
-            if history.stop_reason == "interrupted":
-                break
-    finally:
-        if bar is not None:
-            bar.close()
+    opt = get_optimizer(optimizer)
+    if not (isinstance(opt, Optimizer) and opt.elementwise and type(opt).step is Optimizer.step):
+        return _one_by_one(template, opt, X, Y, models, epochs, batch_size, validation_data,
+                           metrics, early_stopping, seed, explosion_factor)  # fmt: skip
+    data = template._check_XY(X, Y)
+    val = _check_validation(template, validation_data)
+    named_metrics = _check_metrics(metrics)
+    networks: list[NeuralNetwork | None] = [None] * len(models)
+    histories: list[History | None] = [None] * len(models)
+    for indices in _stacks(template, opt, models, data, val, batch_size, bool(named_metrics)):
+        stack = _Stack(template, opt, [models[i] for i in indices], data, val, named_metrics,
+                       batch_size, seed)  # fmt: skip
+        interrupted = stack.run(epochs, early_stopping, explosion_factor, progress)
+        for i, net, history in zip(indices, stack.networks(), stack.histories, strict=True):
+            networks[i], histories[i] = net, history
+        if interrupted:
+            break
+    done = [i for i, h in enumerate(histories) if h is not None]
+    return [networks[i] for i in done], [histories[i] for i in done]  # type: ignore[misc]
+
+
+def _one_by_one(
+    template: NeuralNetwork,
+    opt: Any,
+    X: Any,
+    Y: Any,
+    models: Sequence[ModelSpec],
+    *args: Any,
+) -> tuple[list[NeuralNetwork], list[History]]:
+    """The plain loop, for optimizers that cannot run on a stack."""
+    epochs, batch_size, validation_data, metrics, early_stopping, seed, explosion_factor = args
+    networks, histories = [], []
+    for net_params, opt_params in models:
+        net = make_network(template, net_params)
+        model_opt = make_optimizer(opt, opt_params) if opt_params else _fresh(opt)
+        history = train(
+            net, model_opt, X, Y, epochs=epochs, batch_size=batch_size,
+            validation_data=validation_data, metrics=metrics, early_stopping=early_stopping,
+            seed=seed, explosion_factor=explosion_factor,
+        )  # fmt: skip
+        networks.append(net)
+        histories.append(history)
+        if history.stop_reason == "interrupted":
+            break
     return networks, histories
 
 
-def _progress_bar(total: int) -> Any:
+def _fresh(opt: Any) -> Any:
+    return make_optimizer(opt, {}) if isinstance(opt, Optimizer) else opt
+
+
+def _stacks(
+    template: NeuralNetwork,
+    opt: Optimizer,
+    models: Sequence[ModelSpec],
+    data: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None,
+    batch_size: int | None,
+    metrics: bool,
+) -> list[list[int]]:
+    """Model indices in stacks: one per value of the non-numeric hyperparameters, in chunks."""
+    by_key: dict[tuple[Any, ...], list[int]] = {}
+    for i, (_, opt_params) in enumerate(models):
+        config = {**opt.get_config(), **opt_params}
+        key = tuple((k, repr(v)) for k, v in sorted(config.items()) if not _is_number(v))
+        by_key.setdefault(key, []).append(i)
+    n = len(data[0])
+    rows = n if batch_size is None else min(batch_size, n)
+    rows = max(rows, n if metrics else 0, 0 if val is None else len(val[0]))  # forward passes
+    widths = sum(template.layer_output_sizes) * 2  # outputs and errors
+    per_model = max(rows * widths * template.dtype.itemsize, 1)
+    chunk = max(1, MEMORY_BUDGET // per_model)
+    return [ids[s : s + chunk] for ids in by_key.values() for s in range(0, len(ids), chunk)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+class _Stack:
+    """K models trained together: their store, backprop, optimizer, histories and faults."""
+
+    def __init__(
+        self,
+        template: NeuralNetwork,
+        opt: Optimizer,
+        models: list[ModelSpec],
+        data: tuple[np.ndarray, np.ndarray],
+        val: tuple[np.ndarray, np.ndarray] | None,
+        metrics: list[tuple[str, Any]],
+        batch_size: int | None,
+        seed: int | None,
+    ) -> None:
+        self.template, self.models, (self.X, self.Y), self.val = template, models, data, val
+        self.metrics, k = metrics, len(models)
+        self.nets = [make_network(template, net_params) for net_params, _ in models]
+        sizes = [template.network_input_size, *template.layer_output_sizes]
+        layout = Layout(sizes, template.dtype, n_models=k)
+        vector = np.stack([net.parameters.vector for net in self.nets])
+        self.store = ParameterStore(layout, vector)
+        self.l1 = _per_model([net.l1 for net in self.nets])
+        self.l2 = _per_model([net.l2 for net in self.nets])
+        self.opt = _stacked_optimizer(opt, [p for _, p in models])
+        self.opt.start(self.store)
+        self.batches = Batches(self.X, self.Y, batch_size, make_rng(seed, None))
+        self.backprop = Backprop(template, layout, self.batches.size, l1=self.l1, l2=self.l2,
+                                 rows_sum_to_one=rows_sum_to_one(self.Y))  # fmt: skip
+        monitor = "val_loss" if val is not None else "train_loss"
+        self.histories = [History(monitor=monitor) for _ in range(k)]
+        self.active = np.ones(k, bool)  # models still training
+        self.saved = self.store.snapshot()  # per model: best (early stopping) or last good
+        self.first_loss: np.ndarray | None = None
+        self.patience: int | None = None
+
+    # ------------------------------------------------------------------ epochs
+    def run(
+        self,
+        epochs: int,
+        patience: int | None,
+        explosion_factor: float | None,
+        progress: bool,
+    ) -> bool:
+        """Train every model; return whether a Ctrl-C stopped them."""
+        self.patience = patience
+        bar = _progress_bar(epochs, len(self.models)) if progress else None
+        try:
+            for epoch in range(epochs):
+                self.opt.set_epoch(epoch)
+                rate = np.broadcast_to(self.opt.current_learning_rate, (len(self.models), 1))
+                with np.errstate(all="ignore"):
+                    logs = self._epoch(explosion_factor)
+                self._record(epoch, logs, rate[:, 0], patience)
+                if bar is not None:
+                    bar.update()
+                if not self.active.any():
+                    break
+        except KeyboardInterrupt:
+            self._stop(self.active, "interrupted")
+            return True
+        finally:
+            if bar is not None:
+                bar.close()
+        self._stop(self.active, "completed")
+        return False
+
+    def _epoch(self, explosion_factor: float | None) -> dict[str, np.ndarray]:
+        """One epoch of mini-batch steps for all models; per-model losses and metrics."""
+        opt, store, backprop = self.opt, self.store, self.backprop
+        prescaled = opt.linear_in_gradient
+        scale = opt.gradient_scale() if prescaled else 1.0
+        params = store.vector if opt.uses_params else None
+        total = np.zeros(len(self.models))
+        for xb, yb in self.batches:
+            if prescaled and opt.schedule.per_step:
+                scale = opt.gradient_scale()
+            loss = backprop.loss_and_gradient(store.layers, xb, yb, scale)
+            if self.first_loss is None:
+                self.first_loss = np.array(loss, float)
+            bad = ~np.isfinite(loss) & self.active
+            if bad.any():
+                self._diverge(bad)
+            update = opt.flat_update(backprop.grad, params, prescaled=prescaled)
+            if not self.active.all():  # frozen models keep their weights
+                update = np.where(self.active[:, None], update, 0.0)
+            store.add(update)
+            total += np.where(self.active, loss, 0.0) * len(xb)
+        self._diverge(~store.all_finite() & self.active)
+        logs = {"train_loss": total / len(self.X)}
+        if explosion_factor is not None and self.first_loss is not None:
+            limit = explosion_factor * np.maximum(self.first_loss, _TINY)
+            self._diverge((logs["train_loss"] > limit) & self.active)
+        if self.metrics:
+            logs.update(self._evaluate("", self.X, self.Y))
+        if self.val is not None:
+            logs.update(self._evaluate("val_", *self.val))
+        return logs
+
+    def _evaluate(self, prefix: str, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+        """Losses (validation) and metrics of every model on ``(X, Y)``; NaN for frozen ones."""
+        pred = forward(self.template.activation_funcs, self.store.layers, X)[-1]
+        self._diverge(~np.isfinite(pred).all(axis=(1, 2)) & self.active)
+        logs: dict[str, np.ndarray] = {}
+        if prefix:
+            loss = loss_of(self.template.cost_fun, pred, Y) + self.backprop.penalty(
+                self.store.layers
+            )
+            self._diverge(~np.isfinite(loss) & self.active)
+            logs["val_loss"] = np.asarray(loss, float)
+        for name, metric in self.metrics:
+            values = np.full(len(self.models), np.nan)
+            for k in np.flatnonzero(self.active):
+                values[k] = float(metric(Y, pred[k]))
+            logs[prefix + name] = values
+        return logs
+
+    def _record(
+        self, epoch: int, logs: dict[str, np.ndarray], rate: np.ndarray, patience: int | None
+    ) -> None:
+        """Append the epoch to each active model's history; snapshot, early-stop."""
+        for k in np.flatnonzero(self.active):
+            history = self.histories[k]
+            history.learning_rate.append(float(rate[k]))
+            if record_epoch(history, {key: float(v[k]) for key, v in logs.items()}) or (
+                patience is None
+            ):
+                self.saved[k] = self.store.vector[k]
+            if patience is not None and epoch - (history.best_epoch or 0) >= patience:
+                self._stop(np.arange(len(self.models)) == k, "early_stopping")
+
+    # ------------------------------------------------------------------ faults and stops
+    def _diverge(self, models: np.ndarray) -> None:
+        """Freeze ``models`` (a mask) at their last good weights, marked ``"diverged"``."""
+        if models.any():
+            self.store.restore(self.saved, models)
+            self._stop(models, "diverged")
+
+    def _stop(self, models: np.ndarray, reason: str) -> None:
+        for k in np.flatnonzero(models & self.active):
+            self.histories[k].stop_reason = reason
+        self.active &= ~models
+
+    def networks(self) -> list[NeuralNetwork]:
+        """The trained networks, one per model; the best weights with early stopping."""
+        ends_at_best = ("completed", "early_stopping")
+        for k, (net, history) in enumerate(zip(self.nets, self.histories, strict=True)):
+            if self.patience is not None and history.stop_reason in ends_at_best:
+                self.store.restore(self.saved, np.arange(len(self.nets)) == k)
+            net.layers = self.store.model(k)
+        return self.nets
+
+
+def _per_model(values: list[float]) -> Any:
+    """One number when all models agree, else a (K,) array."""
+    return values[0] if len(set(values)) == 1 else np.array(values)
+
+
+def _stacked_optimizer(opt: Optimizer, opt_params: list[dict[str, Any]]) -> Optimizer:
+    """One optimizer of ``opt``'s class whose differing hyperparameters hold one value per model."""
+    keys = sorted({key for params in opt_params for key in params})
+    columns = {}
+    for key in keys:
+        values = [params.get(key, opt.get_config()[key]) for params in opt_params]
+        columns[key] = values[0] if all(v == values[0] for v in values) else values
+    return make_optimizer(opt, columns)
+
+
+def _progress_bar(epochs: int, n_models: int) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="sweep", unit="model")
+    return tqdm(total=epochs, desc=f"sweep ({n_models} models)", unit="epoch")

@@ -279,17 +279,19 @@ def test_ctrl_c_returns_the_study_so_far():
     X, Y = iris_like()
     calls = []
 
-    def interrupt_in_the_third_model(Y_true, Y_pred):
+    def interrupt_in_the_second_epoch(Y_true, Y_pred):
         calls.append(1)
-        if len(calls) == 5:  # two epochs per model: the third model's first epoch
+        if len(calls) == 5:  # once per model and epoch: the first model's second epoch
             raise KeyboardInterrupt
         return 0.0
 
     study = sweep(template(), "sgd", X, Y, {"learning_rate": [0.01, 0.02, 0.03, 0.04]},
-                  epochs=2, metrics=[interrupt_in_the_third_model], seed=0)  # fmt: skip
+                  epochs=3, metrics=[interrupt_in_the_second_epoch], seed=0)  # fmt: skip
     assert study.interrupted
-    assert len(study) == 3
-    assert [h.stop_reason for h in study.histories] == ["completed", "completed", "interrupted"]
+    assert len(study) == 4  # the models of a stack train together
+    assert [h.stop_reason for h in study.histories] == ["interrupted"] * 4
+    assert [h.epochs_run for h in study.histories] == [1] * 4
+    assert all(np.isfinite(net.predict(X)).all() for net in study.networks)
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -471,4 +473,32 @@ def test_importing_the_study_does_not_import_pyplot():
 def test_progress_shows_a_bar(capsys):
     X, Y = iris_like()
     sweep(template(), "sgd", X, Y, {"learning_rate": [0.01, 0.1]}, epochs=1, progress=True)
-    assert "2/2" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "sweep (2 models)" in err and "100%" in err  # a bar over the epochs of the stack
+
+
+@pytest.mark.parametrize("early_stopping", [None, 2])
+def test_a_diverging_model_is_frozen_alone_and_the_others_train_on(early_stopping):
+    """One exploding learning rate in the grid: that model ends as its lone train would."""
+    X, _ = iris_like()
+    Y = X[:, :1] ** 2
+
+    def regression_net():
+        return NeuralNetwork(4, [5, 1], ["tanh", "identity"], seed=0)
+
+    grid = {"learning_rate": [0.01, 5.0, 0.02]}
+    options = {"epochs": 6, "batch_size": 4, "seed": 1, "early_stopping": early_stopping,
+               "validation_data": (X[:10], Y[:10])}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        study = sweep(regression_net(), Momentum(), X, Y, grid, **options)
+    assert [h.stop_reason for h in study.histories].count("diverged") == 1
+    for i, rate in enumerate(grid["learning_rate"]):
+        twin = regression_net()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            expected = train(twin, Momentum(rate), X, Y, **options)
+        got = study.histories[i]
+        assert (got.stop_reason, got.epochs_run) == (expected.stop_reason, expected.epochs_run)
+        np.testing.assert_allclose(got.train_loss, expected.train_loss, rtol=1e-10)
+        assert relative_error(study.networks[i].layers, twin.layers) <= 1e-10

@@ -30,7 +30,7 @@ def test_iris_grid_writes_one_row_per_model_and_a_heatmap(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "iris: 6 models over learning_rate, l2" in result.stdout
-    assert "6/6" in result.stderr  # the progress bar
+    assert "sweep (6 models)" in result.stderr and "100%" in result.stderr  # the progress bar
     with out.open() as handle:
         rows = list(csv.DictReader(handle))
     assert [(float(r["learning_rate"]), float(r["l2"])) for r in rows] == [
