@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet import _penalty
-from nnet._flat import Layout, Pairs
+from nnet._flat import Layout, Pairs, ParameterStore
 from nnet.activations import Activation
 from nnet.costs import DISTRIBUTION_DELTAS, Cost
 
@@ -122,14 +122,15 @@ class Backprop:
         self.stacked = layout.stacked
         self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
         # Per model, penalties broadcast as (K,) against losses and (K, 1, 1) against arrays.
-        self._l1_arrays, self._l2_arrays = _column(self.l1), _column(self.l2)
-        self._penalized = _penalty._on(self.l1) or _penalty._on(self.l2)
+        self._l1_column, self._l2_column = _column(self.l1), _column(self.l2)
+        self._penalized = _penalty.on(self.l1) or _penalty.on(self.l2)
+        self._mask = None if self.regularize_bias else layout.weight_mask()
         self.grad = layout.zeros()
         self.layer_grads: Pairs = layout.layers(self.grad)
         lead = layout.lead
         self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]
         self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
-        self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
         self._fused_delta = self._find_fused_delta(rows_sum_to_one)
         self._loss = self.cost.fast_fn or (lambda pred, Y: loss_of(self.cost, pred, Y))
 
@@ -141,14 +142,14 @@ class Backprop:
             fused = DISTRIBUTION_DELTAS[fused]
         return fused
 
-    def penalty(self, layers: Pairs) -> Any:
-        """The penalty of ``layers``: a float, or one per model (0.0 without l1 and l2)."""
+    def penalty(self, parameters: ParameterStore) -> Any:
+        """The penalty of ``parameters``: a float, or one per model (0.0 without l1 and l2)."""
         if not self._penalized:
             return 0.0
-        return _penalty.penalty_value(layers, self.l1, self.l2, self.regularize_bias)
+        return _penalty.penalty_value(parameters.vector, self._mask, self.l1, self.l2)
 
     def loss_and_gradient(
-        self, layers: Pairs, X: np.ndarray, Y: np.ndarray, scale: Any = 1.0
+        self, parameters: ParameterStore, X: np.ndarray, Y: np.ndarray, scale: Any = 1.0
     ) -> Any:
         """Return the cost on ``(X, Y)`` and write ``scale`` times its gradient into :attr:`grad`.
 
@@ -157,35 +158,43 @@ class Backprop:
         gradient. For a stack the cost is one value per model and ``scale`` a
         number or one per model, shape (K, 1).
         """
-        outputs, errors = self._buffers_for(len(X))
+        layers = parameters.layers
+        outputs, errors, ones = self._buffers_for(len(X))
         inputs, zs, output = forward(self.activations, layers, X, outputs)
         loss = self._loss(output, Y)
         if self._penalized:
-            loss = loss + self.penalty(layers)
-        if self.stacked and isinstance(scale, np.ndarray):
-            scale = scale.reshape(-1, 1, 1)
-        delta = self._output_delta(zs[-1], output, Y, scale)
+            loss = loss + self.penalty(parameters)
+        column = _column(scale)
+        delta = self._output_delta(
+            zs[-1],
+            output,
+            Y,
+            column[..., None] if self.stacked and isinstance(column, np.ndarray) else column,
+        )
         for layer in range(len(layers) - 1, -1, -1):
             dW, db = self.layer_grads[layer]
             np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
-            np.add.reduce(delta, axis=-2, keepdims=True, out=db)  # np.sum, without its wrapper
+            np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
             if layer > 0:
                 error = np.matmul(delta, layers[layer][0].swapaxes(-1, -2), out=errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
         if self._penalized:
             _penalty.penalty_gradient(
-                layers, self.layer_grads, self._l1_arrays, self._l2_arrays,
-                self.regularize_bias, scale,
-            )  # fmt: skip
+                parameters.vector, self.grad, self._mask, self._l1_column, self._l2_column, scale
+            )
         return loss
 
-    def _buffers_for(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """The output and error buffers sliced to ``n`` rows (made once per batch length)."""
+    def _buffers_for(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """The output and error buffers sliced to ``n`` rows, and a (1, n) row of ones.
+
+        Made once per batch length.
+        """
         if n not in self._buffers:
             self._buffers[n] = (
                 [out[..., :n, :] for out in self._outputs],
                 [err[..., :n, :] for err in self._errors],
+                np.ones((1, n), self.grad.dtype),
             )
         return self._buffers[n]
 
@@ -213,8 +222,14 @@ class Backprop:
         return activation._backward_inplace(z, a, grad)
 
 
+def _rows_scale(scale: Any) -> Any:
+    """A scale of one value per model as (K, 1, 1), against (K, n, width) arrays."""
+    return scale.reshape(-1, 1, 1) if isinstance(scale, np.ndarray) else scale
+
+
 def _column(values: Any) -> Any:
-    """Per-model values as (K, 1, 1), to broadcast against stacked arrays; numbers unchanged."""
+    """Per-model values as (K, 1), to broadcast against flat (K, n_params) vectors; (K, 1, 1)
+    against (K, n, width) arrays is ``_column(values)[..., None]``. Numbers unchanged."""
     if isinstance(values, np.ndarray):
-        return values.reshape(-1, 1, 1)
+        return values.reshape(-1, 1)
     return values

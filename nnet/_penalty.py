@@ -15,9 +15,7 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
-from nnet import _kernels
-
-__all__ = ["penalized", "penalty", "penalty_gradient", "penalty_value"]
+__all__ = ["on", "penalized", "penalty", "penalty_gradient", "penalty_value"]
 
 
 def penalized(pairs: Sequence[Any], regularize_bias: bool) -> list[Any]:
@@ -36,42 +34,48 @@ def penalty(layers: Sequence[Any], l1: float, l2: float, regularize_bias: bool) 
     return total
 
 
-def penalty_value(layers: Sequence[Any], l1: Any, l2: Any, regularize_bias: bool) -> Any:
-    """:math:`P` in plain NumPy, a dot product per array (no squared copy).
+def penalty_value(vector: np.ndarray, mask: np.ndarray | None, l1: Any, l2: Any) -> Any:
+    """:math:`P` in plain NumPy, from the flat parameter vector (see :mod:`nnet._flat`).
 
-    A float, or one value per model for a stack (each W of shape (K, n_in, n_out));
-    ``l1`` and ``l2`` are numbers or hold one value per model, shape (K,).
+    ``mask`` is 1 on the penalized entries (the weights) and 0 elsewhere, or None
+    when every entry is penalized. For a stack, ``vector`` is (K, n_params) and
+    ``l1``, ``l2`` are numbers or (K,) arrays; the value is then one per model.
     """
     total: Any = 0.0
-    for p in penalized(layers, regularize_bias):
-        if _on(l2):
-            total = total + l2 * _kernels.model_dot(p, p)
-        if _on(l1):
-            total = total + l1 * _kernels.model_sum(np.abs(p))
+    if on(l2):
+        squares = vector * vector
+        total = total + l2 * (squares @ mask if mask is not None else squares.sum(axis=-1))
+    if on(l1):
+        absolute = np.abs(vector)
+        total = total + l1 * (absolute @ mask if mask is not None else absolute.sum(axis=-1))
     return total
 
 
-def _on(coefficient: Any) -> bool:
+def on(coefficient: Any) -> bool:
     """Whether a penalty coefficient (a number, or an array of per-model values) is in use."""
     return isinstance(coefficient, np.ndarray) or bool(coefficient)
 
 
 def penalty_gradient(
-    layers: Sequence[Any],
-    grads: Sequence[Any],
+    vector: np.ndarray,
+    grad: np.ndarray,
+    mask: np.ndarray | None,
     l1: Any,
     l2: Any,
-    regularize_bias: bool,
     scale: Any = 1.0,
 ) -> None:
-    r"""Add ``scale`` times :math:`\partial P/\partial p` to each array of ``grads``, in place.
+    r"""Add ``scale`` times :math:`\partial P/\partial p` to the flat ``grad``, in place.
 
-    For a stack, ``l1``, ``l2`` and ``scale`` may be numbers or (K, 1, 1) arrays.
+    For a stack, ``l1``, ``l2`` and ``scale`` may be numbers or (K, 1) columns.
     """
-    for p, dp in zip(
-        penalized(layers, regularize_bias), penalized(grads, regularize_bias), strict=True
-    ):
-        if _on(l2):
-            dp += (2.0 * l2 * scale) * p
-        if _on(l1):
-            dp += (l1 * scale) * np.sign(p)
+    if on(l2):
+        step = vector * (2.0 * l2 * scale)
+        if mask is not None:
+            step *= mask
+        grad += step
+    if on(l1):
+        step = np.sign(vector)
+        step *= l1 * scale
+        if mask is not None:
+            step *= mask
+        grad += step

@@ -223,7 +223,7 @@ class _Stack:
         for xb, yb in self.batches:
             if prescaled and opt.schedule.per_step:
                 scale = opt.gradient_scale()
-            loss = backprop.loss_and_gradient(store.layers, xb, yb, scale)
+            loss = backprop.loss_and_gradient(store, xb, yb, scale)
             if self.first_loss is None:
                 self.first_loss = np.array(loss, float)
             bad = ~np.isfinite(loss) & self.active
@@ -251,9 +251,7 @@ class _Stack:
         self._diverge(~np.isfinite(pred).all(axis=(1, 2)) & self.active)
         logs: dict[str, np.ndarray] = {}
         if prefix:
-            loss = loss_of(self.template.cost_fun, pred, Y) + self.backprop.penalty(
-                self.store.layers
-            )
+            loss = loss_of(self.template.cost_fun, pred, Y) + self.backprop.penalty(self.store)
             self._diverge(~np.isfinite(loss) & self.active)
             logs["val_loss"] = np.asarray(loss, float)
         for name, metric in self.metrics:

@@ -144,7 +144,7 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
 
 def _softmax_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
-    delta = a * np.add.reduce(target, axis=-1, keepdims=True)  # target.sum, but faster
+    delta = a * _kernels.row_sums(target)
     delta -= target
     delta *= scale / a.shape[-2]
     return delta

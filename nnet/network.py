@@ -215,10 +215,11 @@ class NeuralNetwork:
         float
         """
         X, Y = self._check_XY(X, Y)
-        layers = self._store.layers
-        loss = loss_of(self.cost_fun, forward(self.activation_funcs, layers, X)[-1], Y)
+        store = self._store
+        loss = loss_of(self.cost_fun, forward(self.activation_funcs, store.layers, X)[-1], Y)
         if self.l1 or self.l2:
-            loss += _penalty.penalty_value(layers, self.l1, self.l2, self.regularize_bias)
+            mask = None if self.regularize_bias else store.layout.weight_mask()
+            loss += _penalty.penalty_value(store.vector, mask, self.l1, self.l2)
         return float(loss)
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
@@ -266,7 +267,7 @@ class NeuralNetwork:
         gradient arrays are views of one new vector, ``db`` of shape (n_out,).
         """
         backprop = Backprop(self, self._store.layout, len(X))
-        loss = backprop.loss_and_gradient(self._store.layers, X, Y)
+        loss = backprop.loss_and_gradient(self._store, X, Y)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
     def autograd_gradient(self, X: Any, Y: Any) -> Layers:

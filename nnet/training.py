@@ -294,12 +294,12 @@ class _Loop:
     def _descend(self) -> float:
         """One pass of mini-batch steps; the sample-weighted mean of the mini-batch losses."""
         loss_and_gradient, step = self.backprop.loss_and_gradient, self._step
-        layers, scale, opt = self.store.layers, self.scale, self.opt
+        store, scale, opt = self.store, self.scale, self.opt
         total = 0.0
         for number, (xb, yb) in enumerate(self.batches):
             if self.per_step_scale:
                 scale = opt.gradient_scale()
-            loss = loss_and_gradient(layers, xb, yb, scale)
+            loss = loss_and_gradient(store, xb, yb, scale)
             if not math.isfinite(loss):
                 raise _Diverged(f"the loss of mini-batch {number} is {loss}")
             if self.first_loss is None:
@@ -317,7 +317,7 @@ class _Loop:
         return pred
 
     def _val_loss(self, pred: np.ndarray, Y: np.ndarray) -> float:
-        loss = float(loss_of(self.net.cost_fun, pred, Y) + self.backprop.penalty(self.store.layers))
+        loss = float(loss_of(self.net.cost_fun, pred, Y) + self.backprop.penalty(self.store))
         if not math.isfinite(loss):
             raise _Diverged(f"the validation loss is {loss}")
         return loss

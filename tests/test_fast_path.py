@@ -97,7 +97,7 @@ def test_backprop_scale_multiplies_the_whole_gradient(cost, hidden):
     net, X, Y = problem(cost, hidden, l2=0.02, l1=0.01)
     store = net.parameters
     backprop = Backprop(net, store.layout, 50)  # more rows than the batch: buffers are sliced
-    loss = backprop.loss_and_gradient(store.layers, X, Y, scale=-0.37)
+    loss = backprop.loss_and_gradient(store, X, Y, scale=-0.37)
     assert loss == pytest.approx(net.cost(X, Y), rel=1e-13)
     expected = [(-0.37 * dW, -0.37 * db) for dW, db in net.compute_gradient(X, Y)]
     got = [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
@@ -223,6 +223,7 @@ def test_the_plain_numpy_penalty_equals_the_autograd_one(l1, l2, regularize_bias
     )  # fmt: skip
     net.layers = [(W, b + 0.5) for W, b in net.layers]  # nonzero biases: their penalty counts
     expected = float(_penalty.penalty(net.layers, l1, l2, regularize_bias))
-    value = _penalty.penalty_value(net.parameters.layers, l1, l2, regularize_bias)
+    mask = None if regularize_bias else net.parameters.layout.weight_mask()
+    value = float(_penalty.penalty_value(net.parameters.vector, mask, l1, l2))
     assert value == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-13)
     assert expected > 0
