@@ -27,6 +27,7 @@ import numpy as np
 from nnet import _flat, _penalty
 from nnet import _network_checks as checks
 from nnet._backprop import Backprop, forward
+from nnet._readonly import LayerPairs
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
@@ -144,13 +145,15 @@ class NeuralNetwork:
 
     # ----------------------------------------------------------------- parameters
     @property
-    def layers(self) -> Layers:
-        """The parameters ``[(W, b), ...]``, as read-only views of the live arrays.
+    def layers(self) -> Sequence[tuple[np.ndarray, np.ndarray]]:
+        """The parameters ``((W, b), ...)``, as read-only views of the live arrays.
 
         Assign a new list to replace them (shapes are checked and the arrays
         copied); copy the views to keep a snapshot, since training updates them.
+        Writing into a view, or assigning an item of the tuple, raises an error
+        saying so (see :mod:`nnet._readonly`).
         """
-        return [(checks.read_only(W), checks.read_only(b)) for W, b in self._layers]
+        return LayerPairs((checks.read_only(W), checks.read_only(b)) for W, b in self._layers)
 
     @layers.setter
     def layers(self, layers: Any) -> None:
