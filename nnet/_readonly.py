@@ -19,6 +19,7 @@ import copy as _copy
 from typing import Any
 
 import numpy as np
+from autograd.builtins import SequenceBox, TupleVSpace
 from autograd.numpy.numpy_boxes import ArrayBox
 from autograd.numpy.numpy_vspaces import ArrayVSpace
 
@@ -141,3 +142,8 @@ class LayerPairs(tuple):
 
     def __reduce__(self) -> Any:
         return (tuple, (tuple(self),))
+
+
+# autograd differentiates through the pairs like through a tuple (gradients come as tuples).
+SequenceBox.register(LayerPairs)
+TupleVSpace.register(LayerPairs)
