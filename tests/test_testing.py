@@ -176,10 +176,17 @@ def test_finite_differences_include_the_penalty(penalty):
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
-    [({"against": "autograd"}, ValueError), ({"against": ["autograd", "torch"]}, ValueError)],
+    [
+        ({"against": "autograd"}, "against"),
+        ({"against": ["autograd", "torch"]}, "against"),
+        ({"n_directions": 0}, "n_directions"),
+        ({"max_coordinates": -1}, "max_coordinates"),
+        ({"rtol": -1.0}, "rtol"),
+        ({"step": 0.0}, "step"),
+    ],
 )
 def test_bad_arguments(kwargs, error):
-    with pytest.raises(error, match="against"):
+    with pytest.raises((ValueError, TypeError), match=error):
         check_gradients(_swish_net(swish_der), *_data(), **kwargs)
     with pytest.raises(ValueError):
         check_gradients(_swish_net(swish_der), np.ones((3, 5)), np.ones((3, 2)))

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from nnet._validation import check_non_negative_float, check_positive_int
 from nnet.testing import _fd
 
 REFERENCES = ("autograd", "finite_differences")
@@ -288,6 +289,14 @@ def check_gradients(
     unknown = [a for a in against if a not in REFERENCES]
     if isinstance(against, str) or unknown or not against:
         raise ValueError(f"against must be a non-empty list from {REFERENCES}, got {against!r}")
+    check_positive_int(n_directions, "n_directions")
+    if max_coordinates != 0:
+        check_positive_int(max_coordinates, "max_coordinates")
+    for name, value in (("rtol", rtol), ("atol", atol), ("step", step)):
+        if value is not None:
+            check_non_negative_float(value, name)
+    if step is not None and step == 0:
+        raise ValueError("step must be a float > 0, got 0")
     X, Y = _checked_data(net, X, Y)
     grads = net.compute_gradient(X, Y)
     checks: list[ArrayCheck] = []

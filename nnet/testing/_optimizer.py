@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from nnet._validation import check_positive_int
+
 Pairs = list[tuple[np.ndarray, np.ndarray]]
 
 
@@ -182,8 +184,9 @@ def check_optimizer(
     >>> report.ok
     True
     """
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be an int >= 1, got {n_steps!r}")
+    check_positive_int(n_steps, "n_steps")
+    if quadratic is not None and not isinstance(quadratic, Quadratic):
+        raise TypeError(f"quadratic must be a Quadratic or None, got {type(quadratic).__name__}")
     q = quadratic if quadratic is not None else Quadratic.random([(3, 2), (2, 1)])
     if hasattr(optimizer, "reset"):
         optimizer.reset()
