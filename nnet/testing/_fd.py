@@ -59,9 +59,9 @@ def penalty(net: Any, layers: Any) -> float:
     return total
 
 
-def cost(net: Any, layers: Any, X: np.ndarray, Y: np.ndarray) -> float:
-    """The network's cost (penalty included) at parameters ``layers``."""
-    return float(net.cost_fun(forward(net, layers, X)[1], Y)) + penalty(net, layers)
+def cost(net: Any, layers: Any, output: np.ndarray, Y: np.ndarray) -> float:
+    """The network's cost (penalty included) at parameters ``layers`` whose output is ``output``."""
+    return float(net.cost_fun(output, Y)) + penalty(net, layers)
 
 
 @dataclass
@@ -103,9 +103,9 @@ class _Smoothness:
     def _clipped(self, out: np.ndarray) -> bool:
         return self.clip is not None and bool(np.any((out <= self.clip[0]) | (out >= self.clip[1])))
 
-    def verdict(self, plus: Any, minus: Any, X: np.ndarray, penalized: Any) -> str:
-        """``"kink"``, ``"clipped"`` or ``""`` for the probe from ``minus`` to ``plus``."""
-        (zp, outp), (zm, outm) = forward(self.net, plus, X), forward(self.net, minus, X)
+    def verdict(self, plus: Any, minus: Any, penalized: Any) -> str:
+        """``"kink"``, ``"clipped"`` or ``""``; ``plus``/``minus`` are ``(zs, output)`` passes."""
+        (zp, outp), (zm, outm) = plus, minus
         if penalized is not None and self.net.l1 and _signs_change(*penalized):
             return "kink"
         for kinked, z0, z1, z2 in zip(self.kinked, self.zs, zp, zm):
@@ -153,14 +153,15 @@ def probe_array(
             shifted[layer][which] = (base + sign * h * d).astype(base.dtype)
             moved[sign] = shifted
         pen = (base, moved[1.0][layer][which], moved[-1.0][layer][which])
-        verdict = smooth.verdict(moved[1.0], moved[-1.0], X, pen if penalized_array else None)
+        passes = {sign: forward(net, moved[sign], X) for sign in (1.0, -1.0)}
+        verdict = smooth.verdict(passes[1.0], passes[-1.0], pen if penalized_array else None)
         if verdict == "kink":
             result.kinks += 1
             continue
         if verdict == "clipped":
             result.clipped += 1
             continue
-        plus, minus = cost(net, moved[1.0], X, Y), cost(net, moved[-1.0], X, Y)
+        plus, minus = (cost(net, moved[sign], passes[sign][1], Y) for sign in (1.0, -1.0))
         # The step actually taken, after rounding base +- h d to the dtype.
         taken = float(np.vdot(moved[1.0][layer][which] - moved[-1.0][layer][which], d))
         result.numeric[k] = (plus - minus) / taken
