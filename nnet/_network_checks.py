@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnet import _readonly
 from nnet._validation import check_positive_int
 from nnet.activations import Activation, make_activation
 from nnet.costs import Cost
@@ -88,7 +89,5 @@ def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> 
 
 
 def read_only(array: np.ndarray) -> np.ndarray:
-    """A view of ``array`` that cannot be written through."""
-    view = array.view()
-    view.flags.writeable = False
-    return view
+    """A view of ``array`` that cannot be written through (and says how to change it)."""
+    return _readonly.read_only(array)

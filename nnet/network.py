@@ -28,6 +28,7 @@ from nnet import _network_checks as checks
 from nnet import _penalty
 from nnet._backprop import Backprop, forward, loss_of
 from nnet._flat import Layout, ParameterStore
+from nnet._readonly import LayerPairs
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
@@ -147,13 +148,16 @@ class NeuralNetwork:
 
     # ----------------------------------------------------------------- parameters
     @property
-    def layers(self) -> Layers:
-        """The parameters ``[(W, b), ...]``, as read-only views of the live arrays.
+    def layers(self) -> Sequence[tuple[np.ndarray, np.ndarray]]:
+        """The parameters ``((W, b), ...)``, as read-only views of the live arrays.
 
         Assign a new list to replace them (shapes are checked and the arrays
         copied); copy the views to keep a snapshot, since training updates them.
+        Writing into a view, or assigning an item of the tuple, raises an error
+        saying so (see :mod:`nnet._readonly`).
         """
-        return [(checks.read_only(W), checks.read_only(b)) for W, b in self._store.public_layers()]
+        pairs = self._store.public_layers()
+        return LayerPairs((checks.read_only(W), checks.read_only(b)) for W, b in pairs)
 
     @layers.setter
     def layers(self, layers: Any) -> None:

@@ -1,4 +1,4 @@
-"""Small helpers shared by the tests."""
+"""Small helpers shared by the tests; the data strategies are the public ``nnet.testing`` ones."""
 
 from __future__ import annotations
 
@@ -6,10 +6,20 @@ import numpy as np
 
 from nnet.activations import ACTIVATIONS
 from nnet.costs import COSTS
+from nnet.testing.strategies import PROBABILITY_OUTPUTS, targets
 
 BUILTIN_ACTIVATIONS = sorted(name for name, act in ACTIVATIONS.items() if act.builtin)
 BUILTIN_COSTS = sorted(name for name, cost in COSTS.items() if cost.builtin)
-PROBABILITY_OUTPUTS = ["sigmoid", "softmax"]
+make_targets = targets  # (cost, n_samples, n_outputs, rng): one-hot, 0/1 labels or real values
+
+__all__ = [
+    "BUILTIN_ACTIVATIONS",
+    "BUILTIN_COSTS",
+    "PROBABILITY_OUTPUTS",
+    "flatten",
+    "make_targets",
+    "relative_error",
+]
 
 
 def flatten(layers) -> np.ndarray:
@@ -23,12 +33,3 @@ def relative_error(got, expected) -> float:
     diff = np.linalg.norm(got - expected)
     scale = np.linalg.norm(expected)
     return 0.0 if diff == 0 else float(diff / scale) if scale > 0 else float("inf")
-
-
-def make_targets(cost: str, n_samples: int, n_outputs: int, rng: np.random.Generator) -> np.ndarray:
-    """Targets that make sense for ``cost``: one-hot, 0/1 labels, or real values."""
-    if cost == "cross_entropy":
-        return np.eye(n_outputs)[rng.integers(0, n_outputs, n_samples)]
-    if cost == "binary_cross_entropy":
-        return rng.integers(0, 2, (n_samples, n_outputs)).astype(float)
-    return rng.normal(size=(n_samples, n_outputs))

@@ -1,0 +1,233 @@
+r"""Hypothesis strategies for networks built from your own parts, with matching data.
+
+A property test of a new activation is three lines::
+
+    from hypothesis import given
+    from nnet.testing import assert_gradients_close
+    from nnet.testing.strategies import problems
+
+    @given(problems(activations=[my_swish, "relu"], costs=["mse"], max_layers=3))
+    def test_my_swish(problem):
+        assert_gradients_close(*problem)
+
+Parts may be given as library names, functions (differentiated by autograd),
+:class:`~nnet.activations.Activation` / :class:`~nnet.costs.Cost` objects, or
+``(function, derivative)`` pairs, which is how to test a hand-written derivative.
+
+Networks use the ``"xavier"`` initializer plus small random biases (so that no
+ReLU sits exactly on its kink), inputs are uniform in ``[-2, 2]``, and targets
+match the cost: one-hot rows for ``"cross_entropy"``, 0/1 labels for the other
+costs that need probabilities, standard normal values otherwise.
+
+Needs `hypothesis <https://hypothesis.readthedocs.io>`_, the ``testing`` extra
+(``pip install "nnet[testing]"``); it is imported when a strategy is built.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from nnet.activations import ACTIVATIONS, Activation, make_activation
+from nnet.costs import COSTS, Cost, make_cost
+from nnet.network import NeuralNetwork
+from nnet.testing._optimizer import Quadratic
+
+__all__ = ["Problem", "networks", "problems", "quadratics", "targets"]
+
+LIBRARY_ACTIVATIONS = tuple(sorted(n for n, a in ACTIVATIONS.items() if a.builtin))
+LIBRARY_COSTS = tuple(sorted(n for n, c in COSTS.items() if c.builtin))
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+
+
+def _st() -> Any:
+    """``hypothesis.strategies``, or an ImportError naming the extra to install."""
+    try:
+        from hypothesis import strategies
+    except ImportError as error:  # pragma: no cover - hypothesis is installed for our tests
+        raise ImportError(
+            "nnet.testing.strategies needs hypothesis; install the testing extra: "
+            'pip install "nnet[testing]"'
+        ) from error
+    return strategies
+
+
+class Problem(NamedTuple):
+    """A network with inputs and matching targets: ``net, X, Y = problem``."""
+
+    net: NeuralNetwork
+    X: np.ndarray
+    Y: np.ndarray
+
+
+def _activation(part: Any) -> Activation:
+    if isinstance(part, tuple):
+        return make_activation(*part, argname="activations")
+    return make_activation(part, argname="activations")
+
+
+def _cost(part: Any) -> Cost:
+    if isinstance(part, tuple):
+        return make_cost(*part, argname="costs")
+    return make_cost(part, argname="costs")
+
+
+def _choices(parts: Sequence[Any] | None, default: Sequence[Any], name: str) -> list[Any]:
+    parts = default if parts is None else parts
+    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence) or not parts:
+        raise ValueError(f"{name} must be a non-empty list, got {parts!r}")
+    return list(parts)
+
+
+def targets(cost: Any, n_samples: int, n_outputs: int, rng: np.random.Generator) -> np.ndarray:
+    """Targets that make sense for ``cost``: one-hot rows, 0/1 labels, or real values.
+
+    Examples
+    --------
+    >>> targets("cross_entropy", 2, 3, np.random.default_rng(0)).sum(axis=1)
+    array([1., 1.])
+    """
+    cost = _cost(cost)
+    if cost.name == "cross_entropy":
+        return np.eye(n_outputs)[rng.integers(0, n_outputs, n_samples)]
+    if cost.probabilities:
+        return rng.integers(0, 2, (n_samples, n_outputs)).astype(float)
+    return rng.normal(size=(n_samples, n_outputs))
+
+
+def networks(
+    activations: Sequence[Any] | None = None,
+    costs: Sequence[Any] | None = None,
+    *,
+    output_activations: Sequence[Any] | None = None,
+    min_layers: int = 1,
+    max_layers: int = 4,
+    max_width: int = 8,
+    max_inputs: int = 6,
+    dtypes: Sequence[Any] = (np.float64,),
+    l1: Sequence[float] = (0.0, 0.03),
+    l2: Sequence[float] = (0.0, 0.05),
+    regularize_bias: Sequence[bool] = (False, True),
+) -> Any:
+    """A strategy for networks whose layers use ``activations`` and whose cost is in ``costs``.
+
+    Parameters
+    ----------
+    activations : list or None, default=None
+        Hidden-layer activations to draw from (names, functions, Activation
+        objects or ``(function, derivative)`` pairs); ``None``: every library one.
+    costs : list or None, default=None
+        Costs to draw from (same forms); ``None``: every library cost.
+    output_activations : list or None, default=None
+        Output activations; ``None``: sigmoid/softmax for a cost that needs
+        probabilities, else ``activations``.
+    min_layers, max_layers : int, default=1, 4
+        Number of layers, the output layer included.
+    max_width, max_inputs : int, default=8, 6
+        Largest layer width and input size.
+    dtypes, l1, l2, regularize_bias : lists
+        Values to draw from.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of NeuralNetwork
+    """
+    st = _st()
+    hidden = [_activation(a) for a in _choices(activations, LIBRARY_ACTIVATIONS, "activations")]
+    cost_list = [_cost(c) for c in _choices(costs, LIBRARY_COSTS, "costs")]
+    outputs = None if output_activations is None else [_activation(a) for a in output_activations]
+    if not 1 <= min_layers <= max_layers:
+        raise ValueError(f"need 1 <= min_layers <= max_layers, got {min_layers}, {max_layers}")
+
+    @st.composite
+    def build(draw: Any) -> NeuralNetwork:
+        cost = draw(st.sampled_from(cost_list))
+        n_layers = draw(st.integers(min_layers, max_layers))
+        default_out = (
+            [_activation(a) for a in PROBABILITY_OUTPUTS] if cost.probabilities else hidden
+        )
+        acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)]
+        acts.append(draw(st.sampled_from(outputs or default_out)))
+        sizes = [draw(st.integers(1, max_width)) for _ in range(n_layers)]
+        net = NeuralNetwork(
+            draw(st.integers(1, max_inputs)), sizes, acts, cost_fun=cost,
+            l1=draw(st.sampled_from(list(l1))), l2=draw(st.sampled_from(list(l2))),
+            regularize_bias=draw(st.sampled_from(list(regularize_bias))),
+            dtype=draw(st.sampled_from(list(dtypes))), init="xavier",
+            seed=draw(st.integers(0, 2**32 - 1)),
+        )  # fmt: skip
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        net.layers = [(W, b + rng.normal(0.0, 0.1, b.shape)) for W, b in net.layers]
+        return net
+
+    return build()
+
+
+def problems(
+    activations: Sequence[Any] | None = None,
+    costs: Sequence[Any] | None = None,
+    *,
+    max_samples: int = 16,
+    **network_options: Any,
+) -> Any:
+    """A strategy for :class:`Problem` ``(net, X, Y)``: a network, inputs and matching targets.
+
+    Parameters
+    ----------
+    activations, costs, **network_options
+        As for :func:`networks`.
+    max_samples : int, default=16
+        Largest number of rows of ``X`` and ``Y``.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of Problem
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from nnet.testing import check_gradients
+    >>> @settings(max_examples=5, database=None)
+    ... @given(problems(activations=["tanh"], costs=["mse"], max_layers=2))
+    ... def test_tanh(problem):
+    ...     assert check_gradients(*problem).ok
+    >>> test_tanh()
+    """
+    st = _st()
+    nets = networks(activations, costs, **network_options)
+
+    @st.composite
+    def build(draw: Any) -> Problem:
+        net = draw(nets)
+        n = draw(st.integers(1, max_samples))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        X = rng.uniform(-2.0, 2.0, (n, net.network_input_size)).astype(net.dtype)
+        Y = targets(net.cost_fun, n, net.layer_output_sizes[-1], rng).astype(net.dtype)
+        return Problem(net, X, Y)
+
+    return build()
+
+
+def quadratics(
+    max_layers: int = 3, max_width: int = 6, dtypes: Sequence[Any] = (np.float64,)
+) -> Any:
+    """A strategy for :class:`~nnet.testing.Quadratic` problems (see ``check_optimizer``).
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of Quadratic
+    """
+    st = _st()
+
+    @st.composite
+    def build(draw: Any) -> Quadratic:
+        n_layers = draw(st.integers(1, max_layers))
+        sizes = [draw(st.integers(1, max_width)) for _ in range(n_layers + 1)]
+        shapes = list(itertools.pairwise(sizes))
+        dtype = draw(st.sampled_from(list(dtypes)))
+        return Quadratic.random(shapes, dtype, seed=draw(st.integers(0, 2**32 - 1)))
+
+    return build()
