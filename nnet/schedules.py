@@ -19,6 +19,8 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
+from nnet._registry import canonical_name
+
 __all__ = [
     "SCHEDULES",
     "Constant",
@@ -340,6 +342,7 @@ def get_schedule(spec: Any, **kwargs: Any) -> Schedule:
     Constant(learning_rate=0.01)
     """
     if isinstance(spec, str):
+        spec = canonical_name(spec, SCHEDULES)  # case-insensitive
         if spec not in SCHEDULES:
             raise ValueError(f"unknown schedule {spec!r}; expected one of {sorted(SCHEDULES)}")
         return SCHEDULES[spec](**kwargs)
