@@ -154,9 +154,10 @@ assert worst_autograd < 1e-12 and worst_fd < 1e-6, "the gradients disagree"
 # :math:`(a - t)/NK` of sigmoid with binary cross-entropy, which never divides by
 # :math:`1 - p`. A large gradient-check error near saturation can say more about
 # the check than about the gradient.
-saturated = NeuralNetwork(
-    3, [5, 4, 2], ["leaky_relu", "elu", "sigmoid"], cost_fun="binary_cross_entropy", seed=3
-)
+saturated = NeuralNetwork(  # standard normal weights: large enough to saturate the sigmoid
+    3, [5, 4, 2], ["leaky_relu", "elu", "sigmoid"], cost_fun="binary_cross_entropy", seed=3,
+    init="normal",
+)  # fmt: skip
 Y = cases["leaky,elu/sigmoid+BCE, l1"][1]
 print(f"largest output: {saturated.predict(X).max():.10f}")
 mine = saturated.compute_gradient(X, Y)
