@@ -6,7 +6,13 @@ Build with (from the repository root)::
     python -m sphinx -W --keep-going -b doctest docs docs/_build/doctest
 
 The gallery is built from ``examples/``: with their quick settings when
-NNET_EXAMPLES_QUICK=1 (CI), else with their real settings.
+NNET_EXAMPLES_QUICK=1 (CI), else with their real settings. A quick build says so
+in a banner on every page, and each example prints it above its output, so its
+tiny-budget numbers cannot be taken for the real results.
+
+Maths is rendered by a copy of MathJax 3 shipped in the ``sphinx-mathjax-offline``
+package (the ``docs`` extra) and served from ``_static/mathjax``: the site needs
+no network, where Sphinx's default loads MathJax from a CDN.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax from the package, not a CDN (sets mathjax_path)
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -129,6 +136,9 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
 }
+QUICK_EXAMPLES = os.environ["NNET_EXAMPLES_QUICK"] == "1"
+if QUICK_EXAMPLES:
+    html_theme_options["announcement"] = nnet_docs.QUICK_BANNER
 html_sidebars = {"index": [], "getting_started": []}
 html_static_path: list[str] = []
 html_show_sourcelink = True

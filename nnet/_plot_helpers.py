@@ -35,13 +35,20 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.8)) -> Axe
 
 # ----------------------------------------------------------------------------- history
 def _curves(history: Any) -> tuple[list[float], list[float], dict[str, list[float]], int | None]:
-    """Read (train_loss, val_loss, metrics, best_epoch) off a History or its ``as_dict()``."""
+    """Read (train_loss, val_loss, metrics, best epoch) off a History or its ``as_dict()``.
+
+    The best epoch is None unless its weights were restored (``restored_best``):
+    otherwise the network holds the last epoch's weights, and a line marking the
+    best one would mislead.
+    """
     if isinstance(history, Mapping):
         get: Callable[[str, Any], Any] = history.get
     else:
         get = lambda key, default: getattr(history, key, default)  # noqa: E731
     train, val = get("train_loss", None), get("val_loss", [])
     metrics, best = get("metrics", {}), get("best_epoch", None)
+    if not get("restored_best", False):
+        best = None
     if train is None or not isinstance(metrics, Mapping):
         raise TypeError(
             "history must be a nnet.training.History or a mapping with 'train_loss' "
@@ -84,14 +91,101 @@ def _draw_curves(ax: Axes, curves: Sequence[tuple[str, list[float]]], ylabel: st
 
 
 # ----------------------------------------------------------------------------- heatmap
-def _tick_label(value: float, log: bool) -> str:
-    """``1e-03``-style labels for log axes (exact powers of ten as ``$10^{k}$``), else ``%g``."""
-    if not log or value <= 0:
-        return f"{value:g}"
-    exponent = math.log10(value)
-    if math.isclose(exponent, round(exponent), abs_tol=1e-9):
-        return f"$10^{{{round(exponent)}}}$"
-    return f"{value:.0e}"
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _use_log_labels(values: Sequence[Any], log: bool | str) -> bool:
+    """``log`` itself, or for ``"auto"``: positive numbers spanning two decades or more."""
+    if log != "auto":
+        return bool(log)
+    positive = [float(v) for v in values if _is_number(v) and v > 0]
+    return len(positive) >= 2 and max(positive) / min(positive) >= 100
+
+
+def _tick_label(value: Any, log: bool) -> str:
+    """``$10^{k}$`` for exact powers of ten on a log axis, else ``%g`` (``str`` for non-numbers)."""
+    if not _is_number(value):
+        return str(value)
+    if log and value > 0:
+        exponent = math.log10(value)
+        if math.isclose(exponent, round(exponent), abs_tol=1e-9):
+            return f"$10^{{{round(exponent)}}}$"
+    return f"{value:g}"
+
+
+def _cell_text(value: float, fmt: str, max_chars: int = 7) -> str:
+    """``value`` written with ``fmt``, or with ``.3g`` when that is longer than ``max_chars``."""
+    text = format(value, fmt)
+    return format(value, ".3g") if len(text) > max_chars and np.isfinite(value) else text
+
+
+def _colour_limits(
+    values: np.ndarray, vmin: float | None, vmax: float | None, robust: bool
+) -> tuple[float | None, float | None]:
+    """The colour range: ``vmin``/``vmax``, else (with ``robust``) the 2nd/98th percentiles.
+
+    The percentiles are taken inward (``higher``/``lower``), so on a small grid
+    they leave out the single most extreme cell, as seaborn's ``robust`` means.
+    """
+    finite = values[np.isfinite(values)]
+    if robust and finite.size:
+        if vmin is None:
+            vmin = float(np.percentile(finite, 2, method="higher"))
+        if vmax is None:
+            vmax = float(np.percentile(finite, 98, method="lower"))
+    return vmin, vmax
+
+
+def _fit_font_size(ax: Axes, n_rows: int, n_cols: int, longest: int) -> float:
+    """A font size (points) at which ``longest`` characters fit in one cell, at most 10."""
+    box = ax.get_window_extent()  # pixels
+    points_per_pixel = 72 / ax.figure.dpi
+    cell_w = box.width * points_per_pixel / n_cols * 0.8  # the layout may shrink the axes
+    cell_h = box.height * points_per_pixel / n_rows * 0.8
+    return float(max(4.0, min(10.0, cell_w / (0.62 * max(longest, 1) + 0.6), 0.7 * cell_h)))
+
+
+def _axis_values(values: Any) -> list[Any]:
+    """The values of a heatmap axis as a list: numbers as floats, anything else as given."""
+    items = list(np.ravel(values)) if isinstance(values, np.ndarray) else list(values)
+    return [float(v) if _is_number(v) else v for v in items]
+
+
+def _ordered(values: list[Any]) -> list[Any]:
+    """Distinct values, increasing for numbers, else in order of first appearance."""
+    distinct = list(dict.fromkeys(values))
+    return sorted(distinct) if all(_is_number(v) for v in distinct) else distinct
+
+
+def _pivot_cv_results(
+    cv_results: Mapping[str, Any], x_param: str, y_param: str, score: str
+) -> tuple[np.ndarray, list[Any], list[Any]]:
+    """(grid of the best score per pair, x values, y values) from a ``cv_results_``."""
+    if score not in cv_results:
+        raise ValueError(f"score {score!r} is not in cv_results; it has {sorted(cv_results)}")
+    columns = {}
+    for param in (x_param, y_param):
+        key = param if param.startswith("param_") else f"param_{param}"
+        if key not in cv_results:
+            params = sorted(k.removeprefix("param_") for k in cv_results if k.startswith("param_"))
+            raise ValueError(f"parameter {param!r} is not in cv_results; it has {params}")
+        # Masked where a candidate lacks the parameter; hashable values (a tuple stays a tuple).
+        column = cv_results[key]
+        mask = np.ma.getmaskarray(column) if np.ma.isMaskedArray(column) else None
+        columns[param] = [
+            None if mask is not None and mask[i] else (v.item() if hasattr(v, "item") else v)
+            for i, v in enumerate(np.ma.getdata(column) if mask is not None else column)
+        ]
+    xs = _ordered([v for v in columns[x_param] if v is not None])
+    ys = _ordered([v for v in columns[y_param] if v is not None])
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for x, y, value in zip(columns[x_param], columns[y_param], cv_results[score]):
+        if x is None or y is None or not np.isfinite(value):
+            continue
+        i, j = ys.index(y), xs.index(x)
+        grid[i, j] = value if np.isnan(grid[i, j]) else max(grid[i, j], value)
+    return grid, xs, ys
 
 
 # ----------------------------------------------------------------------------- confusion

@@ -1,12 +1,39 @@
-"""What the activation and cost registries share: resolving a spec, and registering a name."""
+"""What the registries share: case-insensitive names, resolving a spec, registering a name.
+
+Every registry (activations, costs, initializers, optimizers, schedules, metrics)
+looks names up through :func:`canonical_name`, so ``"ReLU"``, ``"Adam"`` and
+``"MSE"`` mean ``"relu"``, ``"adam"`` and ``"mse"``, as in Keras and PyTorch's
+usual spellings. Names differing only in case cannot both be registered.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any, TypeVar
 
 Entry = TypeVar("Entry")
+
+
+def canonical_name(name: str, registry: Iterable[str], aliases: Mapping[str, str] = {}) -> str:
+    """The key of ``registry`` that ``name`` means, ignoring case and following ``aliases``.
+
+    An exact key wins; otherwise the key (or alias) equal to ``name`` up to case.
+    A name matching nothing is returned unchanged, for the caller's error message.
+    """
+    if name in aliases:
+        return aliases[name]
+    keys = list(registry)
+    if name in keys:
+        return name
+    folded = name.casefold()
+    for key in keys:
+        if key.casefold() == folded:
+            return key
+    for alias, key in aliases.items():
+        if alias.casefold() == folded:
+            return key
+    return name
 
 
 def resolve(
@@ -56,6 +83,12 @@ def register(
     """Store ``build()`` under ``name``; library entries can never be replaced."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
+    same_up_to_case = canonical_name(name, registry)
+    if same_up_to_case != name:
+        raise ValueError(
+            f"{kind} {same_up_to_case!r} is already registered and names ignore case; "
+            "choose another name"
+        )
     existing = registry.get(name)
     if existing is not None and (getattr(existing, "builtin", False) or not overwrite):
         raise ValueError(f"{kind} {name!r} is already registered; choose another name")

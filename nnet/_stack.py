@@ -22,6 +22,7 @@ exceed :data:`MEMORY_BUDGET` bytes are split into chunks.
 from __future__ import annotations
 
 import numbers
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -197,9 +198,10 @@ class _Stack:
             for epoch in range(epochs):
                 self.opt.set_epoch(epoch)
                 rate = np.broadcast_to(self.opt.current_learning_rate, (len(self.models), 1))
+                started = time.perf_counter()
                 with np.errstate(all="ignore"):
                     logs = self._epoch(explosion_factor)
-                self._record(epoch, logs, rate[:, 0], patience)
+                self._record(epoch, logs, rate[:, 0], patience, time.perf_counter() - started)
                 if bar is not None:
                     bar.update()
                 if not self.active.any():
@@ -262,15 +264,19 @@ class _Stack:
         return logs
 
     def _record(
-        self, epoch: int, logs: dict[str, np.ndarray], rate: np.ndarray, patience: int | None
+        self,
+        epoch: int,
+        logs: dict[str, np.ndarray],
+        rate: np.ndarray,
+        patience: int | None,
+        seconds: float,
     ) -> None:
         """Append the epoch to each active model's history; snapshot, early-stop."""
         for k in np.flatnonzero(self.active):
             history = self.histories[k]
             history.learning_rate.append(float(rate[k]))
-            if record_epoch(history, {key: float(v[k]) for key, v in logs.items()}) or (
-                patience is None
-            ):
+            logs_k = {key: float(v[k]) for key, v in logs.items()}
+            if record_epoch(history, logs_k, seconds) or patience is None:
                 self.saved[k] = self.store.vector[k]
             if patience is not None and epoch - (history.best_epoch or 0) >= patience:
                 self._stop(np.arange(len(self.models)) == k, "early_stopping")
@@ -291,8 +297,13 @@ class _Stack:
         """The trained networks, one per model; the best weights with early stopping."""
         ends_at_best = ("completed", "early_stopping")
         for k, (net, history) in enumerate(zip(self.nets, self.histories, strict=True)):
+            ran = history.epochs_run > 0
             if self.patience is not None and history.stop_reason in ends_at_best:
                 self.store.restore(self.saved, np.arange(len(self.nets)) == k)
+                history.restored_best = ran
+            elif history.stop_reason == "diverged":  # restored to the saved epoch (see train)
+                last = history.best_epoch == history.epochs_run - 1
+                history.restored_best = ran and (self.patience is not None or last)
             net.layers = self.store.model(k)
         return self.nets
 

@@ -88,15 +88,22 @@ def check_targets(
 
     A 1-D ``Y`` of length n_samples is taken as one column when the network has
     one output, as scikit-learn does for ``y``. With ``probabilities`` (the
-    cross-entropy costs) the values must lie in [0, 1].
+    cross-entropy costs) the values must lie in [0, 1], and a 1-D integer ``Y``
+    for several outputs holds class indices, one-hot encoded here (as PyTorch's
+    ``CrossEntropyLoss`` and Keras's sparse cross-entropy take them).
     """
+    if probabilities and n_outputs > 1:
+        Y = one_hot_class_indices(Y, n_outputs, name)
     Y = as_float_array(Y, name, dtype)
     if Y.ndim == 1 and n_outputs == 1:
         Y = Y.reshape(-1, 1)
     if Y.shape != (n_samples, n_outputs):
         hint = ""
         if Y.ndim == 1 and n_outputs > 1:
-            hint = "; one-hot encode class labels (e.g. sklearn.preprocessing.OneHotEncoder)"
+            hint = (
+                "; one-hot encode class labels (e.g. sklearn.preprocessing.OneHotEncoder), "
+                "or give integer class indices 0..n_outputs-1 with a cross-entropy cost"
+            )
         raise ValueError(
             f"{name} must have shape ({n_samples}, {n_outputs}) to match X and the output "
             f"layer, got shape {Y.shape}{hint}"
@@ -104,6 +111,22 @@ def check_targets(
     if probabilities and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(f"{name} must lie in [0, 1] for a cross-entropy cost")
     return Y
+
+
+def one_hot_class_indices(Y: Any, n_classes: int, name: str = "Y") -> Any:
+    """One-hot rows for a 1-D integer array of class indices in ``0..n_classes-1``.
+
+    Anything else is returned unchanged, for :func:`check_targets` to check.
+    """
+    labels = np.asarray(Y)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or labels.size == 0:
+        return Y
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(
+            f"{name} holds integer class indices from {labels.min()} to {labels.max()}; "
+            f"expected indices in 0..{n_classes - 1} for {n_classes} outputs"
+        )
+    return np.eye(n_classes)[labels]
 
 
 def make_rng(seed: Any, rng: Any) -> np.random.Generator:

@@ -55,6 +55,15 @@ class History:
     learning_rate : list of float
         Per epoch, the optimizer's learning rate at the epoch's first step
         (empty for an optimizer without ``current_learning_rate``).
+    restored_best : bool
+        Whether training ended by restoring the weights of :attr:`best_epoch`
+        (early stopping does; otherwise the network keeps its last weights).
+        :func:`nnet.plotting.plot_history` marks the best epoch only then.
+    epoch_time : list of float
+        Per epoch, the wall-clock seconds it took (training steps, validation
+        and metrics; not the callbacks). A measurement, not something learned:
+        left out of ``==`` and :meth:`as_dict`, so that the same seed still
+        gives equal histories; :meth:`to_frame` shows it.
 
     Examples
     --------
@@ -72,6 +81,8 @@ class History:
     stop_reason: str | None = None
     monitor: str = "train_loss"
     learning_rate: list[float] = dataclasses.field(default_factory=list)
+    restored_best: bool = False
+    epoch_time: list[float] = dataclasses.field(default_factory=list, compare=False)
 
     @property
     def epochs_run(self) -> int:
@@ -86,10 +97,48 @@ class History:
         return float(getattr(self, self.monitor)[self.best_epoch])
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the history as plain data: lists of floats, ints and strings."""
+        """Return the history as plain data: lists of floats, ints and strings.
+
+        Everything but :attr:`epoch_time` (see :meth:`to_frame` for it).
+        """
         data = dataclasses.asdict(self)
+        del data["epoch_time"]  # wall-clock time differs between identical runs
         data["epochs_run"] = self.epochs_run
         return data
+
+    def to_frame(self) -> Any:
+        """Return the per-epoch numbers as a :class:`pandas.DataFrame`, one row per epoch.
+
+        The columns are ``train_loss``, ``val_loss`` (when recorded), each
+        metric and ``epoch_time``; the index is the 0-based ``epoch``. Needs
+        pandas (``pip install pandas``), imported only here.
+
+        Examples
+        --------
+        >>> h = History(train_loss=[0.9, 0.5], val_loss=[1.0, 0.6], epoch_time=[0.01, 0.02])
+        >>> h.to_frame().columns.tolist()
+        ['train_loss', 'val_loss', 'epoch_time']
+        """
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise ImportError("History.to_frame needs pandas: pip install pandas") from err
+        columns = {
+            "train_loss": self.train_loss,
+            "val_loss": self.val_loss,
+            **self.metrics,
+            "epoch_time": self.epoch_time,
+        }
+        return pd.DataFrame(
+            {k: v for k, v in columns.items() if len(v) == self.epochs_run and v},
+            index=pd.RangeIndex(self.epochs_run, name="epoch"),
+        )
+
+    def _repr_html_(self) -> str:
+        """The final numbers and a small SVG of the loss curves, for notebooks."""
+        from nnet._display import history_html
+
+        return history_html(self)
 
     def __repr__(self) -> str:
         curves = {"train_loss": self.train_loss, "val_loss": self.val_loss, **self.metrics}
@@ -105,9 +154,11 @@ def _short(values: list[float]) -> str:
     return f"[{', '.join(shown)}]" if len(shown) <= 4 else f"[{shown[0]}, ..., {shown[-1]}]"
 
 
-def record_epoch(history: History, logs: dict[str, float]) -> bool:
-    """Append one epoch's numbers to ``history``; return whether the monitored loss improved."""
+def record_epoch(history: History, logs: dict[str, float], seconds: float | None = None) -> bool:
+    """Append one epoch's numbers (and its duration) to ``history``; whether the loss improved."""
     history.train_loss.append(logs["train_loss"])
+    if seconds is not None:
+        history.epoch_time.append(seconds)
     if "val_loss" in logs:
         history.val_loss.append(logs["val_loss"])
     for key, value in logs.items():

@@ -22,7 +22,7 @@ import numpy as np
 
 from nnet import _kernels
 from nnet._autodiff import derive_grad
-from nnet._registry import register, resolve
+from nnet._registry import canonical_name, register, resolve
 
 __all__ = [
     "COSTS",
@@ -260,7 +260,7 @@ def get_cost(name: str) -> Cost:
     >>> get_cost("log_loss")
     Cost('cross_entropy')
     """
-    key = _ALIASES.get(name, name)
+    key = canonical_name(name, COSTS, _ALIASES)  # case-insensitive
     if key not in COSTS:
         raise ValueError(f"unknown cost {name!r}; expected one of {sorted(COSTS)}")
     return COSTS[key]

@@ -1,5 +1,15 @@
 r"""Weight initializers and their registry.
 
+:class:`~nnet.NeuralNetwork`, the scikit-learn estimators and the command line
+all start from Glorot/Xavier-uniform weights by default (``init="xavier"``, as
+Keras does): it keeps each layer's outputs on the scale of its inputs for the
+sigmoid, tanh and ReLU networks of the course, where the standard normal
+weights of the course notebook (``init="normal"``, kept to reproduce it) saturate
+wide layers. Measured with 20 seeds on Iris (4-8-3, sigmoid/softmax, Momentum)
+and on digits (64-64-10 ReLU, Adam, 30 epochs), Xavier and He both beat
+"normal": digits' first-epoch loss 2.1 instead of 26, test accuracy 0.971
+instead of 0.864 (see the user guide's training page).
+
 An initializer is a callable ``init(n_in, n_out, rng) -> (W, b)`` returning
 float64 arrays of shapes (n_in, n_out) and (n_out,); the network casts them to
 its dtype. ``rng`` is a :class:`numpy.random.Generator`.
@@ -11,6 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from nnet._registry import canonical_name
 
 __all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal"]
 
@@ -72,17 +84,18 @@ INITIALIZERS: dict[str, Initializer] = {
 
 
 def get_initializer(spec: Any) -> Initializer:
-    """Return the initializer for a name in :data:`INITIALIZERS` or a callable.
+    """Return the initializer for a name in :data:`INITIALIZERS` (any case) or a callable.
 
     Examples
     --------
-    >>> get_initializer("xavier") is glorot
+    >>> get_initializer("Xavier") is glorot
     True
     """
     if isinstance(spec, str):
-        if spec not in INITIALIZERS:
+        name = canonical_name(spec, INITIALIZERS)
+        if name not in INITIALIZERS:
             raise ValueError(f"unknown init {spec!r}; expected one of {sorted(INITIALIZERS)}")
-        return INITIALIZERS[spec]
+        return INITIALIZERS[name]
     if callable(spec):
         return spec
     raise TypeError(

@@ -1,8 +1,12 @@
 r"""Metrics reported per epoch by :func:`nnet.training.train`, and their registry.
 
 A metric is a callable ``metric(Y_true, Y_pred) -> float`` on arrays of shape
-(n_samples, n_outputs) (a 1-D array is one column). The built-in ones delegate
-to :mod:`sklearn.metrics`, so their numbers are scikit-learn's:
+(n_samples, n_outputs). The built-in ones delegate to :mod:`sklearn.metrics`, so
+their numbers are scikit-learn's, and they check shapes first: ``Y_true`` and
+``Y_pred`` must have the same shape (``accuracy`` also takes integer class labels
+of shape (n_samples,) as ``Y_true``), so a 1-D target against a network's
+``(n_samples, 1)`` output raises a :class:`ValueError` instead of broadcasting to
+an (n_samples, n_samples) table, as ``np.mean((y - net.predict(X)) ** 2)`` does.
 
 ======== ===================================== ==========================================
 name     computes                              from
@@ -14,17 +18,37 @@ r2       coefficient of determination          :func:`sklearn.metrics.r2_score`
 
 Classes for ``accuracy`` are read off the outputs: the ``argmax`` of each row
 for several columns (softmax, one-hot targets), ``value > 0.5`` for a single
-column (sigmoid, 0/1 targets), as scikit-learn's ``MLPClassifier`` does.
+column (sigmoid, 0/1 targets), as scikit-learn's ``MLPClassifier`` does; a 1-D
+integer array already holds classes.
+
+:func:`evaluate` (or :meth:`nnet.NeuralNetwork.evaluate`) checks the targets
+against the network, as training does, and returns the cost and any metrics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["METRICS", "Metric", "accuracy", "get_metric", "labels", "mse", "r2"]
+from nnet._registry import canonical_name
+from nnet._validation import check_inputs, check_targets
+
+if TYPE_CHECKING:
+    from nnet.network import NeuralNetwork
+
+__all__ = [
+    "METRICS",
+    "Metric",
+    "accuracy",
+    "evaluate",
+    "get_metric",
+    "get_metrics",
+    "labels",
+    "mse",
+    "r2",
+]
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 """``metric(Y_true, Y_pred) -> float`` on targets and network outputs, (n_samples, n_outputs)."""
@@ -33,30 +57,67 @@ Metric = Callable[[np.ndarray, np.ndarray], float]
 def labels(Y: Any) -> np.ndarray:
     """Return class labels from outputs or targets: row ``argmax``, or ``> 0.5`` for one column.
 
+    A 1-D integer array is taken as class labels already and returned as is.
+
     Examples
     --------
     >>> labels(np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]))
     array([1, 0])
     >>> labels(np.array([[0.2], [0.9], [0.5]]))
     array([0, 1, 0])
+    >>> labels(np.array([2, 0, 1]))
+    array([2, 0, 1])
     """
     Y = np.asarray(Y)
+    if Y.ndim == 1 and Y.dtype.kind in "iu":
+        return Y
     if Y.ndim == 1 or Y.shape[1] == 1:
         return (Y.reshape(-1) > 0.5).astype(np.intp)
     return np.argmax(Y, axis=1)
 
 
+def _check_shapes(Y_true: Any, Y_pred: Any, class_labels: bool = False) -> tuple[Any, Any]:
+    """Return both as arrays, or raise a ValueError if their shapes differ.
+
+    With ``class_labels``, a 1-D integer ``Y_true`` of class labels may face a
+    2-D ``Y_pred`` of as many rows.
+    """
+    true, pred = np.asarray(Y_true), np.asarray(Y_pred)
+    if true.shape == pred.shape and true.ndim in (1, 2):
+        return true, pred
+    if class_labels and true.ndim == 1 and true.dtype.kind in "iu" and pred.ndim == 2:
+        if len(true) == len(pred):
+            return true, pred
+    hint = ""
+    if true.ndim + pred.ndim == 3 and len(true) == len(pred):
+        hint = (
+            f" (a 1-D and a one-column array would broadcast to ({len(true)}, {len(true)})); "
+            "reshape the 1-D one with .reshape(-1, 1), or use net.evaluate(X, Y, metrics=[...]),"
+            " which checks the targets against the network"
+        )
+    raise ValueError(
+        f"Y_true and Y_pred must have the same shape, (n_samples,) or (n_samples, n_outputs); "
+        f"got {true.shape} and {pred.shape}{hint}"
+    )
+
+
 def accuracy(Y_true: Any, Y_pred: Any) -> float:
     """Fraction of samples whose predicted class (see :func:`labels`) is the target's.
+
+    ``Y_true`` may be one-hot / 0-1 targets of the shape of ``Y_pred``, or
+    integer class labels of shape (n_samples,).
 
     Examples
     --------
     >>> accuracy(np.eye(3), np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1]]))
     0.6666666666666666
+    >>> accuracy(np.array([0, 1, 1]), np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]))
+    0.6666666666666666
     """
     from sklearn.metrics import accuracy_score  # imported on use: it is slow to import
 
-    return float(accuracy_score(labels(Y_true), labels(Y_pred)))
+    true, pred = _check_shapes(Y_true, Y_pred, class_labels=True)
+    return float(accuracy_score(labels(true), labels(pred)))
 
 
 def mse(Y_true: Any, Y_pred: Any) -> float:
@@ -66,10 +127,14 @@ def mse(Y_true: Any, Y_pred: Any) -> float:
     --------
     >>> mse(np.array([[0.0], [1.0]]), np.array([[1.0], [3.0]]))
     2.5
+    >>> mse(np.array([0.0, 1.0]), np.array([[1.0], [3.0]]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Y_true and Y_pred must have the same shape, ...
     """
     from sklearn.metrics import mean_squared_error
 
-    return float(mean_squared_error(Y_true, Y_pred))
+    return float(mean_squared_error(*_check_shapes(Y_true, Y_pred)))
 
 
 def r2(Y_true: Any, Y_pred: Any) -> float:
@@ -82,7 +147,7 @@ def r2(Y_true: Any, Y_pred: Any) -> float:
     """
     from sklearn.metrics import r2_score
 
-    return float(r2_score(Y_true, Y_pred))
+    return float(r2_score(*_check_shapes(Y_true, Y_pred)))
 
 
 METRICS: dict[str, Metric] = {"accuracy": accuracy, "mse": mse, "r2": r2}
@@ -92,11 +157,12 @@ METRICS: dict[str, Metric] = {"accuracy": accuracy, "mse": mse, "r2": r2}
 def get_metric(spec: Any, argname: str = "metrics") -> tuple[str, Metric]:
     """Return ``(name, function)`` for a name in :data:`METRICS` or a callable.
 
-    A callable is named by its ``__name__`` (its class name if it has none).
+    Names are case-insensitive. A callable is named by its ``__name__`` (its
+    class name if it has none).
 
     Examples
     --------
-    >>> get_metric("r2")[0]
+    >>> get_metric("R2")[0]
     'r2'
     >>> def mae(y, p):
     ...     return float(np.mean(np.abs(y - p)))
@@ -104,14 +170,91 @@ def get_metric(spec: Any, argname: str = "metrics") -> tuple[str, Metric]:
     'mae'
     """
     if isinstance(spec, str):
-        if spec not in METRICS:
+        name = canonical_name(spec, METRICS)
+        if name not in METRICS:
             raise ValueError(
                 f"{argname}: unknown metric {spec!r}; expected one of {sorted(METRICS)}"
             )
-        return spec, METRICS[spec]
+        return name, METRICS[name]
     if callable(spec):
         return str(getattr(spec, "__name__", type(spec).__name__)), spec
     raise TypeError(
         f"{argname} must hold metric names from {sorted(METRICS)} or callables "
         f"metric(Y_true, Y_pred) -> float, got {spec!r}"
     )
+
+
+def get_metrics(metrics: Any, argname: str = "metrics") -> list[tuple[str, Metric]]:
+    """Return ``[(name, function), ...]`` for one metric or a list of them (None: none).
+
+    Raises
+    ------
+    TypeError
+        If ``metrics`` is not a name, a callable or a list of them.
+    ValueError
+        For an unknown name, or two metrics of the same name.
+
+    Examples
+    --------
+    >>> [name for name, _ in get_metrics(["accuracy", "MSE"])]
+    ['accuracy', 'mse']
+    """
+    if metrics is None:
+        return []
+    specs = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
+    if not isinstance(specs, (list, tuple)):
+        raise TypeError(f"{argname} must be a list of names or callables, got {metrics!r}")
+    named = [get_metric(spec, argname) for spec in specs]
+    names = [name for name, _ in named]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{argname} must have distinct names, got {names}")
+    return named
+
+
+def evaluate(net: NeuralNetwork, X: Any, Y: Any, metrics: Any = None) -> dict[str, float]:
+    """Return the cost of ``net`` on ``(X, Y)`` and each metric, with the shapes checked.
+
+    ``Y`` is checked against the network as :func:`nnet.training.train` checks
+    it: a 1-D ``Y`` is one column for a one-output network, and integer class
+    labels are one-hot encoded for a cross-entropy network with several
+    outputs; any other shape that differs from the output's raises a
+    :class:`ValueError` instead of broadcasting.
+
+    Parameters
+    ----------
+    net : NeuralNetwork
+    X : array-like of shape (n_samples, network_input_size)
+    Y : array-like of shape (n_samples, n_outputs), or (n_samples,)
+    metrics : str, callable or list of them, optional
+        Names from :data:`METRICS` (case-insensitive) or callables
+        ``metric(Y_true, Y_pred) -> float``, given the checked targets and the
+        outputs, both of shape (n_samples, n_outputs).
+
+    Returns
+    -------
+    dict of str to float
+        ``"loss"``: the cost, penalties included (what :meth:`NeuralNetwork.cost`
+        returns and :class:`~nnet.callbacks.History` records as ``val_loss``),
+        then one entry per metric, by name.
+
+    Examples
+    --------
+    >>> from nnet import NeuralNetwork
+    >>> net = NeuralNetwork(1, [1], ["identity"], seed=0)
+    >>> net.layers = [(np.array([[2.0]]), np.array([0.0]))]
+    >>> X, y = np.array([[0.0], [1.0], [2.0]]), np.array([0.0, 2.0, 5.0])
+    >>> evaluate(net, X, y, metrics=["mse", "r2"])
+    {'loss': 0.3333333333333333, 'mse': 0.3333333333333333, 'r2': 0.9210526315789473}
+    """
+    from nnet.network import NeuralNetwork
+
+    if not isinstance(net, NeuralNetwork):
+        raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
+    named = get_metrics(metrics)
+    X = check_inputs(X, net.network_input_size, net.dtype)
+    n_out = net.layer_output_sizes[-1]
+    Y = check_targets(Y, len(X), n_out, net.dtype, net.cost_fun.probabilities)
+    results = {"loss": float(net.cost(X, Y))}
+    pred = net.predict(X)
+    results.update({name: float(metric(Y, pred)) for name, metric in named})
+    return results

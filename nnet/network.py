@@ -70,9 +70,11 @@ class NeuralNetwork:
         :math:`C = C_\mathrm{data} + \lambda_2\sum W^2 + \lambda_1\sum|W|`.
     regularize_bias : bool, default=False
         Penalize the biases as well as the weights.
-    init : {"normal", "xavier", "glorot", "he"} or callable, default="normal"
+    init : {"xavier", "glorot", "normal", "he"} or callable, default="xavier"
         Initializer (see :mod:`nnet.initializers`); a callable is
-        ``init(n_in, n_out, rng) -> (W, b)``.
+        ``init(n_in, n_out, rng) -> (W, b)``. The default is Glorot/Xavier
+        uniform (as in Keras), the same as the estimators and the command line;
+        ``"normal"`` reproduces the course notebook's standard-normal weights.
     dtype : {float64, float32}, default=float64
         Parameter and computation dtype; inputs are converted to it, outputs
         and gradients have it.
@@ -121,7 +123,7 @@ class NeuralNetwork:
         l1: float = 0.0,
         l2: float = 0.0,
         regularize_bias: bool = False,
-        init: Any = "normal",
+        init: Any = "xavier",
         dtype: Any = np.float64,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
@@ -368,3 +370,39 @@ class NeuralNetwork:
                 f"total parameters: {self.n_params} (l1={self.l1}, l2={self.l2})",
             ]
         )
+
+    # ----------------------------------------------------------------- evaluation, notebooks
+    def evaluate(self, X: Any, Y: Any, metrics: Any = None) -> dict[str, float]:
+        """Return the cost on ``(X, Y)`` and each metric, with ``Y``'s shape checked.
+
+        See :func:`nnet.metrics.evaluate`: ``Y`` is checked as :meth:`cost` and
+        training check it, so a mismatched shape raises instead of broadcasting.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, network_input_size)
+        Y : array-like of shape (n_samples, n_outputs), or (n_samples,)
+        metrics : str, callable or list of them, optional
+            Names from :data:`nnet.metrics.METRICS` or ``metric(Y_true, Y_pred)``.
+
+        Returns
+        -------
+        dict of str to float
+            ``"loss"`` (the cost, penalties included), then each metric by name.
+
+        Examples
+        --------
+        >>> net = NeuralNetwork(2, [3, 1], ["tanh", "identity"], seed=0)
+        >>> scores = net.evaluate(np.ones((4, 2)), np.zeros(4), metrics=["mse"])
+        >>> sorted(scores), scores["loss"] == scores["mse"]
+        (['loss', 'mse'], True)
+        """
+        from nnet.metrics import evaluate
+
+        return evaluate(self, X, Y, metrics)
+
+    def _repr_html_(self) -> str:
+        """The :meth:`summary` as an HTML table, for notebooks."""
+        from nnet._display import network_html
+
+        return network_html(self)

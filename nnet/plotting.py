@@ -11,6 +11,7 @@ function                               draws
 ====================================== ================================================
 :func:`plot_history`                   training/validation loss (and metrics) per epoch
 :func:`plot_heatmap`                   a score over a grid of two hyperparameters
+:func:`plot_search_heatmap`            the same from a ``GridSearchCV``'s ``cv_results_``
 :func:`plot_confusion_matrix`          counts of true vs predicted classes
 :func:`plot_regression_fit`            data points and one or more fitted curves
 ====================================== ================================================
@@ -19,10 +20,11 @@ function                               draws
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnet._plot_heatmap import plot_heatmap, plot_search_heatmap
 from nnet._plot_helpers import (
     _class_labels,
     _curves,
@@ -30,33 +32,33 @@ from nnet._plot_helpers import (
     _metric_names,
     _new_axes,
     _pyplot,
-    _tick_label,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_confusion_matrix", "plot_heatmap", "plot_history", "plot_regression_fit"]
+__all__ = [
+    "plot_confusion_matrix",
+    "plot_heatmap",
+    "plot_history",
+    "plot_regression_fit",
+    "plot_search_heatmap",
+]
 
 
 # ----------------------------------------------------------------------------- history
-@overload
-def plot_history(history: Any, ax: Axes | None = None, metrics: None = None) -> Axes: ...
-@overload
 def plot_history(
-    history: Any, ax: Sequence[Axes] | None = None, *, metrics: str | Sequence[str]
-) -> Figure: ...
-@overload
-def plot_history(
-    history: Any, ax: Sequence[Axes] | None, metrics: str | Sequence[str]
-) -> Figure: ...
-def plot_history(history: Any, ax: Any = None, metrics: Any = None) -> Any:
+    history: Any, ax: Any = None, metrics: Any = None, *, log_y: bool = False
+) -> Figure:
     """Plot the training and validation loss per epoch, and optionally the metrics.
 
     Epochs are numbered from 1: the point at epoch 1 is the loss recorded
-    after (for ``train_loss``, during) the first pass over the data. The best
-    epoch (``history.best_epoch``, 0-based) is marked by a dotted vertical line.
+    after (for ``train_loss``, during) the first pass over the data. When
+    training ended by restoring the best weights (``history.restored_best``,
+    as early stopping does), the best epoch is marked by a dotted vertical
+    line "best epoch (restored)"; otherwise the network holds the last
+    epoch's weights and no line is drawn.
 
     Parameters
     ----------
@@ -64,19 +66,22 @@ def plot_history(history: Any, ax: Any = None, metrics: Any = None) -> Any:
         A :class:`nnet.training.History`, or its :meth:`~nnet.training.History.as_dict`
         (``{"train_loss": [...], "val_loss": [...], "metrics": {...}}``).
     ax : Axes or sequence of Axes, optional
-        Where to draw: one Axes for the losses alone; with ``metrics``, one
-        Axes per panel (losses first, then one per metric). New ones by default.
+        Where to draw: one Axes per panel (losses first, then one per metric).
+        New ones by default.
     metrics : "all" or str or sequence of str, optional
         Metrics to draw, each in its own panel beside the losses, with its
         ``val_`` twin when recorded (``"accuracy"`` draws ``accuracy`` and
         ``val_accuracy``). ``"all"`` draws every recorded metric. By default
         only the losses are drawn.
+    log_y : bool, default=False
+        A logarithmic loss axis, where late epochs' progress stays visible
+        (on a linear axis a loss falling by orders of magnitude looks flat).
 
     Returns
     -------
-    Axes or Figure
-        The Axes of the losses when ``metrics`` is None; otherwise the Figure
-        holding all the panels (``fig.axes``).
+    Figure
+        Always the figure of the panels, with or without ``metrics``; the loss
+        panel is the first of the Axes drawn on (``fig.axes[0]`` for a new figure).
 
     Raises
     ------
@@ -91,20 +96,18 @@ def plot_history(history: Any, ax: Any = None, metrics: Any = None) -> Any:
     >>> from nnet.training import History
     >>> history = History(train_loss=[0.9, 0.5, 0.4], val_loss=[1.0, 0.7, 0.8],
     ...                   metrics={"accuracy": [0.6, 0.8, 0.9], "val_accuracy": [0.5, 0.7, 0.7]},
-    ...                   best_epoch=1)
-    >>> ax = plot_history(history)
-    >>> [line.get_label() for line in ax.get_lines()]
-    ['train_loss', 'val_loss', 'best epoch']
-    >>> fig = plot_history(history, metrics="accuracy")
-    >>> [a.get_ylabel() for a in fig.axes]
-    ['loss', 'accuracy']
+    ...                   best_epoch=1, restored_best=True)
+    >>> fig = plot_history(history)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['train_loss', 'val_loss', 'best epoch (restored)']
+    >>> fig = plot_history(history, metrics="accuracy", log_y=True)
+    >>> [(a.get_ylabel(), a.get_yscale()) for a in fig.axes]
+    [('loss', 'log'), ('accuracy', 'linear')]
     """
     train, val, recorded, best = _curves(history)
     names = [] if metrics is None else _metric_names(metrics, recorded)
     n_panels = 1 + len(names)
-    if metrics is None:
-        axes = [_new_axes(ax)]
-    elif ax is None:
+    if ax is None:
         _, grid = _pyplot().subplots(
             1, n_panels, figsize=(4.8 * n_panels, 4.0), layout="constrained", squeeze=False
         )
@@ -116,121 +119,16 @@ def plot_history(history: Any, ax: Any = None, metrics: Any = None) -> Any:
                 f"ax must hold {n_panels} Axes (losses, then {names}), got {len(axes)}"
             )
     _draw_curves(axes[0], [("train_loss", train), ("val_loss", val)], "loss")
+    if log_y:
+        axes[0].set_yscale("log")
     for panel, name in zip(axes[1:], names):
         pairs = [(name, recorded.get(name, [])), (f"val_{name}", recorded.get(f"val_{name}", []))]
         _draw_curves(panel, pairs, name)
     if best is not None:
         for panel in axes:
-            panel.axvline(best + 1, color="0.4", linestyle=":", label="best epoch")
+            panel.axvline(best + 1, color="0.4", linestyle=":", label="best epoch (restored)")
             panel.legend()
-    if metrics is None:
-        return axes[0]
     return axes[0].figure
-
-
-# ----------------------------------------------------------------------------- heatmap
-def plot_heatmap(
-    scores: Any,
-    x_values: Sequence[float] | np.ndarray,
-    y_values: Sequence[float] | np.ndarray,
-    x_label: str,
-    y_label: str,
-    ax: Axes | None = None,
-    log_x: bool = True,
-    log_y: bool = True,
-    fmt: str = ".2f",
-    *,
-    cmap: str = "viridis",
-    colorbar_label: str | None = None,
-    highlight: Literal["max", "min"] | None = None,
-) -> Axes:
-    r"""Draw a score over a grid of two hyperparameters, one annotated cell per pair.
-
-    Cell ``(i, j)`` shows ``scores[i, j]``, the score at ``y_values[i]`` and
-    ``x_values[j]``, written with ``fmt``. Cells are equally wide, so a grid
-    made with :func:`numpy.logspace` reads as a logarithmic axis; the ticks are
-    labelled with the values themselves. NaN scores (e.g. a diverged run) are
-    left blank and annotated ``nan``.
-
-    Parameters
-    ----------
-    scores : array-like of shape (len(y_values), len(x_values))
-        Rows follow ``y_values`` (bottom to top), columns ``x_values`` (left to right).
-    x_values, y_values : sequence of float
-        The hyperparameter values of the columns and rows.
-    x_label, y_label : str
-        Axis labels, e.g. ``r"learning rate $\eta$"`` and ``r"$\lambda$"``.
-    ax : Axes, optional
-        Where to draw; a new figure by default.
-    log_x, log_y : bool, default=True
-        Label the ticks of that axis as powers of ten (``$10^{-3}$``, ``5e-04``);
-        otherwise with ``%g``.
-    fmt : str, default=".2f"
-        Format spec of the annotations, e.g. ``".3f"`` or ``".1%"``.
-    cmap : str, default="viridis"
-        Colormap name.
-    colorbar_label : str, optional
-        Label of the colorbar; none is drawn when None.
-    highlight : {"max", "min"}, optional
-        Outline the cell of the best score (ignoring NaN).
-
-    Returns
-    -------
-    Axes
-
-    Raises
-    ------
-    ValueError
-        If the shape of ``scores`` does not match the values.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> scores = np.array([[0.91, 0.95], [0.80, np.nan]])
-    >>> ax = plot_heatmap(scores, [1e-3, 1e-2], [0.0, 1e-4], "eta", "lambda", log_y=False)
-    >>> [t.get_text() for t in ax.texts]
-    ['0.91', '0.95', '0.80', 'nan']
-    >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.get_yticklabels()]
-    (['$10^{-3}$', '$10^{-2}$'], ['0', '0.0001'])
-    """
-    values = np.asarray(scores, dtype=float)
-    xs, ys = np.asarray(x_values, dtype=float).ravel(), np.asarray(y_values, dtype=float).ravel()
-    if values.shape != (len(ys), len(xs)):
-        raise ValueError(
-            f"scores must have shape (len(y_values), len(x_values)) = ({len(ys)}, {len(xs)}), "
-            f"got {values.shape}"
-        )
-    ax = _new_axes(ax, figsize=(1.0 + 0.9 * len(xs), 1.0 + 0.7 * len(ys)))
-    masked = np.ma.masked_invalid(values)
-    image = ax.imshow(masked, cmap=cmap, origin="lower", aspect="auto")
-    finite = values[np.isfinite(values)]
-    middle = 0.5 * (finite.min() + finite.max()) if finite.size else 0.0
-    dark_high = cmap in ("viridis", "plasma", "inferno", "magma", "cividis")
-    for i in range(len(ys)):
-        for j in range(len(xs)):
-            v = values[i, j]
-            light = np.isfinite(v) and ((v < middle) == dark_high)
-            ax.text(
-                j, i, format(v, fmt), ha="center", va="center", color="white" if light else "black"
-            )
-    ax.set_xticks(range(len(xs)), [_tick_label(v, log_x) for v in xs])
-    ax.set_yticks(range(len(ys)), [_tick_label(v, log_y) for v in ys])
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
-    if colorbar_label is not None:
-        ax.figure.colorbar(image, ax=ax, label=colorbar_label)
-    if highlight is not None and finite.size:
-        if highlight not in ("max", "min"):
-            raise ValueError(f"highlight must be 'max', 'min' or None, got {highlight!r}")
-        flat = np.nanargmax(values) if highlight == "max" else np.nanargmin(values)
-        row, col = (int(k) for k in np.unravel_index(flat, values.shape))
-        from matplotlib.patches import Rectangle
-
-        ax.add_patch(
-            Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2.5)
-        )
-    return ax
 
 
 # ----------------------------------------------------------------------------- confusion

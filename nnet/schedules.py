@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnet._registry import canonical_name
+
 __all__ = [
     "SCHEDULES",
     "Constant",
@@ -408,6 +410,7 @@ def get_schedule(spec: Any, **kwargs: Any) -> Schedule:
     Constant(learning_rate=0.01)
     """
     if isinstance(spec, str):
+        spec = canonical_name(spec, SCHEDULES)  # case-insensitive
         if spec not in SCHEDULES:
             raise ValueError(f"unknown schedule {spec!r}; expected one of {sorted(SCHEDULES)}")
         return SCHEDULES[spec](**kwargs)

@@ -10,6 +10,7 @@ was learned is recorded in a :class:`History`.
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from nnet._backprop import Backprop, loss_of
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
-from nnet.metrics import Metric, get_metric
+from nnet.metrics import Metric, get_metrics
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
 from nnet.schedules import _check_real
@@ -48,6 +49,7 @@ def train(
     epochs: int = 100,
     batch_size: int | None = 32,
     validation_data: tuple[Any, Any] | None = None,
+    validation_split: float | None = None,
     metrics: Sequence[str | Metric] | str | Metric | None = None,
     early_stopping: int | None = None,
     callbacks: Sequence[Callback] | Callback | None = None,
@@ -74,7 +76,8 @@ def train(
         another network with it raises ``ValueError``.
     X : array-like of shape (n_samples, network_input_size)
     Y : array-like of shape (n_samples, n_outputs)
-        1-D for a network with a single output.
+        1-D for a network with a single output; for a cross-entropy network with
+        several outputs, also integer class indices of shape (n_samples,).
     epochs : int, default=100
         Number of passes over the data.
     batch_size : int or None, default=32
@@ -83,6 +86,11 @@ def train(
         is full-batch gradient descent: one step per epoch, no shuffling.
     validation_data : (X_val, Y_val), optional
         Data whose loss (and metrics) are recorded after each epoch.
+    validation_split : float in (0, 1), optional
+        Instead of ``validation_data``: hold out this fraction of the rows
+        (rounded, at least one row) as validation data, chosen at random by the
+        same generator as the shuffling (``seed``/``rng``), so the rows may be
+        sorted by class (as Iris is). Keras takes the *last* rows instead.
     metrics : list of str or callable, optional
         Names from :data:`nnet.metrics.METRICS` or callables
         ``metric(Y_true, Y_pred) -> float``, recorded per epoch on the training
@@ -148,6 +156,10 @@ def train(
     factor = None
     if explosion_factor is not None:
         factor = _check_real(explosion_factor, "explosion_factor", 1.0, low_open=True)
+    if validation_split is not None:
+        rng = make_rng(seed, rng)
+        X, Y, validation_data = _split_validation(net, X, Y, validation_split, validation_data, rng)
+        seed = None
     loop, patience, hooks = _check_args(
         net, optimizer, X, Y, epochs, batch_size, validation_data, metrics,
         early_stopping, callbacks, seed, rng, shuffle,
@@ -192,6 +204,32 @@ def _check_args(
     return _Loop(net, opt, data, val, named_metrics, batch_size, order), patience, hooks
 
 
+def _split_validation(
+    net: Any, X: Any, Y: Any, fraction: Any, validation_data: Any, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Hold out ``fraction`` of the rows, chosen by ``rng``: (X_train, Y_train, (X_val, Y_val))."""
+    if validation_data is not None:
+        raise ValueError("give validation_data or validation_split, not both")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating)):
+        raise TypeError(f"validation_split must be a float in (0, 1), got {fraction!r}")
+    if not 0 < fraction < 1:
+        raise ValueError(f"validation_split must be a float in (0, 1), got {fraction!r}")
+    if not isinstance(net, NeuralNetwork):
+        raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
+    X = check_inputs(X, net.network_input_size, net.dtype)
+    n_out, probabilities = net.layer_output_sizes[-1], net.cost_fun.probabilities
+    Y = check_targets(Y, len(X), n_out, net.dtype, probabilities)
+    n_val = round(fraction * len(X))
+    if not 0 < n_val < len(X):
+        raise ValueError(
+            f"validation_split={fraction} of {len(X)} samples leaves {n_val} for validation "
+            f"and {len(X) - n_val} for training; both need at least one"
+        )
+    rows = rng.permutation(len(X))
+    val, kept = np.sort(rows[:n_val]), np.sort(rows[n_val:])
+    return X[kept], Y[kept], (X[val], Y[val])
+
+
 def _check_validation(net: NeuralNetwork, data: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if data is None:
         return None
@@ -205,16 +243,7 @@ def _check_validation(net: NeuralNetwork, data: Any) -> tuple[np.ndarray, np.nda
 
 
 def _check_metrics(metrics: Any) -> list[tuple[str, Metric]]:
-    if metrics is None:
-        return []
-    specs = [metrics] if isinstance(metrics, str) or callable(metrics) else metrics
-    if not isinstance(specs, (list, tuple)):
-        raise TypeError(f"metrics must be a list of names or callables, got {metrics!r}")
-    named = [get_metric(spec, "metrics") for spec in specs]
-    names = [name for name, _ in named]
-    if len(set(names)) != len(names):
-        raise ValueError(f"metrics must have distinct names, got {names}")
-    return named
+    return get_metrics(metrics, "metrics")
 
 
 def _check_callbacks(callbacks: Any) -> list[Callback]:
@@ -348,11 +377,12 @@ def _fit(
             if set_epoch is not None:
                 set_epoch(first_epoch + epoch)
             rate = getattr(opt, "current_learning_rate", None)
+            started = time.perf_counter()
             logs = loop.run_epoch()
             _check_explosion(logs["train_loss"], loop.first_loss, explosion_factor)
             if rate is not None:
                 history.learning_rate.append(float(rate))
-            if record_epoch(history, logs) or patience is None:
+            if record_epoch(history, logs, time.perf_counter() - started) or patience is None:
                 saved, saved_epoch = store.snapshot(), epoch
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
@@ -368,6 +398,7 @@ def _fit(
     except _Diverged as err:
         history.stop_reason = "diverged"
         store.restore(saved)
+        history.restored_best = saved_epoch is not None and saved_epoch == history.best_epoch
         _warn_divergence(str(err), epoch, saved_epoch, opt)
     except KeyboardInterrupt:
         history.stop_reason = "interrupted"  # weights left as the last update made them
@@ -378,6 +409,7 @@ def _fit(
             set_epoch(first_epoch + history.epochs_run)
     if patience is not None and history.stop_reason in ("completed", "early_stopping", "callback"):
         store.restore(saved)
+        history.restored_best = saved_epoch is not None
 
 
 def _check_explosion(loss: float, first_loss: float | None, factor: float | None) -> None:
@@ -403,6 +435,12 @@ def _warn_divergence(reason: str, epoch: int, saved_epoch: int | None, opt: Any)
 
 
 def _progress_bar(epochs: int) -> Any:
-    from tqdm.auto import tqdm  # on use: tqdm.auto looks for a notebook, which takes time
+    from tqdm import TqdmWarning
+
+    with warnings.catch_warnings():
+        # In a notebook without ipywidgets, tqdm.auto warns "IProgress not found" and
+        # falls back to the plain bar: that fallback is what we want, without the warning.
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm  # on use: tqdm.auto looks for a notebook, which takes time
 
     return tqdm(total=epochs, desc="train", unit="epoch")

@@ -78,7 +78,8 @@ DATA_CASES = [
     (np.zeros((0, 3)), Y_GOOD, ValueError, "X is empty"),
     (np.zeros((5, 3)) + 0j, Y_GOOD, TypeError, "X must hold real numbers"),
     (X_GOOD, np.eye(2)[[0, 1, 0]], ValueError, r"Y must have shape \(5, 2\)"),
-    (X_GOOD, np.array([0, 1, 0, 1, 1]), ValueError, "one-hot encode"),
+    (X_GOOD, np.array([0.0, 1, 0, 1, 1]), ValueError, "one-hot encode"),  # ints: class indices
+    (X_GOOD, np.array([0, 1, 2, 1, 1]), ValueError, r"expected indices in 0\.\.1"),
     (X_GOOD, np.full((5, 2), np.nan), ValueError, "Y contains NaN"),
     (X_GOOD, 2 * Y_GOOD, ValueError, r"Y must lie in \[0, 1\]"),
     (X_GOOD, np.array([[None, 1]] * 5), TypeError, "Y must hold real numbers"),

@@ -72,3 +72,45 @@ def test_get_metric_rejects_unknown_names_and_non_callables():
         get_metric("acc")
     with pytest.raises(TypeError, match="metrics must hold metric names"):
         get_metric(3)
+
+
+# ----------------------------------------------------------------------------- shapes
+@pytest.mark.parametrize("name", ["mse", "r2", "accuracy"])
+def test_a_1d_target_against_a_column_raises_instead_of_broadcasting(name):
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=r"same shape.*\(4,\) and \(4, 1\).*reshape"):
+        METRICS[name](y, y.reshape(-1, 1))
+    with pytest.raises(ValueError, match="same shape"):
+        METRICS[name](y.reshape(-1, 1), y)
+
+
+@pytest.mark.parametrize("name", ["mse", "r2"])
+def test_regression_metrics_refuse_different_numbers_of_outputs(name):
+    with pytest.raises(ValueError, match=r"got \(5, 2\) and \(5, 3\)"):
+        METRICS[name](np.ones((5, 2)), np.ones((5, 3)))
+
+
+def test_accuracy_takes_integer_class_labels_against_scores():
+    scores = np.array([[0.8, 0.1, 0.1], [0.1, 0.1, 0.8], [0.3, 0.6, 0.1], [0.5, 0.4, 0.1]])
+    classes = np.array([0, 2, 2, 1])  # right, right, wrong, wrong
+    assert accuracy(classes, scores) == 0.5
+    assert accuracy(classes, scores) == accuracy(np.eye(3)[classes], scores)
+    with pytest.raises(ValueError, match="same shape"):
+        accuracy(classes[:3], scores)
+
+
+def test_labels_keeps_integer_class_labels():
+    np.testing.assert_array_equal(labels(np.array([3, 0, 2])), [3, 0, 2])
+
+
+def test_the_course_mistake_is_caught_where_the_metric_gives_the_true_mse():
+    # np.mean((y - net.predict(X))**2) broadcasts (n,) against (n, 1) into (n, n).
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=50)
+    pred = (y + 0.05 * rng.normal(size=50)).reshape(-1, 1)
+    broadcast = np.mean((y - pred) ** 2)
+    true = np.mean((y - pred[:, 0]) ** 2)
+    assert broadcast > 10 * true  # the silent mistake the issue reports
+    assert mse(y.reshape(-1, 1), pred) == pytest.approx(true)
+    with pytest.raises(ValueError):
+        mse(y, pred)

@@ -19,6 +19,7 @@ from nnet.plotting import (  # noqa: E402
     plot_heatmap,
     plot_history,
     plot_regression_fit,
+    plot_search_heatmap,
 )
 
 
@@ -52,6 +53,7 @@ HISTORY = {
         "r2": [0.1, 0.2, 0.3, 0.4],
     },
     "best_epoch": 2,
+    "restored_best": True,
 }
 
 
@@ -70,17 +72,57 @@ def test_missing_matplotlib_says_how_to_install(monkeypatch):
 
 # ----------------------------------------------------------------------------- history
 def test_history_lines_are_the_recorded_losses_per_epoch():
-    ax = plot_history(HISTORY)
+    [ax] = plot_history(HISTORY).axes
     lines = _lines(ax)
     assert lines["train_loss"] == ([1, 2, 3, 4], HISTORY["train_loss"])
     assert lines["val_loss"] == ([1, 2, 3, 4], HISTORY["val_loss"])
-    assert lines["best epoch"][0] == [3, 3]  # 0-based best_epoch 2 is epoch 3
+    assert lines["best epoch (restored)"][0] == [3, 3]  # 0-based best_epoch 2 is epoch 3
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("epoch", "loss")
+    assert ax.get_yscale() == "linear"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "train_loss",
         "val_loss",
-        "best epoch",
+        "best epoch (restored)",
     ]
+
+
+def test_history_marks_the_best_epoch_only_when_its_weights_were_restored():
+    kept_last = {**HISTORY, "restored_best": False}
+    for fig in (plot_history(kept_last), plot_history(kept_last, metrics="all")):
+        for ax in fig.axes:
+            assert not any("best" in label for label in _lines(ax))
+    legacy = {k: v for k, v in HISTORY.items() if k != "restored_best"}
+    assert "best epoch (restored)" not in _lines(plot_history(legacy).axes[0])
+
+
+def test_history_from_training_marks_the_best_epoch_after_early_stopping_only():
+    from nnet import NeuralNetwork
+    from nnet.training import train
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    Y = X[:, :1] ** 2
+    val = (X[40:], Y[40:])
+    net = NeuralNetwork(2, [8, 1], ["tanh", "identity"], seed=0)
+    plain = train(net, "adam", X[:40], Y[:40], epochs=8, validation_data=val, seed=0)
+    assert "best epoch (restored)" not in _lines(plot_history(plain).axes[0])
+    stopped = train(net, "sgd", X[:40], Y[:40], epochs=8, validation_data=val, early_stopping=50)
+    line = _lines(plot_history(stopped).axes[0])["best epoch (restored)"]
+    assert line[0] == [stopped.best_epoch + 1] * 2
+
+
+def test_history_log_scale_applies_to_the_loss_panel_only():
+    fig = plot_history(HISTORY, metrics="accuracy", log_y=True)
+    assert [a.get_yscale() for a in fig.axes] == ["log", "linear"]
+
+
+def test_history_always_returns_the_figure():
+    from matplotlib.figure import Figure
+
+    for metrics in (None, "accuracy", "all", ["r2"]):
+        fig = plot_history(HISTORY, metrics=metrics)
+        assert isinstance(fig, Figure)
+        assert fig.axes[0].get_ylabel() == "loss"
 
 
 def test_history_from_a_real_training_run():
@@ -112,8 +154,8 @@ def test_history_from_a_real_training_run():
 
 
 def test_history_without_validation_draws_only_the_training_loss():
-    ax = plot_history({"train_loss": [3.0, 2.0]})
-    assert list(_lines(ax)) == ["train_loss"]
+    fig = plot_history({"train_loss": [3.0, 2.0]})
+    assert list(_lines(fig.axes[0])) == ["train_loss"]
 
 
 def test_history_metric_panels_pair_each_metric_with_its_validation_twin():
@@ -122,13 +164,14 @@ def test_history_metric_panels_pair_each_metric_with_its_validation_twin():
     assert [a.get_ylabel() for a in fig.axes] == ["loss", "accuracy", "r2"]
     assert _lines(acc_ax)["accuracy"][1] == HISTORY["metrics"]["accuracy"]
     assert _lines(acc_ax)["val_accuracy"][1] == HISTORY["metrics"]["val_accuracy"]
-    assert set(_lines(r2_ax)) == {"r2", "best epoch"}
-    assert set(_lines(loss_ax)) == {"train_loss", "val_loss", "best epoch"}
+    assert set(_lines(r2_ax)) == {"r2", "best epoch (restored)"}
+    assert set(_lines(loss_ax)) == {"train_loss", "val_loss", "best epoch (restored)"}
 
 
 def test_history_draws_on_the_given_axes():
     fig, ax = plt.subplots()
-    assert plot_history(HISTORY, ax=ax) is ax
+    assert plot_history(HISTORY, ax=ax) is fig
+    assert _lines(ax)["train_loss"][1] == HISTORY["train_loss"]
     fig, axes = plt.subplots(1, 2)
     assert plot_history(HISTORY, ax=axes, metrics="accuracy") is fig
     assert axes[1].get_ylabel() == "accuracy"
@@ -165,10 +208,10 @@ def test_heatmap_annotates_each_cell_with_its_formatted_score():
 
 
 def test_heatmap_ticks_are_labelled_with_the_values():
-    ax = plot_heatmap(np.zeros((3, 2)), [1e-3, 5e-2], [0.0, 0.5, 2], "x", "y", log_y=False)
+    ax = plot_heatmap(np.zeros((3, 2)), [1e-3, 5e-2], [0.0, 0.5, 2], "x", "y", log_x=True)
     xticks = [t.get_text() for t in ax.get_xticklabels()]
     yticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert xticks == ["$10^{-3}$", "5e-02"]
+    assert xticks == ["$10^{-3}$", "0.05"]
     assert yticks == ["0", "0.5", "2"]
     assert list(ax.get_xticks()) == [0, 1] and list(ax.get_yticks()) == [0, 1, 2]
 
@@ -256,3 +299,112 @@ def test_public_names_are_documented():
     for name in plotting.__all__:
         doc = getattr(plotting, name).__doc__
         assert doc and "Examples" in doc and "Returns" in doc
+
+
+# ----------------------------------------------------------------------------- heatmap scales
+def _ticks(ax):
+    return [t.get_text() for t in ax.get_xticklabels()], [
+        t.get_text() for t in ax.get_yticklabels()
+    ]
+
+
+def test_heatmap_chooses_power_of_ten_labels_only_for_grids_spanning_decades():
+    # The layers x nodes grid was labelled "10^0, 2e+00, 3e+00".
+    ax = plot_heatmap(np.zeros((3, 3)), [16, 32, 64], [1, 2, 3], "nodes", "layers")
+    assert _ticks(ax) == (["16", "32", "64"], ["1", "2", "3"])
+    ax = plot_heatmap(np.zeros((2, 4)), np.logspace(-4, -1, 4), [0.0, 1e-2], "eta", "lambda")
+    assert _ticks(ax) == (["$10^{-4}$", "$10^{-3}$", "$10^{-2}$", "$10^{-1}$"], ["0", "0.01"])
+    ax = plot_heatmap(np.zeros((1, 3)), ["relu", "tanh", "sigmoid"], [1], "act", "n")
+    assert _ticks(ax)[0] == ["relu", "tanh", "sigmoid"]
+    ax = plot_heatmap(np.zeros((1, 2)), [1, 1000], [1], "x", "y", log_x=False)
+    assert _ticks(ax)[0] == ["1", "1000"]
+
+
+def test_heatmap_vmin_vmax_clip_the_colours_and_mark_the_outliers():
+    scores = np.array([[0.5, 0.9], [1.03e20, 0.1]])  # one exploded run
+    ax = plot_heatmap(scores, [1, 2], [1, 2], "x", "y", vmin=0.2, vmax=1.0, colorbar_label="loss")
+    image = ax.get_images()[0]
+    assert image.get_clim() == (0.2, 1.0)
+    assert [t.get_text() for t in ax.texts] == ["0.50", "0.90", "1.03e+20▲", "0.10▼"]
+    colours = image.to_rgba(image.get_array())
+    top, bottom = image.cmap(1.0), image.cmap(0.0)
+    np.testing.assert_allclose(colours[1, 0], top)  # clipped to the end colour
+    np.testing.assert_allclose(colours[1, 1], bottom)
+    assert ax.figure.axes[1].get_ylabel() == "loss"
+    assert ax.figure.axes[1]._colorbar.extend == "both"  # pointed ends show the clipping
+
+
+def test_heatmap_robust_range_ignores_one_exploded_cell():
+    scores = np.linspace(0.1, 0.9, 16).reshape(4, 4)
+    scores[3, 3] = 3.6e17
+    ax = plot_heatmap(scores, range(4), range(4), "x", "y", robust=True)
+    low, high = ax.get_images()[0].get_clim()
+    assert low == pytest.approx(scores.ravel()[1]) and high == pytest.approx(
+        np.sort(scores.ravel())[-2]
+    )
+    assert ax.texts[-1].get_text() == "3.6e+17▲"
+    default = plot_heatmap(scores, range(4), range(4), "x", "y")
+    assert default.get_images()[0].get_clim() == (0.1, 3.6e17)
+    assert not any(t.get_text().endswith("▲") for t in default.texts)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (5, 12), (8, 8)])
+def test_heatmap_cell_labels_stay_inside_their_cells(shape):
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(-1e5, 1e5, shape)
+    scores[0, 0] = np.nan
+    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+    plot_heatmap(scores, range(shape[1]), range(shape[0]), "x", "y", ax=ax, fmt=".4f")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    to_pixels = ax.transData.transform
+    for text in ax.texts:
+        x, y = text.get_position()
+        (x0, y0), (x1, y1) = to_pixels([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)])
+        box = text.get_window_extent(renderer)
+        assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, text.get_text()
+
+
+# ----------------------------------------------------------------------------- grid search
+def test_search_heatmap_follows_the_named_parameters_not_the_alphabet():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] - X[:, 1]
+    search = GridSearchCV(
+        MLPRegressor(max_iter=20, random_state=0, hidden_layer_sizes=(4,)),
+        {"learning_rate_init": [1e-3, 1e-2, 1e-1], "alpha": [1e-4, 1e-1]},
+        cv=2,
+    )
+    with pytest.warns(Warning):  # ConvergenceWarning: 20 iterations is the budget
+        search.fit(X, y)
+    res = search.cv_results_
+    ax = plot_search_heatmap(res, "learning_rate_init", "alpha", fmt=".4f")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("learning_rate_init", "alpha")
+    grid = ax.get_images()[0].get_array()
+    assert grid.shape == (2, 3)  # rows alpha, columns learning rate, in increasing order
+    for params, score in zip(res["params"], res["mean_test_score"]):
+        i = [1e-4, 1e-1].index(params["alpha"])
+        j = [1e-3, 1e-2, 1e-1].index(params["learning_rate_init"])
+        assert grid[i, j] == score
+    assert ax.figure.axes[1].get_ylabel() == "mean_test_score"
+
+
+def test_search_heatmap_takes_the_best_score_over_other_parameters_and_checks_names():
+    res = {
+        "param_a": np.ma.masked_array([1, 1, 2, 2, 1], dtype=object),
+        "param_b": np.ma.masked_array(["x", "y", "x", "y", "x"], dtype=object),
+        "param_c": np.ma.masked_array([0, 0, 0, 0, 1], dtype=object),
+        "mean_test_score": np.array([0.1, 0.2, 0.3, 0.4, 0.9]),
+    }
+    ax = plot_search_heatmap(res, "b", "param_a")
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), [[0.9, 0.2], [0.3, 0.4]])
+    assert _ticks(ax) == (["x", "y"], ["1", "2"])
+    with pytest.raises(
+        ValueError, match=r"parameter 'd' is not in cv_results; it has \['a', 'b', 'c'\]"
+    ):
+        plot_search_heatmap(res, "d", "a")
+    with pytest.raises(ValueError, match="score 'mean_train_score'"):
+        plot_search_heatmap(res, "a", "b", score="mean_train_score")

@@ -206,7 +206,9 @@ def test_early_stopping_without_validation_monitors_the_training_loss():
 def test_only_a_strictly_lower_loss_counts_as_an_improvement():
     # Updates of zero: every epoch has the same loss, so the first epoch stays the best.
     X, Y = regression_data()
-    history = train(regression_net(), Recorder(), X, Y, epochs=20, early_stopping=2, seed=0)
+    history = train(
+        regression_net(), Recorder(), X, Y, epochs=20, early_stopping=2, seed=0, batch_size=None
+    )  # one batch: the same sum, bit for bit, every epoch
     assert history.best_epoch == 0
     assert history.stop_reason == "early_stopping" and history.epochs_run == 3
 

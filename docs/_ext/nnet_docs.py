@@ -30,6 +30,13 @@ API_DIR = HERE / "api"
 #: Bases whose inherited members are documented by scikit-learn, not here.
 EXTERNAL_BASES = "BaseEstimator"
 
+#: Shown on every page of a gallery built with the examples' quick settings.
+QUICK_BANNER = (
+    "QUICK BUILD: the gallery ran every example with tiny budgets (NNET_EXAMPLES_QUICK=1), "
+    "so its numbers and figures are NOT the results the text describes. Build without "
+    "NNET_EXAMPLES_QUICK=1 for the real ones."
+)
+
 
 def public_modules() -> list[str]:
     """``nnet`` and its public submodules (and subpackages), sorted."""

@@ -22,7 +22,7 @@ from autograd.scipy.special import expit
 
 from nnet import _kernels
 from nnet._autodiff import derive_vjp
-from nnet._registry import register, resolve
+from nnet._registry import canonical_name, register, resolve
 from nnet.activations._activation import Activation, ArrayFunc
 
 __all__ = [
@@ -331,7 +331,7 @@ def get_activation(name: str, **params: Any) -> Activation:
     >>> get_activation("elu", alpha=0.5)
     Activation('elu', alpha=0.5)
     """
-    key = _ALIASES.get(name, name)
+    key = canonical_name(name, ACTIVATIONS, _ALIASES)  # case-insensitive
     if key not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
     act = ACTIVATIONS[key]

@@ -16,6 +16,7 @@ returning such updates works as an optimizer (duck typing, see
 
 from typing import Any, overload
 
+from nnet._registry import canonical_name
 from nnet.optimizers._base import Optimizer, SupportsStep
 from nnet.optimizers._rules import SGD, Adagrad, Adam, AdamW, Momentum, RMSprop
 
@@ -64,6 +65,7 @@ def get_optimizer(spec: Any, **kwargs: Any) -> SupportsStep:
     Momentum(learning_rate=0.1, momentum=0.9, nesterov=True)
     """
     if isinstance(spec, str):
+        spec = canonical_name(spec, OPTIMIZERS)  # case-insensitive: "Adam" is "adam"
         if spec not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {spec!r}; expected one of {sorted(OPTIMIZERS)}")
         return OPTIMIZERS[spec](**kwargs)
