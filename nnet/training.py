@@ -110,9 +110,12 @@ def train(
     Warns
     -----
     DivergenceWarning
-        When a loss or the weights become NaN or infinite. Training stops, the
-        weights of the last finite epoch (or the best ones, with early stopping)
-        are restored and ``stop_reason`` is ``"diverged"``; nothing is raised.
+        When a loss or the weights become NaN or infinite, or the optimizer's
+        learning-rate schedule fails for an epoch (returns NaN, a negative
+        number, or raises ``ValueError``). Training stops, the weights of the
+        last finite epoch (or the best ones, with early stopping) are restored,
+        the completed epochs stay in the history and ``stop_reason`` is
+        ``"diverged"``; nothing is raised.
 
     Notes
     -----
@@ -176,6 +179,8 @@ def _check_args(
         None if early_stopping is None else check_positive_int(early_stopping, "early_stopping")
     )
     hooks = _check_callbacks(callbacks)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
     generator = make_rng(seed, rng)
     order = generator if shuffle else None
     return _Loop(net, opt, data, val, named_metrics, batch_size, order), patience, hooks
@@ -357,10 +362,12 @@ def _fit(
     net = loop.net
     # Weights to fall back on: the best ones with early stopping, else the last finite epoch's.
     saved, saved_epoch = _copy(net._layers), None
-    bar = _progress_bar(epochs) if progress else None
+    bar = None
     epoch = 0
     try:
+        bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C in its import
         for epoch in range(epochs):
+            _check_learning_rate(loop.opt, epoch)
             logs = loop.run_epoch(epoch)
             if record_epoch(history, logs) or patience is None:
                 saved, saved_epoch = _copy(net._layers), epoch
@@ -386,6 +393,21 @@ def _fit(
             bar.close()
     if patience is not None and history.stop_reason in ("completed", "early_stopping", "callback"):
         net.layers = saved
+
+
+def _check_learning_rate(opt: Any, epoch: int) -> None:
+    """Raise :class:`_Diverged` if the optimizer's schedule gives no valid rate for ``epoch``.
+
+    Checked before the epoch's first step, so a schedule that fails mid-run (say,
+    returns NaN at epoch 3) stops training like a divergence, keeping the epochs done.
+    """
+    if not isinstance(opt, Optimizer):
+        return
+    try:
+        opt.set_epoch(epoch)
+        opt.current_learning_rate  # noqa: B018 (evaluates the schedule, which checks its value)
+    except (ValueError, TypeError, ArithmeticError) as err:
+        raise _Diverged(f"the learning rate schedule failed ({err})") from None
 
 
 def _warn_divergence(reason: str, epoch: int, saved_epoch: int | None, opt: Any) -> None:
