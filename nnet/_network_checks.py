@@ -111,16 +111,19 @@ def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
 
 
 def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> Pairs:
-    """Checked, finite copies of ``pairs`` in ``dtype``: the network's own parameters."""
-    copies = [
-        (W.astype(dtype, copy=True), b.astype(dtype, copy=True))
+    """Checked, finite ``pairs`` in ``dtype``, to be copied into the network's flat vector.
+
+    Arrays already of ``dtype`` are returned as they are, not copied: the network
+    copies them into its own vector next (``NeuralNetwork._assign``), so one copy
+    suffices and loading a large model needs the file's size once more, not twice.
+    """
+    cast = [
+        (W.astype(dtype, copy=False), b.astype(dtype, copy=False))
         for W, b in check_pairs(pairs, shapes, name)
     ]
-    if not all(
-        np.isfinite(W).all() and np.isfinite(b).all() for W, b in copies
-    ):  # float32 overflow
+    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in cast):  # float32 casts
         raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
-    return copies
+    return cast
 
 
 def check_sums(layers: Pairs, updates: Pairs, name: str) -> None:
