@@ -17,6 +17,15 @@ Shapes = list[tuple[tuple[int, int], tuple[int]]]
 
 _PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
 
+
+class NonFiniteError(ValueError):
+    """Parameters or updates that are NaN or infinite, or would overflow to infinity.
+
+    :func:`nnet.training.train` treats it, raised by ``update_weights`` for a custom
+    optimizer's update, as a divergence.
+    """
+
+
 MAX_PARAMS = 1_000_000_000
 """The most parameters a network may have (8 GB in float64): larger sizes are refused
 before anything is allocated, instead of failing deep in NumPy with a MemoryError."""
@@ -105,7 +114,7 @@ def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
                     f"got {array.dtype} array of shape {array.shape}"
                 )
             if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
-                raise ValueError(f"{name}[{i}] {part} contains NaN or infinity")
+                raise NonFiniteError(f"{name}[{i}] {part} contains NaN or infinity")
         checked.append((W, b))
     return checked
 
@@ -133,7 +142,7 @@ def check_sums(layers: Pairs, updates: Pairs, name: str) -> None:
             with np.errstate(over="ignore", invalid="ignore"):
                 total = np.add(array, update, dtype=array.dtype)
             if not np.isfinite(total).all():
-                raise ValueError(
+                raise NonFiniteError(
                     f"{name}[{i}] {part} would make the weights infinite (overflow); "
                     "nothing was changed"
                 )

@@ -193,7 +193,7 @@ class NeuralNetwork:
             infinity, raise ``ValueError``.
         """
         checked = checks.check_pairs(updates, self._shapes(), "updates")
-        checks.check_sums(self._layers, checked, "updates")
+        checks.check_sums(self.layers, checked, "updates")
         self._add(checked)
 
     def _add(self, updates: Layers) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nnet._backprop import Backprop
+from nnet._network_checks import NonFiniteError
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
 from nnet.metrics import Metric, get_metric
@@ -367,7 +368,9 @@ def _fit(
     try:
         bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C in its import
         for epoch in range(epochs):
-            _check_learning_rate(loop.opt, epoch)
+            if loop.set_epoch is not None:
+                loop.set_epoch(epoch)
+            _learning_rate(loop.opt)  # a schedule failing mid-run stops as a divergence
             logs = loop.run_epoch(epoch)
             if record_epoch(history, logs) or patience is None:
                 saved, saved_epoch = _copy(net._layers), epoch
@@ -382,7 +385,7 @@ def _fit(
                 break
         else:
             history.stop_reason = "completed"
-    except _Diverged as err:
+    except (_Diverged, NonFiniteError) as err:  # the latter from a custom optimizer's update
         history.stop_reason = "diverged"
         net.layers = saved
         _warn_divergence(str(err), epoch, saved_epoch, loop.opt)
@@ -395,19 +398,20 @@ def _fit(
         net.layers = saved
 
 
-def _check_learning_rate(opt: Any, epoch: int) -> None:
-    """Raise :class:`_Diverged` if the optimizer's schedule gives no valid rate for ``epoch``.
+def _learning_rate(opt: Any) -> float | None:
+    """The optimizer's learning rate for its current epoch, if it has one.
 
-    Checked before the epoch's first step, so a schedule that fails mid-run (say,
-    returns NaN at epoch 3) stops training like a divergence, keeping the epochs done.
+    Raises :class:`_Diverged` when its schedule fails (returns NaN or a negative
+    number, or raises), so that a schedule turning invalid mid-run (say, NaN at
+    epoch 3) stops training like a divergence, keeping the epochs done.
     """
-    if not isinstance(opt, Optimizer):
-        return
     try:
-        opt.set_epoch(epoch)
-        opt.current_learning_rate  # noqa: B018 (evaluates the schedule, which checks its value)
+        rate = getattr(opt, "current_learning_rate", None)
+        if rate is not None and not math.isfinite(float(rate)):
+            raise ValueError(f"it is {rate}")
     except (ValueError, TypeError, ArithmeticError) as err:
         raise _Diverged(f"the learning rate schedule failed ({err})") from None
+    return None if rate is None else float(rate)
 
 
 def _warn_divergence(reason: str, epoch: int, saved_epoch: int | None, opt: Any) -> None:
