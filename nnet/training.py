@@ -368,10 +368,11 @@ def _fit(
     try:
         bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C in its import
         for epoch in range(epochs):
-            if loop.set_epoch is not None:
-                loop.set_epoch(epoch)
-            _learning_rate(loop.opt)  # a schedule failing mid-run stops as a divergence
-            logs = loop.run_epoch(epoch)
+            try:
+                logs = loop.run_epoch(epoch)
+            except (ValueError, TypeError, ArithmeticError):
+                _learning_rate(loop.opt)  # a schedule failing mid-run stops as a divergence
+                raise
             if record_epoch(history, logs) or patience is None:
                 saved, saved_epoch = _copy(net._layers), epoch
             if bar is not None:
