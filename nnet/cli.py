@@ -209,10 +209,16 @@ def _split(
     from sklearn.model_selection import train_test_split
 
     stratify = Y.argmax(axis=1) if classes else None
+    if stratify is not None and np.bincount(stratify).min() < 2:
+        singles = int((np.bincount(stratify) == 1).sum())
+        raise UsageError(
+            f"the target has {len(classes)} classes and {singles} of them have a single "
+            "sample, too few to split for testing; if it is a quantity, use --task regression"
+        )
     try:
         return train_test_split(X, Y, test_size=size, random_state=args.seed, stratify=stratify)
     except ValueError as err:  # e.g. too few samples of a class for the split
-        raise UsageError(f"cannot split the data for testing: {err}") from None
+        raise UsageError(f"cannot split the data for testing: {_one_line(str(err))}") from None
 
 
 def _standardizer(
