@@ -69,6 +69,8 @@ def _check_tree(extra: Mapping[Any, Any]) -> None:
     size = 0
     while stack:
         where, value, depth = stack.pop()
+        if isinstance(value, (Mapping, list, tuple)) and depth > MAX_EXTRA_DEPTH:
+            raise ValueError(f"extra is nested more than {MAX_EXTRA_DEPTH} levels deep")
         if isinstance(value, Mapping):
             children = []
             for key, item in value.items():
@@ -89,8 +91,6 @@ def _check_tree(extra: Mapping[Any, Any]) -> None:
             if size > MAX_EXTRA_BYTES:
                 raise ValueError(f"extra is more than the {MAX_EXTRA_BYTES:,} bytes allowed")
             continue
-        if depth >= MAX_EXTRA_DEPTH:
-            raise ValueError(f"extra is nested more than {MAX_EXTRA_DEPTH} levels deep")
         size += len(children) + 1
         stack.extend((w, item, depth + 1) for w, item in children)
 

@@ -26,6 +26,7 @@ from nnet._network_checks import check_n_params
 from nnet.datasets import (
     DATASETS,
     Dataset,
+    _target_type,
     load_csv,
     load_dataset,
     numeric_columns,
@@ -182,15 +183,13 @@ def _check_train_args(args: argparse.Namespace) -> None:
 
 def _targets(data: Dataset) -> tuple[np.ndarray, list[Any]]:
     """One-hot targets and the class labels, or a column of values and no labels."""
-    from sklearn.utils.multiclass import type_of_target
-
     if data.task == "regression":
         if data.y.dtype.kind not in "fiu":
             raise UsageError(
                 f"target {data.target_name!r} is not numeric; use --task classification"
             )
         return data.y.astype(float).reshape(-1, 1), []
-    if type_of_target(data.y) == "continuous":
+    if _target_type(data.y) == "continuous":
         examples = ", ".join(f"{v:g}" for v in data.y[:3])
         raise UsageError(
             f"target {data.target_name!r} looks continuous ({len(np.unique(data.y))} distinct "

@@ -196,6 +196,18 @@ def _parse_target(path: str | Path, name: str, values: list[str]) -> np.ndarray:
     return np.array(numbers)
 
 
+def _target_type(y: np.ndarray) -> str:
+    """:func:`sklearn.utils.multiclass.type_of_target`, quietly for huge values.
+
+    scikit-learn casts a float target to int to see whether it holds integers,
+    which warns for values beyond the int64 range; such a target is continuous.
+    """
+    from sklearn.utils.multiclass import type_of_target  # on use: slow to import
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        return str(type_of_target(y))
+
+
 def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
     """Read a CSV file with a header: ``target`` is the target, every other column a feature.
 
@@ -212,8 +224,6 @@ def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
     >>> data.X.tolist(), data.y.tolist(), data.task
     ([[1.0, 2.0], [3.0, 4.0]], ['cat', 'dog'], 'classification')
     """
-    from sklearn.utils.multiclass import type_of_target
-
     header, rows = read_csv_columns(path)
     if target not in header:
         raise ValueError(f"{path}: no target column {target!r}; the columns are {header}")
@@ -222,7 +232,7 @@ def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
         raise ValueError(f"{path}: no feature columns besides the target {target!r}")
     X = numeric_columns(path, header, rows, features)
     y = _parse_target(path, target, [row[header.index(target)] for row in rows])
-    inferred = "regression" if type_of_target(y) == "continuous" else "classification"
+    inferred = "regression" if _target_type(y) == "continuous" else "classification"
     if task not in (None, "classification", "regression"):
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
     if task == "regression" and y.dtype.kind not in "fiu":
