@@ -135,11 +135,11 @@ def _write(path: PathLike, kind: str, tensors: Arrays, fields: dict[str, Any]) -
     tmp = target.with_name(f".nnet-{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "xb") as f:
-            if mode is not None:
-                os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -156,7 +156,8 @@ def _open_regular(path: Path) -> tuple[io.BufferedReader, int]:
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise _fail(path, "it is not a regular file (a directory, FIFO or device)")
-    os.set_blocking(fd, True)
+    if hasattr(os, "set_blocking"):  # not on older Windows Pythons, which have no FIFOs
+        os.set_blocking(fd, True)
     return os.fdopen(fd, "rb"), info.st_size
 
 

@@ -203,8 +203,14 @@ def _targets(data: Dataset) -> tuple[np.ndarray, list[Any]]:
 
 
 def _split(
-    args: argparse.Namespace, X: np.ndarray, Y: np.ndarray, classes: list[Any], size: float
+    args: argparse.Namespace,
+    X: np.ndarray,
+    Y: np.ndarray,
+    classes: list[Any],
+    size: float | None = None,
 ) -> Any:
+    """Train/test split (``size``: the test fraction, ``args.test_size`` by default)."""
+    size = args.test_size if size is None else size
     from sklearn.model_selection import train_test_split
 
     stratify = Y.argmax(axis=1) if classes else None
@@ -221,8 +227,10 @@ def _split(
 
 
 def _standardizer(
-    args: argparse.Namespace, X: np.ndarray, names: list[str]
+    args: argparse.Namespace, X: np.ndarray, names: Sequence[str] | None = None
 ) -> tuple[list[float], list[float]]:
+    """Each column's mean and scale (0 and 1 with --no-standardize); names for errors."""
+    names = names or [f"column {i}" for i in range(X.shape[1])]
     if args.no_standardize:
         return [0.0] * X.shape[1], [1.0] * X.shape[1]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -265,7 +273,7 @@ def _train(args: argparse.Namespace) -> None:
     _check_train_args(args)
     name, data = _load_data(args)
     Y, classes = _targets(data)
-    X_train, X_test, Y_train, Y_test = _split(args, data.X, Y, classes, args.test_size)
+    X_train, X_test, Y_train, Y_test = _split(args, data.X, Y, classes)
     net = _build_network(args, X_train.shape[1], Y.shape[1], classes)  # sizes checked first
     mean, scale = _standardizer(args, X_train, data.feature_names)
     X_train, X_test = (X_train - mean) / scale, (X_test - mean) / scale
