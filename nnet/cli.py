@@ -438,7 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"nnet: error: {_one_line(message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
-        print(f"nnet: interrupted {err}".rstrip(), file=sys.stderr)
+        # On a line of its own: ^C, or a progress bar, may have left the cursor mid-line.
+        print(f"\nnnet: interrupted {err}".rstrip(), file=sys.stderr)
         return 130
     return 0
 
