@@ -123,8 +123,8 @@ def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> 
     """Checked, finite ``pairs`` in ``dtype``, to be copied into the network's flat vector.
 
     Arrays already of ``dtype`` are returned as they are, not copied: the network
-    copies them into its own vector next (``NeuralNetwork._assign``), so one copy
-    suffices and loading a large model needs the file's size once more, not twice.
+    packs them into its own new parameter vector next, so one copy suffices and
+    loading a large model needs the file's size once more, not twice.
     """
     cast = [
         (W.astype(dtype, copy=False), b.astype(dtype, copy=False))

@@ -167,7 +167,9 @@ def load_network(path: PathLike) -> NeuralNetwork:
 
     The whole file is validated and its activations and cost are looked up
     before the network is built, so a bad file never yields a half-loaded
-    network. The file is only read.
+    network. The file is only read, and only if it is a regular file; the
+    header is checked against the file's size before the tensors are read,
+    and loading needs about twice the file's size in memory at its peak.
 
     Parameters
     ----------
@@ -184,9 +186,11 @@ def load_network(path: PathLike) -> NeuralNetwork:
     FileNotFoundError
         If ``path`` does not exist.
     ModelFileError
-        If the file is not an nnet network file, is corrupted, truncated or of
-        a newer format version, or names an activation or cost not registered
-        in this process (the message says how to register it).
+        If the file is not a regular file (a FIFO, device or directory), not an
+        nnet network file, is corrupted, truncated or of a newer format version,
+        holds an ``extra`` that disagrees with its network, or names an
+        activation or cost not registered in this process (the message says
+        how to register it).
 
     Examples
     --------
