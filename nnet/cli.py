@@ -172,6 +172,8 @@ def _check_train_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--batch-size must be >= 0, got {args.batch_size}")
     if not 0.0 < args.test_size < 1.0:
         raise UsageError(f"--test-size must be in (0, 1), got {args.test_size}")
+    if not 0 <= args.seed < 2**32:  # scikit-learn's split takes no other seeds
+        raise UsageError(f"--seed must be an int in [0, {2**32 - 1}], got {args.seed}")
     if args.early_stopping is not None and args.early_stopping <= 0:
         raise UsageError(f"--early-stopping must be a positive int, got {args.early_stopping}")
     _refuse_overwriting({"--save": args.save, "--plot": args.plot}, {"--csv": args.csv})

@@ -237,6 +237,11 @@ def test_a_model_file_that_is_a_device_is_refused(flowers, nnet_cli, one_line_er
 
 
 # --------------------------------------------------------------------------- sizes, divergence
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_seeds_outside_the_split_range_name_the_flag(seed, nnet_cli, one_line_error):
+    one_line_error(nnet_cli("train", "--seed", seed, "--quiet"), "--seed must be an int in [0, ")
+
+
 @pytest.mark.parametrize("hidden", ["99999999999", "60000,60000"])
 def test_huge_hidden_layers_are_refused_before_allocating(hidden, nnet_cli, one_line_error):
     start = time.perf_counter()
