@@ -398,7 +398,18 @@ def _predict(args: argparse.Namespace) -> None:
     header, rows = read_csv_columns(args.csv)
     X = numeric_columns(args.csv, header, rows, list(extra["features"]))
     with np.errstate(over="ignore", invalid="ignore"):
-        pred = net.predict((X - np.asarray(extra["mean"])) / np.asarray(extra["scale"]))
+        scaled = (X - np.asarray(extra["mean"])) / np.asarray(extra["scale"])
+    if not np.isfinite(scaled).all():
+        row, column = np.argwhere(~np.isfinite(scaled))[0]
+        raise UsageError(
+            f"{args.csv}, line {row + 2}, column {extra['features'][column]!r}: "
+            f"{X[row, column]:g} is too large to standardize with the model's scaling"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        pred = net.predict(scaled)
+    if not np.isfinite(pred).all():
+        row = int(np.argwhere(~np.isfinite(pred))[0][0])
+        raise UsageError(f"{args.csv}, line {row + 2}: the model's output is not finite there")
     values = [classes[i] for i in pred.argmax(axis=1)] if classes else pred[:, 0].tolist()
     names = [f"predicted_{extra.get('target', 'target')}"]
     table: list[list[Any]] = [[value] for value in values]

@@ -229,6 +229,17 @@ def test_predict_escapes_terminal_bytes_on_stdout_but_writes_them_to_files(
     assert {row[0] for row in rows[1:]} <= {"\x1b[2Jsetosa", "virginica\x07"}
 
 
+def test_predict_names_a_feature_too_large_for_the_models_scaling(
+    model, tmp_path, nnet_cli, one_line_error
+):
+    extra = {**describe_file(model)["extra"], "scale": [1e-10, 1e-10]}
+    tiny = rewrite_extra(model, tmp_path / "tiny.safetensors", extra)
+    data = write_csv(tmp_path / "x.csv", ["width", "length"], [[1.0, 2.0], [1.0, -1e308]])
+    result = nnet_cli("predict", "--model", str(tiny), "--csv", str(data))
+    assert "RuntimeWarning" not in result.stderr
+    one_line_error(result, "line 3, column 'length': -1e+308 is too large to standardize")
+
+
 def test_a_model_file_that_is_a_device_is_refused(flowers, nnet_cli, one_line_error):
     if not Path("/dev/zero").exists():
         pytest.skip("needs /dev/zero")
