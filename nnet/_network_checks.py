@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from nnet import _readonly
-from nnet._validation import check_positive_int
+from nnet._validation import check_positive_int, to_array
 from nnet.activations import Activation, make_activation
 from nnet.costs import Cost
 
@@ -18,13 +19,53 @@ Shapes = list[tuple[tuple[int, int], tuple[int]]]
 _PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
 
 
-def check_sizes(sizes: Any) -> tuple[int, ...]:
-    """``layer_output_sizes`` as a tuple of positive ints, at least one."""
+class NonFiniteError(ValueError):
+    """Parameters or updates that are NaN or infinite, or would overflow to infinity.
+
+    :func:`nnet.training.train` treats it, raised by ``update_weights`` for a custom
+    optimizer's update, as a divergence.
+    """
+
+
+MAX_PARAMS = 1_000_000_000
+"""The most parameters a network may have (8 GB in float64): larger sizes are refused
+before anything is allocated, instead of failing deep in NumPy with a MemoryError."""
+
+
+def check_sizes(sizes: Any, network_input_size: int | None = None) -> tuple[int, ...]:
+    """``layer_output_sizes`` as a tuple of positive ints, at least one.
+
+    A 1-D integer array is accepted like a list, as the estimators accept it. With
+    ``network_input_size``, the parameter count is checked against :data:`MAX_PARAMS`.
+    """
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
         raise TypeError(f"layer_output_sizes must be a sequence of positive ints, got {sizes!r}")
     if len(sizes) == 0:
         raise ValueError("layer_output_sizes must name at least the output layer, got []")
-    return tuple(check_positive_int(s, f"layer_output_sizes[{i}]") for i, s in enumerate(sizes))
+    checked = tuple(check_positive_int(s, f"layer_output_sizes[{i}]") for i, s in enumerate(sizes))
+    if network_input_size is not None:
+        check_n_params(network_input_size, checked)
+    return checked
+
+
+def count_params(network_input_size: int, sizes: Sequence[int]) -> int:
+    """Weights and biases of a network: the sum of ``(n_in + 1) * n_out`` over its layers."""
+    widths = [network_input_size, *sizes]
+    return sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
+
+
+def check_n_params(network_input_size: int, sizes: Sequence[int]) -> int:
+    """The parameter count, or ValueError if it exceeds :data:`MAX_PARAMS` (the one size check)."""
+    n_params = count_params(network_input_size, sizes)
+    if n_params > MAX_PARAMS:
+        widths = " -> ".join(map(str, [network_input_size, *sizes]))
+        raise ValueError(
+            f"layer_output_sizes: a {widths} network has {n_params:,} parameters, more than "
+            f"the {MAX_PARAMS:,} nnet allows (nnet._network_checks.MAX_PARAMS); use smaller layers"
+        )
+    return n_params
 
 
 def make_activations(funcs: Any, ders: Any, n_layers: int) -> list[Activation]:
@@ -56,7 +97,7 @@ def check_output_pairing(output: Activation, cost: Cost) -> None:
 
 
 def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
-    """``pairs`` as arrays ``[(W, b), ...]`` with exactly ``shapes``; raise naming ``name``."""
+    """``pairs`` as finite real arrays ``[(W, b), ...]`` of ``shapes``; errors name ``name``."""
     if not isinstance(pairs, (list, tuple)) or len(pairs) != len(shapes):
         got = type(pairs).__name__
         if isinstance(pairs, (list, tuple)):
@@ -66,26 +107,46 @@ def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
     for i, (pair, expected) in enumerate(zip(pairs, shapes)):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise TypeError(f"{name}[{i}] must be a pair (W, b)")
-        W, b = np.asarray(pair[0]), np.asarray(pair[1])
+        W, b = to_array(pair[0], f"{name}[{i}] W"), to_array(pair[1], f"{name}[{i}] b")
         for part, array, shape in (("W", W, expected[0]), ("b", b, expected[1])):
             if array.shape != shape or array.dtype.kind not in "biuf":
                 raise ValueError(
                     f"{name}[{i}] {part} must be a real array of shape {shape}, "
                     f"got {array.dtype} array of shape {array.shape}"
                 )
+            if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+                raise NonFiniteError(f"{name}[{i}] {part} contains NaN or infinity")
         checked.append((W, b))
     return checked
 
 
 def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> Pairs:
-    """Checked, finite copies of ``pairs`` in ``dtype``: the network's own parameters."""
-    copies = [
-        (W.astype(dtype, copy=True), b.astype(dtype, copy=True))
+    """Checked, finite ``pairs`` in ``dtype``, to be copied into the network's flat vector.
+
+    Arrays already of ``dtype`` are returned as they are, not copied: the network
+    packs them into its own new parameter vector next, so one copy suffices and
+    loading a large model needs the file's size once more, not twice.
+    """
+    cast = [
+        (W.astype(dtype, copy=False), b.astype(dtype, copy=False))
         for W, b in check_pairs(pairs, shapes, name)
     ]
-    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in copies):
+    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in cast):  # float32 casts
         raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
-    return copies
+    return cast
+
+
+def check_sums(layers: Sequence[tuple[np.ndarray, np.ndarray]], updates: Pairs, name: str) -> None:
+    """Raise if adding ``updates`` to ``layers`` would overflow to infinity, changing nothing."""
+    for i, ((W, b), (dW, db)) in enumerate(zip(layers, updates)):
+        for part, array, update in (("W", W, dW), ("b", b, db)):
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = np.add(array, update, dtype=array.dtype)
+            if not np.isfinite(total).all():
+                raise NonFiniteError(
+                    f"{name}[{i}] {part} would make the weights infinite (overflow); "
+                    "nothing was changed"
+                )
 
 
 def read_only(array: np.ndarray) -> np.ndarray:

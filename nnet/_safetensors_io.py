@@ -12,12 +12,14 @@ unpickler or evaluate code.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import math
 import os
 import re
 import secrets
+import stat
 import struct
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import safetensors.numpy
-from safetensors import SafetensorError
+
+from nnet._extra import check_extra, parse_extra
 
 if TYPE_CHECKING:
     from nnet.serialization import ModelFileError
@@ -73,7 +76,7 @@ def _is_activation(e: Any) -> bool:
 
 
 # Each field is stored as text (JSON but for _TEXT_FIELDS) and checked by its predicate.
-_TEXT_FIELDS, _OPTIONAL_FIELDS = {"cost", "dtype", "optimizer"}, {"extra"}
+_TEXT_FIELDS = {"cost", "dtype", "optimizer"}  # and the optional "extra", see nnet._extra
 _FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "network": {
         "network_input_size": _is_int,
@@ -84,7 +87,6 @@ _FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
         "l1": _is_penalty,
         "l2": _is_penalty,
         "regularize_bias": lambda v: isinstance(v, bool),
-        "extra": lambda v: isinstance(v, dict),
     },
     "optimizer": {
         "optimizer": lambda v: isinstance(v, str),
@@ -108,58 +110,138 @@ def _checksum(meta: Mapping[str, str], arrays: Mapping[str, np.ndarray]) -> str:
     for name in sorted(arrays):
         a = arrays[name]
         digest.update(json.dumps([name, a.dtype.name, a.shape]).encode())
-        digest.update(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes())
+        digest.update(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).reshape(-1).data)
     return digest.hexdigest()
 
 
 def _write(path: PathLike, kind: str, tensors: Arrays, fields: dict[str, Any]) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path`` (atomic)."""
+    """Write to a temporary file beside ``path``'s target, then rename it over it (atomic).
+
+    A symbolic link is written through (its target is replaced, the link kept), an
+    existing file keeps its permission bits, and the temporary name is short, so a
+    name near the 255-byte limit works.
+    """
     meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "kind": kind}
     meta.update(
         {k: v if k in _TEXT_FIELDS else json.dumps(v, allow_nan=False) for k, v in fields.items()}
     )
     meta["sha256"] = _checksum(meta, tensors)
     data = safetensors.numpy.save(tensors, metadata=meta)
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    target = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    tmp = target.with_name(f".nnet-{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _read_checked(path: Path) -> tuple[dict[str, str], Arrays]:
-    """Read the file once; check its structure, format, version and checksum."""
-    data = path.read_bytes()
-    (size,) = struct.unpack("<Q", data[:8]) if len(data) >= 8 else (len(data),)
-    if size > min(len(data) - 8, _MAX_HEADER):
-        if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+def _open_regular(path: Path) -> tuple[io.BufferedReader, int]:
+    """Open ``path`` for reading and return it with its size; refuse anything but a file.
+
+    Opened without blocking, so a FIFO is refused instead of waiting for a writer,
+    and a device (``/dev/zero``) or directory is refused before a byte is read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _fail(path, "it is not a regular file (a directory, FIFO or device)")
+    if hasattr(os, "set_blocking"):  # not on older Windows Pythons, which have no FIFOs
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), info.st_size
+
+
+def _read_exactly(f: io.BufferedReader, buffer: memoryview) -> bool:
+    """Fill ``buffer`` from ``f``; False if the file ends first."""
+    done = 0
+    while done < len(buffer):
+        n = f.readinto(buffer[done:])
+        if not n:
+            return False
+        done += n
+    return True
+
+
+def _read_header(path: Path, f: io.BufferedReader, file_size: int) -> dict[str, Any]:
+    """The safetensors JSON header, its size checked against the file's before reading it."""
+    first = f.read(8)
+    (size,) = struct.unpack("<Q", first) if len(first) == 8 else (file_size,)
+    if size > min(file_size - 8, _MAX_HEADER):
+        if first[:1] == b"\x80" and first[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
             raise _fail(path, "it is a pickle file; nnet never unpickles (that can run any code)")
         raise _fail(path, "it is not a safetensors file, or it is truncated (header too short)")
     try:
-        header = _json(data[8 : 8 + size].decode("utf-8"))
+        header = _json(f.read(size).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise _fail(path, f"its safetensors header is corrupted ({err})") from None
-    meta = header.get("__metadata__") if isinstance(header, dict) else None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise _fail(path, "it is not an nnet model file (no 'format': 'nnet' metadata)")
-    version = meta.get("format_version")
-    if not isinstance(version, str) or not re.fullmatch(r"[1-9][0-9]{0,8}", version):
-        raise _fail(path, f"its format version {version!r} is invalid")
-    if int(version) > FORMAT_VERSION:
-        newer = f"format version {version}, newer than the {FORMAT_VERSION} this nnet reads"
-        raise _fail(path, f"it has {newer}; upgrade nnet to load it")
-    entries = [entry for name, entry in header.items() if name != "__metadata__"]
-    if not all(isinstance(entry, dict) and entry.get("dtype") in _DTYPES for entry in entries):
-        raise _fail(path, "it holds tensors that are not float32 or float64")
-    try:
-        arrays = safetensors.numpy.load(data)
-    except (SafetensorError, ValueError, TypeError) as err:
-        raise _fail(path, f"it is corrupted or truncated ({err})") from None
+    if not isinstance(header, dict):
+        raise _fail(path, "its safetensors header is corrupted (not a JSON object)")
+    return header
+
+
+def _tensor_layout(path: Path, header: dict[str, Any], n_bytes: int) -> list[Any]:
+    """``[(begin, name, dtype, shape)]`` in file order, checked to tile the data exactly."""
+    layout = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if not (isinstance(entry, dict) and entry.get("dtype") in _DTYPES):
+            raise _fail(path, "it holds tensors that are not float32 or float64")
+        dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
+        shape: Any = entry.get("shape")
+        offsets: Any = entry.get("data_offsets")
+        if not (_is_index_list(shape) and _is_index_list(offsets) and len(offsets) == 2):
+            raise _fail(path, f"tensor {name!r} has an invalid shape or data offsets")
+        if offsets[1] - offsets[0] != math.prod(shape) * dtype.itemsize:
+            raise _fail(path, f"tensor {name!r}: its data offsets do not fit its shape")
+        layout.append((offsets[0], offsets[1], name, dtype, tuple(shape)))
+    layout.sort()
+    ends = [0] + [end for _, end, *_ in layout]
+    if [begin for begin, *_ in layout] != ends[:-1] or ends[-1] != n_bytes:
+        raise _fail(path, "it is corrupted or truncated (its tensors do not tile its data)")
+    return [entry[2:] for entry in layout]
+
+
+def _is_index_list(v: Any) -> bool:
+    return isinstance(v, list) and all(type(i) is int and i >= 0 for i in v)
+
+
+def _read_checked(path: Path) -> tuple[dict[str, str], Arrays]:
+    """Read the header, check it against the file's size, then read each tensor into place.
+
+    Nothing is read before the file is known to be a regular file, and no tensor
+    before the header is checked, so memory stays near the file's size.
+    """
+    f, file_size = _open_regular(path)
+    with f:
+        header = _read_header(path, f, file_size)
+        meta = header.get("__metadata__")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise _fail(path, "it is not an nnet model file (no 'format': 'nnet' metadata)")
+        version = meta.get("format_version")
+        if not isinstance(version, str) or not re.fullmatch(r"[1-9][0-9]{0,8}", version):
+            raise _fail(path, f"its format version {version!r} is invalid")
+        if int(version) > FORMAT_VERSION:
+            newer = f"format version {version}, newer than the {FORMAT_VERSION} this nnet reads"
+            raise _fail(path, f"it has {newer}; upgrade nnet to load it")
+        arrays: Arrays = {}
+        for name, dtype, shape in _tensor_layout(path, header, file_size - f.tell()):
+            array = np.empty(shape, dtype)
+            if not _read_exactly(f, array.reshape(-1).data.cast("B")):
+                raise _fail(path, "it is truncated (it changed while being read?)")
+            arrays[name] = array
+    if not all(isinstance(v, str) for v in meta.values()):
+        raise _fail(path, "its metadata values are not all text")
     if meta.get("sha256") != _checksum(meta, arrays):
         raise _fail(path, "it is corrupted: its SHA-256 checksum does not match its contents")
     return meta, arrays
@@ -173,14 +255,19 @@ def _read(path: PathLike, kind: str | None) -> tuple[Path, dict[str, Any], Array
         raise _fail(path, f"it holds {meta.get('kind')!r}, not {kind!r}")
     spec: dict[str, Any] = {"kind": meta["kind"], "format_version": int(meta["format_version"])}
     for key, ok in _FIELDS[meta["kind"]].items():
-        if key in _OPTIONAL_FIELDS and key not in meta:
-            continue
         try:
             spec[key] = meta[key] if key in _TEXT_FIELDS else _json(meta[key])
         except (KeyError, ValueError, RecursionError):
             spec[key] = None
         if spec[key] is None or not ok(spec[key]):
             raise _fail(path, f"its metadata field {key!r} is missing or invalid")
+    if "extra" in meta and meta["kind"] == "network":
+        try:
+            n_outputs = spec["layer_output_sizes"][-1]
+            parsed = parse_extra(meta["extra"])
+            spec["extra"] = check_extra(parsed, spec["network_input_size"], n_outputs)
+        except ValueError as err:
+            raise _fail(path, f"its extra data is invalid: {err}") from None
     expected = _network_tensors(spec) if meta["kind"] == "network" else _state_tensors(spec, arrays)
     if expected is None or set(arrays) != set(expected):
         raise _fail(path, f"its tensors {sorted(arrays)} do not match its metadata")
@@ -188,7 +275,7 @@ def _read(path: PathLike, kind: str | None) -> tuple[Path, dict[str, Any], Array
         a = arrays[name]
         if a.shape != tuple(shape) or a.dtype.name != dtype:
             raise _fail(path, f"tensor {name!r} is {a.dtype} {a.shape}, expected {dtype} {shape}")
-        if not np.isfinite(a).all():
+        if a.size and not (np.isfinite(a.min()) and np.isfinite(a.max())):
             raise _fail(path, f"tensor {name!r} contains NaN or infinity")
     return path, spec, arrays
 

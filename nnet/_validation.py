@@ -39,12 +39,32 @@ def check_float_dtype(dtype: Any) -> np.dtype[Any]:
     return resolved
 
 
+def to_array(value: Any, name: str) -> np.ndarray:
+    """``np.asarray(value)``, refusing masked arrays and ragged nested lists with clear errors.
+
+    A mask would be silently dropped (NumPy computes on the hidden values too), so
+    a masked array is refused rather than guessed at: fill it or drop its rows first.
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array, whose mask nnet would ignore; fill the masked "
+            "values (.filled(value)) or drop those rows first"
+        )
+    try:
+        return np.asarray(value)
+    except ValueError:  # NumPy's "inhomogeneous shape" for ragged lists
+        raise ValueError(
+            f"{name} must be a rectangular array, but its rows have different lengths"
+        ) from None
+
+
 def as_float_array(value: Any, name: str, dtype: np.dtype[Any]) -> np.ndarray:
     """Convert ``value`` to a float array of ``dtype`` without ever writing to the caller's data.
 
-    Refuses non-numeric data (TypeError), empty arrays and NaN/inf (ValueError).
+    Refuses masked arrays and non-numeric data (TypeError), ragged nested lists, empty
+    arrays and NaN/inf (ValueError).
     """
-    array = np.asarray(value)
+    array = to_array(value, name)
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"{name} must hold real numbers, got an array of dtype {array.dtype} "
@@ -118,7 +138,9 @@ def one_hot_class_indices(Y: Any, n_classes: int, name: str = "Y") -> Any:
 
     Anything else is returned unchanged, for :func:`check_targets` to check.
     """
-    labels = np.asarray(Y)
+    if not isinstance(Y, np.ndarray):
+        return Y  # only an integer array holds class indices (a list goes to the checks)
+    labels = Y
     if labels.ndim != 1 or labels.dtype.kind not in "iu" or labels.size == 0:
         return Y
     if labels.min() < 0 or labels.max() >= n_classes:
@@ -139,4 +161,6 @@ def make_rng(seed: Any, rng: Any) -> np.random.Generator:
         return rng
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise TypeError(f"seed must be an int or None, got {seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     return np.random.default_rng(seed)

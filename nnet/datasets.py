@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from sklearn import datasets as sk_datasets
-from sklearn.utils.multiclass import type_of_target
 
 __all__ = ["DATASETS", "Dataset", "load_csv", "load_dataset", "make_runge", "make_xor"]
 
@@ -73,9 +71,13 @@ def make_xor(n_samples: int = 200, noise: float = 0.15, seed: int | None = 0) ->
     return Dataset(X, corners[:, 0] ^ corners[:, 1], ["x1", "x2"], "xor", "classification")
 
 
-def _bundled(loader: Callable[..., Any]) -> Callable[..., Dataset]:
+def _bundled(loader_name: str) -> Callable[..., Dataset]:
+    """A loader of scikit-learn's bundled data set ``sklearn.datasets.<loader_name>``."""
+
     def load(seed: int | None = 0) -> Dataset:
-        bunch = loader()
+        from sklearn import datasets as sk_datasets  # on use: scikit-learn is slow to import
+
+        bunch = getattr(sk_datasets, loader_name)()
         names = [str(n) for n in getattr(bunch, "feature_names", [])] or [
             f"x{i}" for i in range(bunch.data.shape[1])
         ]
@@ -85,9 +87,9 @@ def _bundled(loader: Callable[..., Any]) -> Callable[..., Dataset]:
 
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
-    "iris": _bundled(sk_datasets.load_iris),
-    "digits": _bundled(sk_datasets.load_digits),
-    "breast_cancer": _bundled(sk_datasets.load_breast_cancer),
+    "iris": _bundled("load_iris"),
+    "digits": _bundled("load_digits"),
+    "breast_cancer": _bundled("load_breast_cancer"),
     "xor": make_xor,
     "runge": make_runge,
 }
@@ -109,15 +111,32 @@ def load_dataset(name: str, seed: int | None = 0) -> Dataset:
 
 
 def read_csv_columns(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """Return the header and the rows (as strings) of a CSV file with a header line."""
+    """Return the header and the rows (as strings) of a UTF-8 CSV file with a header line.
+
+    The one CSV reader of the command line. A UTF-8 byte-order mark is dropped and
+    the names stripped of spaces; a file that is not regular, not UTF-8 or not
+    CSV (a field longer than :func:`csv.field_size_limit`, 131,072 characters by
+    default), a repeated or empty column name, or a row whose length differs from
+    the header's raises ``ValueError`` (``FileNotFoundError`` for a missing file)
+    naming the file and the line.
+    """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no such CSV file: {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row]
+    if not path.is_file():
+        raise ValueError(f"{path} is not a regular file (a directory, FIFO or device)")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        try:
+            rows = [row for row in reader if row]
+        except csv.Error as err:
+            raise ValueError(f"{path}, line {reader.line_num}: not valid CSV ({err})") from None
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path} is not UTF-8 text (byte {err.start}: {err.reason})") from None
     if len(rows) < 2:
         raise ValueError(f"{path}: expected a header line and at least one row of data")
     header = [name.strip() for name in rows[0]]
+    _check_header(path, header)
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise ValueError(
@@ -126,11 +145,23 @@ def read_csv_columns(path: str | Path) -> tuple[list[str], list[list[str]]]:
     return header, rows[1:]
 
 
+def _check_header(path: Path, header: list[str]) -> None:
+    seen: set[str] = set()
+    for number, name in enumerate(header, start=1):
+        if not name:
+            raise ValueError(f"{path}: column {number} of the header has no name")
+        if name in seen:
+            raise ValueError(
+                f"{path}: the header names the column {name!r} twice; column names must be unique"
+            )
+        seen.add(name)
+
+
 def numeric_columns(
     path: str | Path, header: list[str], rows: list[list[str]], names: list[str]
 ) -> np.ndarray:
     """The columns ``names`` of ``rows`` as a float array; a clear error for a missing column
-    or a value that is not a finite number."""
+    or a value that is not a finite number, naming the line and the column."""
     missing = [name for name in names if name not in header]
     if missing:
         raise ValueError(f"{path}: no column {missing[0]!r}; the columns are {header}")
@@ -142,18 +173,39 @@ def numeric_columns(
                 X[r, c] = float(row[i])
             except ValueError:
                 raise ValueError(
-                    f"{path}, line {r + 2}, column {names[c]!r}: {row[i]!r} is not a number"
+                    f"{path}, line {r + 2}, column {names[c]!r}: {row[i]!r:.80} is not a number"
                 ) from None
-    if not np.isfinite(X).all():
-        raise ValueError(f"{path}: features must be finite numbers (found NaN or infinity)")
+            if not math.isfinite(X[r, c]):
+                raise ValueError(
+                    f"{path}, line {r + 2}, column {names[c]!r}: {row[i]!r:.80} is not a "
+                    "finite number; features must be finite"
+                )
     return X
 
 
-def _parse_target(values: list[str]) -> np.ndarray:
+def _parse_target(path: str | Path, name: str, values: list[str]) -> np.ndarray:
     try:
-        return np.array([float(v) for v in values])
+        numbers = [float(v) for v in values]
     except ValueError:
         return np.array([v.strip() for v in values])
+    for line, (value, text) in enumerate(zip(numbers, values), start=2):
+        if not math.isfinite(value):
+            raise ValueError(
+                f"{path}, line {line}, target column {name!r}: {text!r:.80} is not a finite number"
+            )
+    return np.array(numbers)
+
+
+def _target_type(y: np.ndarray) -> str:
+    """:func:`sklearn.utils.multiclass.type_of_target`, quietly for huge values.
+
+    scikit-learn casts a float target to int to see whether it holds integers,
+    which warns for values beyond the int64 range; such a target is continuous.
+    """
+    from sklearn.utils.multiclass import type_of_target  # on use: slow to import
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        return str(type_of_target(y))
 
 
 def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
@@ -179,8 +231,8 @@ def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
     if not features:
         raise ValueError(f"{path}: no feature columns besides the target {target!r}")
     X = numeric_columns(path, header, rows, features)
-    y = _parse_target([row[header.index(target)] for row in rows])
-    inferred = "regression" if type_of_target(y) == "continuous" else "classification"
+    y = _parse_target(path, target, [row[header.index(target)] for row in rows])
+    inferred = "regression" if _target_type(y) == "continuous" else "classification"
     if task not in (None, "classification", "regression"):
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
     if task == "regression" and y.dtype.kind not in "fiu":

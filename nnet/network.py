@@ -129,7 +129,7 @@ class NeuralNetwork:
         rng: np.random.Generator | None = None,
     ) -> None:
         self.network_input_size = check_positive_int(network_input_size, "network_input_size")
-        self.layer_output_sizes = checks.check_sizes(layer_output_sizes)
+        self.layer_output_sizes = checks.check_sizes(layer_output_sizes, self.network_input_size)
         self.activation_funcs: list[Activation] = checks.make_activations(
             activation_funcs, activation_ders, len(self.layer_output_sizes)
         )
@@ -187,9 +187,12 @@ class NeuralNetwork:
         ----------
         updates : list of (ndarray, ndarray)
             Same structure and shapes as :attr:`layers`, e.g. from an optimizer's
-            ``step``. All shapes are checked before anything is changed.
+            ``step``. Shapes and values are checked before anything is changed:
+            NaN or infinite updates, or updates that would overflow the weights to
+            infinity, raise ``ValueError``.
         """
         checked = checks.check_pairs(updates, self._shapes(), "updates")
+        checks.check_sums(self.layers, checked, "updates")
         for (W, b), (dW, db) in zip(self._store.public_layers(), checked):
             W += dW
             b += db

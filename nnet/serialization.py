@@ -11,7 +11,6 @@ one before saving and, in the process that loads, before loading.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet import _safetensors_io
-from nnet._safetensors_io import Arrays, PathLike, _fail, _json, _read, _scalar, _write
+from nnet._extra import check_extra
+from nnet._safetensors_io import Arrays, PathLike, _fail, _read, _scalar, _write
 from nnet._safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
 from nnet.activations import ACTIVATIONS, Activation
 from nnet.costs import COSTS, Cost
@@ -82,8 +82,14 @@ def save_network(
         The file (conventionally ``*.safetensors``), replaced atomically: an
         interrupted save never leaves a half-written model.
     extra : mapping, optional
-        JSON-serializable data to keep beside the model (e.g. feature names,
-        class labels, input scaling); :func:`describe_file` returns it as ``"extra"``.
+        JSON data to keep beside the model (e.g. feature names, class labels,
+        input scaling); :func:`describe_file` returns it as ``"extra"``. String
+        keys only; ``None``, bools, ints, finite floats, strings, lists and
+        mappings, at most 32 levels deep and 10 MB of JSON. The keys the ``nnet``
+        command writes are checked against the network, here and on loading:
+        ``features``, ``mean`` and ``scale`` (one entry per input), ``classes``
+        (one label per output, or ``[]`` for one output of values), ``target``
+        (str) and ``task``.
 
     Raises
     ------
@@ -92,7 +98,7 @@ def save_network(
     ValueError
         If an activation or the cost is a custom function not registered under
         its name (the message says how to register it), a weight is not finite,
-        or ``extra`` is not JSON-serializable with finite numbers.
+        or ``extra`` is not as described above (the message says where).
 
     Examples
     --------
@@ -134,13 +140,26 @@ def save_network(
         "regularize_bias": net.regularize_bias,
     }
     if extra is not None:
-        try:
-            fields["extra"] = _json(json.dumps(dict(extra), allow_nan=False))
-        except (TypeError, ValueError) as err:
-            raise ValueError(
-                f"extra must be JSON-serializable, finite numbers only ({err})"
-            ) from None
+        n_outputs = net.layer_output_sizes[-1]
+        fields["extra"] = check_extra(extra, net.network_input_size, n_outputs)
     _write(path, "network", tensors, fields)
+
+
+class _SavedWeights:
+    """The initializer of a loaded network: hands over the file's arrays, keeping none.
+
+    The constructor copies them into the network's flat vector, so loading needs
+    about twice the file's size at its peak, not more.
+    """
+
+    def __init__(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self._pairs = pairs[::-1]
+
+    def __call__(self, n_in: int, n_out: int, rng: Any) -> tuple[np.ndarray, np.ndarray]:
+        return self._pairs.pop()
+
+    def __repr__(self) -> str:
+        return "<weights loaded from a file>"
 
 
 def load_network(path: PathLike) -> NeuralNetwork:
@@ -148,7 +167,9 @@ def load_network(path: PathLike) -> NeuralNetwork:
 
     The whole file is validated and its activations and cost are looked up
     before the network is built, so a bad file never yields a half-loaded
-    network. The file is only read.
+    network. The file is only read, and only if it is a regular file; the
+    header is checked against the file's size before the tensors are read,
+    and loading needs about twice the file's size in memory at its peak.
 
     Parameters
     ----------
@@ -165,9 +186,11 @@ def load_network(path: PathLike) -> NeuralNetwork:
     FileNotFoundError
         If ``path`` does not exist.
     ModelFileError
-        If the file is not an nnet network file, is corrupted, truncated or of
-        a newer format version, or names an activation or cost not registered
-        in this process (the message says how to register it).
+        If the file is not a regular file (a FIFO, device or directory), not an
+        nnet network file, is corrupted, truncated or of a newer format version,
+        holds an ``extra`` that disagrees with its network, or names an
+        activation or cost not registered in this process (the message says
+        how to register it).
 
     Examples
     --------
@@ -197,8 +220,9 @@ def load_network(path: PathLike) -> NeuralNetwork:
         acts = [act.with_params(**p) if p else act for act, p in zip(found, params)]
         options = {k: spec[k] for k in ("l1", "l2", "regularize_bias", "dtype")}
         sizes = spec["network_input_size"], spec["layer_output_sizes"]
-        net = NeuralNetwork(*sizes, acts, cost_fun=cost, **options, seed=0)
-        net.layers = [(arrays[f"layers.{i}.W"], arrays[f"layers.{i}.b"]) for i in range(len(acts))]
+        names = [(f"layers.{i}.W", f"layers.{i}.b") for i in range(len(acts))]
+        pairs = [(arrays.pop(W), arrays.pop(b)) for W, b in names]  # handed over, not kept
+        net = NeuralNetwork(*sizes, acts, cost_fun=cost, **options, init=_SavedWeights(pairs))
     except (TypeError, ValueError) as err:
         raise _fail(path, f"it describes a network nnet cannot build ({err})") from None
     return net

@@ -19,6 +19,7 @@ import numpy as np
 
 from nnet._backprop import Backprop, loss_of
 from nnet._batches import Batches, rows_sum_to_one
+from nnet._network_checks import NonFiniteError
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
 from nnet.metrics import Metric, get_metrics
@@ -125,10 +126,13 @@ def train(
     Warns
     -----
     DivergenceWarning
-        When a loss or the weights become NaN or infinite, or the loss explodes
-        (see ``explosion_factor``). Training stops, the
-        weights of the last finite epoch (or the best ones, with early stopping)
-        are restored and ``stop_reason`` is ``"diverged"``; nothing is raised.
+        When a loss or the weights become NaN or infinite, the loss explodes
+        (see ``explosion_factor``), or the optimizer's learning-rate schedule
+        fails for an epoch (returns NaN, a negative number, or raises
+        ``ValueError``). Training stops, the weights of the last finite epoch
+        (or the best ones, with early stopping) are restored, the completed
+        epochs stay in the history and ``stop_reason`` is ``"diverged"``;
+        nothing is raised.
 
     Notes
     -----
@@ -199,6 +203,8 @@ def _check_args(
         None if early_stopping is None else check_positive_int(early_stopping, "early_stopping")
     )
     hooks = _check_callbacks(callbacks)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
     generator = make_rng(seed, rng)
     order = generator if shuffle else None
     return _Loop(net, opt, data, val, named_metrics, batch_size, order), patience, hooks
@@ -370,18 +376,19 @@ def _fit(
     saved, saved_epoch = store.snapshot(), None
     first_epoch = getattr(opt, "epoch", 0)  # an optimizer that counts epochs continues
     set_epoch = getattr(opt, "set_epoch", None)
-    bar = _progress_bar(epochs) if progress else None
+    bar = None
     epoch = 0
     try:
+        bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C in its import
         for epoch in range(epochs):
             if set_epoch is not None:
                 set_epoch(first_epoch + epoch)
-            rate = getattr(opt, "current_learning_rate", None)
+            rate = _learning_rate(opt)  # a schedule failing mid-run stops as a divergence
             started = time.perf_counter()
             logs = loop.run_epoch()
             _check_explosion(logs["train_loss"], loop.first_loss, explosion_factor)
             if rate is not None:
-                history.learning_rate.append(float(rate))
+                history.learning_rate.append(rate)
             if record_epoch(history, logs, time.perf_counter() - started) or patience is None:
                 saved, saved_epoch = store.snapshot(), epoch
             if bar is not None:
@@ -395,7 +402,7 @@ def _fit(
                 break
         else:
             history.stop_reason = "completed"
-    except _Diverged as err:
+    except (_Diverged, NonFiniteError) as err:  # the latter from a custom optimizer's update
         history.stop_reason = "diverged"
         store.restore(saved)
         history.restored_best = saved_epoch is not None and saved_epoch == history.best_epoch
@@ -419,6 +426,22 @@ def _check_explosion(loss: float, first_loss: float | None, factor: float | None
             f"the training loss {loss:.4g} exceeds {factor:g} times the loss at the initial "
             f"weights ({first_loss:.4g}): it is exploding"
         )
+
+
+def _learning_rate(opt: Any) -> float | None:
+    """The optimizer's learning rate for its current epoch, if it has one.
+
+    Raises :class:`_Diverged` when its schedule fails (returns NaN or a negative
+    number, or raises), so that a schedule turning invalid mid-run (say, NaN at
+    epoch 3) stops training like a divergence, keeping the epochs done.
+    """
+    try:
+        rate = getattr(opt, "current_learning_rate", None)
+        if rate is not None and not math.isfinite(float(rate)):
+            raise ValueError(f"it is {rate}")
+    except (ValueError, TypeError, ArithmeticError) as err:
+        raise _Diverged(f"the learning rate schedule failed ({err})") from None
+    return None if rate is None else float(rate)
 
 
 def _warn_divergence(reason: str, epoch: int, saved_epoch: int | None, opt: Any) -> None:
