@@ -1,0 +1,138 @@
+"""The estimators' parameters: their declarative constraints and what they resolve to.
+
+The constraints use scikit-learn's own vocabulary (:mod:`sklearn.utils._param_validation`,
+as ``MLPClassifier`` does), so a bad value raises scikit-learn's
+``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming the parameter
+and what it accepts, before ``fit`` touches anything. nnet's registries can grow at
+run time (``register_activation``), so names are checked against the registry when
+``fit`` runs, not against a set frozen at import.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+)
+
+from nnet.activations import ACTIVATIONS, Activation, make_activation
+from nnet.initializers import INITIALIZERS
+from nnet.optimizers import OPTIMIZERS, SGD, Adam, Momentum, get_optimizer
+
+SKLEARN_SOLVERS = frozenset({"lbfgs", "sgd", "adam"})
+"""The solvers scikit-learn's MLP knows; names of :data:`nnet.optimizers.OPTIMIZERS` work too."""
+
+
+class _RegisteredName(StrOptions):
+    """A name in ``registry`` (or one of ``aliases``), looked up when checked.
+
+    A :class:`StrOptions` (which scikit-learn's validation accepts) whose set of
+    names is read at check time, so names registered after import work.
+    """
+
+    def __init__(self, registry: dict[str, Any], aliases: frozenset[str] = frozenset()):
+        super().__init__(set())
+        self.registry, self.aliases = registry, aliases
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return isinstance(val, str) and (val in self.registry or val in self.aliases)
+
+    def __str__(self) -> str:
+        return f"a str among {sorted({*self.registry, *self.aliases})}"
+
+
+SHARED_CONSTRAINTS: dict[str, list[Any]] = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [
+        _RegisteredName(ACTIVATIONS, frozenset({"logistic", "linear"})),
+        Activation,
+        callable,
+    ],
+    "solver": [
+        _RegisteredName(dict.fromkeys(SKLEARN_SOLVERS | set(OPTIMIZERS))),
+        HasMethods("step"),
+    ],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+    # scikit-learn allows momentum=1 (a velocity that never decays); nnet's Momentum refuses it.
+    "momentum": [Interval(Real, 0, 1, closed="left")],
+    "nesterovs_momentum": ["boolean"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "l1": [Interval(Real, 0, None, closed="left")],
+    "init": [_RegisteredName(INITIALIZERS), callable],
+    "dtype": [None, StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
+}
+"""Constraints of the parameters both estimators share (``_parameter_constraints``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    """What the parameters say about the network, resolved once per fit."""
+
+    hidden: tuple[int, ...]
+    activation: Activation
+
+
+def resolve_architecture(params: dict[str, Any]) -> Architecture:
+    """The hidden sizes as a tuple of positive ints and the activation object.
+
+    Raises ValueError for a size below 1 (the constraint admits any array-like).
+    """
+    sizes = params["hidden_layer_sizes"]
+    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) > 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be positive ints, got {sizes!r}")
+    activation = make_activation(params["activation"], argname="activation")
+    return Architecture(tuple(int(s) for s in sizes), activation)
+
+
+def make_optimizer(params: dict[str, Any], lr_factor: float) -> Any:
+    """The optimizer ``solver`` names, with scikit-learn's hyperparameters, for a fresh run.
+
+    ``"adam"`` and ``"sgd"`` take ``beta_1``/``beta_2``/``epsilon`` and
+    ``momentum``/``nesterovs_momentum`` as scikit-learn does; nnet's other names take
+    ``learning_rate_init``; an optimizer object is deep-copied (the parameter itself
+    never changes) and reset, keeping its own learning rate. ``lr_factor`` converts
+    scikit-learn's step sizes to nnet's cost (see ``_BaseMLP._loss_factor``).
+    """
+    solver, lr = params["solver"], params["learning_rate_init"] / lr_factor
+    if solver == "adam":
+        return Adam(lr, beta1=params["beta_1"], beta2=params["beta_2"], eps=params["epsilon"])
+    if solver == "sgd":
+        if params["momentum"] == 0:
+            return SGD(lr)
+        return Momentum(lr, momentum=params["momentum"], nesterov=params["nesterovs_momentum"])
+    if isinstance(solver, str):
+        return get_optimizer(solver, learning_rate=lr)
+    optimizer = copy.deepcopy(solver)
+    if callable(getattr(optimizer, "reset", None)):
+        optimizer.reset()
+    return optimizer
+
+
+def resolve_dtype(spec: Any, X_dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The network's dtype: ``dtype`` if given, else the data's (float32 stays float32)."""
+    return np.dtype(X_dtype if spec is None else spec)
