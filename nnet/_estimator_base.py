@@ -186,7 +186,7 @@ class _BaseMLP(BaseEstimator):
     ) -> None:
         self._validate_params()
         params = self.get_params()
-        arch = resolve_architecture(params)
+        arch = resolve_architecture(params, type(self).__name__)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
@@ -196,7 +196,7 @@ class _BaseMLP(BaseEstimator):
         X = _dense(X)
         seeds = _seeds(self.random_state)
         if first:
-            self._initialize(X, arch, seeds[0])
+            self._initialize(X, arch, seeds[0], seeds[2])
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs; the estimator was fitted with "
                              f"{self.n_outputs_}")  # fmt: skip
@@ -210,7 +210,7 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(_NON_FINITE)
         self.network_ = net
 
-    def _initialize(self, X: np.ndarray, arch: Any, seed: int) -> None:
+    def _initialize(self, X: np.ndarray, arch: Any, seed: int, shuffle_seed: int) -> None:
         """Build a new network and reset the fitted state: the first fit's work."""
         out_activation, cost = self._output_layer()
         net = NeuralNetwork(
@@ -236,20 +236,24 @@ class _BaseMLP(BaseEstimator):
         self._no_improvement_count = 0
         self._current_learning_rate: float | None = None
         self.__dict__.pop("optimizer_", None)
+        self._shuffle_rng = np.random.default_rng(shuffle_seed)
 
     def _run_lbfgs(
         self, net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, weights: _Weights
     ) -> None:
         factor = self._loss_factor()
         net.l2 = factor * weights.alpha / (2 * len(X))
-        verbose = bool(self.verbose)
 
         def report(iteration: int, history: Any, _: NeuralNetwork) -> None:
-            if verbose:
-                print(f"Iteration {iteration + 1}, loss = {history.train_loss[-1] / factor:.8f}")
+            print(f"Iteration {iteration + 1}, loss = {history.train_loss[-1] / factor:.8f}")
 
-        options: dict[str, Any] = {"max_iter": self.max_iter, "max_fun": self.max_fun,
-                   "tol": float(self.tol) * factor, "callback": report}  # fmt: skip
+        options: dict[str, Any] = {
+            "max_iter": self.max_iter,
+            "max_fun": self.max_fun,
+            "tol": float(self.tol),
+            "scale": factor,
+            "callback": report if self.verbose else None,
+        }
         if weights.values is None:
             result = train_lbfgs(net, X, Y, **options)
         else:
@@ -298,7 +302,7 @@ class _BaseMLP(BaseEstimator):
         )  # fmt: skip
         monitor = EpochMonitor(progress, rules, optimizer, len(X), score)
         epochs = 1 if incremental else int(self.max_iter)
-        shuffling = np.random.default_rng(seeds[2])
+        shuffling = copy.deepcopy(self._shuffle_rng)  # one stream over fit and partial_fits
         if sw is None:
             net.l2 = factor * weights.alpha / (2 * batch)
             with warnings.catch_warnings():
@@ -327,6 +331,7 @@ class _BaseMLP(BaseEstimator):
                 stacklevel=5,
             )
         self.optimizer_ = optimizer
+        self._shuffle_rng = shuffling
         self.n_iter_ = monitor.n_iter
         self._commit(progress)
 

@@ -49,6 +49,19 @@ class _RegisteredName(StrOptions):
         return f"a str among {sorted({*self.registry, *self.aliases})}"
 
 
+class _StepObject(HasMethods):
+    """An optimizer *object* (with a ``step`` method), not an optimizer class."""
+
+    def __init__(self) -> None:
+        super().__init__("step")
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, type) and super().is_satisfied_by(val)
+
+    def __str__(self) -> str:
+        return "an optimizer object with a step method (not a class)"
+
+
 SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [
@@ -58,7 +71,7 @@ SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     ],
     "solver": [
         _RegisteredName(dict.fromkeys(SKLEARN_SOLVERS | set(OPTIMIZERS))),
-        HasMethods("step"),
+        _StepObject(),
     ],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -96,15 +109,19 @@ class Architecture:
     activation: Activation
 
 
-def resolve_architecture(params: dict[str, Any]) -> Architecture:
+def resolve_architecture(params: dict[str, Any], owner: str) -> Architecture:
     """The hidden sizes as a tuple of positive ints and the activation object.
 
-    Raises ValueError for a size below 1 (the constraint admits any array-like).
+    Raises ValueError for a size that is not a positive int (the constraint
+    admits any array-like), worded as scikit-learn's parameter errors.
     """
     sizes = params["hidden_layer_sizes"]
     sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
     if not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) > 0 for s in sizes):
-        raise ValueError(f"hidden_layer_sizes must be positive ints, got {sizes!r}")
+        raise ValueError(
+            f"The 'hidden_layer_sizes' parameter of {owner} must be an int or an array-like "
+            f"of ints >= 1. Got {params['hidden_layer_sizes']!r} instead."
+        )
     activation = make_activation(params["activation"], argname="activation")
     return Architecture(tuple(int(s) for s in sizes), activation)
 

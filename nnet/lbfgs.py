@@ -67,20 +67,26 @@ class LBFGSResult:
 
 
 def _flat_loss_and_gradient(
-    net: NeuralNetwork, shapes: list[tuple[int, ...]], X: np.ndarray, Y: np.ndarray
+    net: NeuralNetwork, shapes: list[tuple[int, ...]], X: np.ndarray, Y: np.ndarray, scale: float
 ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    """The objective for SciPy: parameters as one float64 vector in, (cost, gradient) out.
+    """The objective for SciPy: parameters as one float64 vector in, (cost, gradient) / scale out.
 
     This is the only place that touches the network: its public ``layers`` setter
     (which checks shapes and copies) and ``_loss_and_gradient``, the documented
     internal entry to one forward and one backward pass on checked data.
     """
+    cut = _cutter(shapes)
+    flat = np.empty(sum(math.prod(shape) for shape in shapes))
+    ends = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
+    starts = [0, *ends[:-1]]
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        net.layers = _layers(theta, shapes)
+        net.layers = cut(theta)
         loss, grads = net._loss_and_gradient(X, Y)
-        flat = np.concatenate([g.ravel() for pair in grads for g in pair])
-        return float(loss), flat.astype(np.float64, copy=False)
+        arrays = [array for pair in grads for array in pair]
+        for array, start, end in zip(arrays, starts, ends):
+            flat[start:end] = array.ravel()
+        return float(loss) / scale, flat / scale
 
     return objective
 
@@ -93,6 +99,7 @@ def train_lbfgs(
     max_iter: int = 200,
     max_fun: int = 15000,
     tol: float = 1e-4,
+    scale: float = 1.0,
     callback: LBFGSCallback | None = None,
 ) -> LBFGSResult:
     r"""Train ``net`` in place by L-BFGS on the full batch and return what happened.
@@ -114,8 +121,13 @@ def train_lbfgs(
     max_fun : int, default=15000
         Maximum number of cost-and-gradient evaluations (SciPy's ``maxfun``).
     tol : float, default=1e-4
-        Stop when the largest absolute gradient component is at most ``tol``
-        (SciPy's ``gtol``).
+        Stop when the largest absolute gradient component of the minimized
+        function is at most ``tol`` (SciPy's ``gtol``).
+    scale : float, default=1.0
+        Minimize ``cost / scale``: the same minimum, but SciPy's stopping tests
+        (``tol``, and the relative reduction of the function, floored at 1)
+        see that scale. scikit-learn's squared-error loss is half nnet's mean
+        squared error, so its estimators pass 2 to stop where scikit-learn does.
     callback : callable, optional
         ``callback(iteration, history, net)`` after each iteration (0-based),
         with the net at the iteration's point; a truthy return stops.
@@ -152,6 +164,8 @@ def train_lbfgs(
             raise ValueError(f"{name} must be a positive int, got {value!r}")
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < np.inf:
+        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable(iteration, history, net), got {callback!r}")
     history = History()
@@ -159,26 +173,28 @@ def train_lbfgs(
 
     def each_iteration(intermediate_result: scipy.optimize.OptimizeResult) -> None:
         nonlocal stopped
-        history.train_loss.append(float(intermediate_result.fun))
-        if history.best_loss is None or intermediate_result.fun <= history.best_loss:
+        cost = float(intermediate_result.fun) * scale
+        history.train_loss.append(cost)
+        if history.best_loss is None or cost <= history.best_loss:
             history.best_epoch = history.epochs_run - 1
         if callback is not None:
-            net.layers = _layers(intermediate_result.x, shapes)
+            net.layers = cut(intermediate_result.x)
             if callback(history.epochs_run - 1, history, net):
                 stopped = True
                 raise StopIteration
 
     shapes = [shape for W, b in net.layers for shape in (W.shape, b.shape)]
+    cut = _cutter(shapes)
     theta0 = np.concatenate([a.ravel() for pair in net.layers for a in pair]).astype(np.float64)
     result = scipy.optimize.minimize(
-        _flat_loss_and_gradient(net, shapes, X, Y),
+        _flat_loss_and_gradient(net, shapes, X, Y, float(scale)),
         theta0,
         method="L-BFGS-B",
         jac=True,
         callback=each_iteration,
         options={"maxiter": int(max_iter), "maxfun": int(max_fun), "gtol": float(tol)},
     )
-    net.layers = _layers(result.x, shapes)
+    net.layers = cut(result.x)
     history.stop_reason = "callback" if stopped else "completed"
     return LBFGSResult(
         history=history,
@@ -189,8 +205,13 @@ def train_lbfgs(
     )
 
 
-def _layers(theta: np.ndarray, shapes: list[tuple[int, ...]]) -> list[tuple[Any, Any]]:
-    """``theta`` cut into ``[(W, b), ...]`` of ``shapes`` (``[W0.shape, b0.shape, ...]``)."""
-    ends = np.cumsum([math.prod(shape) for shape in shapes])[:-1]
-    arrays = [part.reshape(shape) for part, shape in zip(np.split(theta, ends), shapes)]
-    return list(zip(arrays[::2], arrays[1::2]))
+def _cutter(shapes: list[tuple[int, ...]]) -> Callable[[np.ndarray], list[tuple[Any, Any]]]:
+    """A function cutting a flat vector into ``[(W, b), ...]`` views of ``shapes``."""
+    ends = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
+    bounds = list(zip([0, *ends[:-1]], ends, shapes))
+
+    def cut(theta: np.ndarray) -> list[tuple[Any, Any]]:
+        arrays = [theta[start:end].reshape(shape) for start, end, shape in bounds]
+        return list(zip(arrays[::2], arrays[1::2]))
+
+    return cut
