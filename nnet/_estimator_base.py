@@ -317,8 +317,8 @@ class _BaseMLP(BaseEstimator):
                 penalty=factor * weights.alpha / (2 * batch), rng=shuffling,
                 shuffle=bool(self.shuffle), callback=monitor,
             )  # fmt: skip
-        if history.stop_reason == "diverged":
-            raise ValueError(_NON_FINITE)
+        if history.stop_reason == "diverged" and score is None:
+            raise ValueError(_NON_FINITE)  # with early stopping, the best weights are kept
         if history.stop_reason == "interrupted":
             warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
         if score is not None:

@@ -126,24 +126,33 @@ def resolve_architecture(params: dict[str, Any], owner: str) -> Architecture:
     return Architecture(tuple(int(s) for s in sizes), activation)
 
 
-def make_optimizer(params: dict[str, Any], lr_factor: float) -> Any:
+def make_optimizer(params: dict[str, Any], cost_factor: float) -> Any:
     """The optimizer ``solver`` names, with scikit-learn's hyperparameters, for a fresh run.
 
     ``"adam"`` and ``"sgd"`` take ``beta_1``/``beta_2``/``epsilon`` and
     ``momentum``/``nesterovs_momentum`` as scikit-learn does; nnet's other names take
     ``learning_rate_init``; an optimizer object is deep-copied (the parameter itself
-    never changes) and reset, keeping its own learning rate. ``lr_factor`` converts
-    scikit-learn's step sizes to nnet's cost (see ``_BaseMLP._loss_factor``).
+    never changes) and reset, keeping its own learning rate.
+
+    nnet's cost is ``cost_factor`` times scikit-learn's loss, and so is its
+    gradient. Plain and momentum SGD take steps proportional to the gradient, so
+    their rate is divided by the factor to take scikit-learn's steps; the adaptive
+    rules (Adam, RMSprop, Adagrad) divide the gradient by its own scale, so their
+    rate stays and only Adam's ``epsilon`` is scaled.
     """
-    solver, lr = params["solver"], params["learning_rate_init"] / lr_factor
+    solver, rate = params["solver"], params["learning_rate_init"]
     if solver == "adam":
-        return Adam(lr, beta1=params["beta_1"], beta2=params["beta_2"], eps=params["epsilon"])
+        return Adam(rate, beta1=params["beta_1"], beta2=params["beta_2"],
+                    eps=params["epsilon"] * cost_factor)  # fmt: skip
     if solver == "sgd":
         if params["momentum"] == 0:
-            return SGD(lr)
-        return Momentum(lr, momentum=params["momentum"], nesterov=params["nesterovs_momentum"])
+            return SGD(rate / cost_factor)
+        return Momentum(rate / cost_factor, momentum=params["momentum"],
+                        nesterov=params["nesterovs_momentum"])  # fmt: skip
+    if solver == "momentum":
+        return Momentum(rate / cost_factor)
     if isinstance(solver, str):
-        return get_optimizer(solver, learning_rate=lr)
+        return get_optimizer(solver, learning_rate=rate)
     optimizer = copy.deepcopy(solver)
     if callable(getattr(optimizer, "reset", None)):
         optimizer.reset()
