@@ -76,8 +76,13 @@ def test_regression_quality_matches_scikit_learn_on_diabetes(solver):
     X, y = StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
     scores = []
     for seed in range(3):
-        params = {"hidden_layer_sizes": (20,), "solver": solver, "alpha": 1.0,
-                  "learning_rate_init": 0.01 if solver == "sgd" else 0.001, "random_state": seed}  # fmt: skip
+        params = {
+            "hidden_layer_sizes": (20,),
+            "solver": solver,
+            "alpha": 1.0,
+            "learning_rate_init": 0.01 if solver == "sgd" else 0.001,
+            "random_state": seed,
+        }
         ours = NeuralNetRegressor(**params).fit(X[:300], y[:300]).score(X[300:], y[300:])
         theirs = MLPRegressor(**params).fit(X[:300], y[:300]).score(X[300:], y[300:])
         scores.append((ours, theirs))
@@ -96,8 +101,16 @@ def test_one_sgd_epoch_from_the_same_weights_is_scikit_learns():
         (NeuralNetClassifier, MLPClassifier, IRIS_X, IRIS_Y == 1),
     ]
     for ours_cls, theirs_cls, X, y in cases:
-        params = {"hidden_layer_sizes": (5,), "solver": "sgd", "max_iter": 3, "alpha": 0.1,
-                  "batch_size": 50, "shuffle": False, "warm_start": True, "random_state": 0}  # fmt: skip
+        params = {
+            "hidden_layer_sizes": (5,),
+            "solver": "sgd",
+            "max_iter": 3,
+            "alpha": 0.1,
+            "batch_size": 50,
+            "shuffle": False,
+            "warm_start": True,
+            "random_state": 0,
+        }
         with pytest.warns(ConvergenceWarning):
             theirs = theirs_cls(**params).fit(X, y)
             ours = ours_cls(**params).fit(X, y)
@@ -135,8 +148,14 @@ def test_poisson_loss_with_one_linear_unit_is_a_poisson_glm():
     X = np.linspace(0, 1, 100).reshape(-1, 1)
     y = rng.poisson(np.exp(X[:, 0] + 1))
     glm = PoissonRegressor(alpha=0, tol=1e-7).fit(X, y)
-    settings = {"hidden_layer_sizes": (1,), "activation": "identity", "alpha": 0.0,
-                "solver": "lbfgs", "tol": 1e-7, "random_state": 1}  # fmt: skip
+    settings = {
+        "hidden_layer_sizes": (1,),
+        "activation": "identity",
+        "alpha": 0.0,
+        "solver": "lbfgs",
+        "tol": 1e-7,
+        "random_state": 1,
+    }
     mlp = NeuralNetRegressor(loss="poisson", **settings).fit(X, y)
     assert mlp.out_activation_ == "exp"
     np.testing.assert_allclose(mlp.predict(X), glm.predict(X), rtol=1e-4)
@@ -160,7 +179,7 @@ def test_more_alpha_shrinks_the_weights():
             )
             .fit(BINARY_X, BINARY_Y)
             .coefs_
-        )  # fmt: skip
+        )
         for alpha in np.arange(2)
     ]
     assert norms[0] > norms[1]
@@ -176,8 +195,9 @@ def test_a_large_tol_stops_training_early_without_a_warning():
 
 @pytest.mark.parametrize("n_iter_no_change", [2, 5, 10])
 def test_n_iter_no_change_epochs_without_progress_stop_training(n_iter_no_change):
-    clf = NeuralNetClassifier(tol=0.01, max_iter=3000, solver="sgd",
-                              n_iter_no_change=n_iter_no_change)  # fmt: skip
+    clf = NeuralNetClassifier(
+        tol=0.01, max_iter=3000, solver="sgd", n_iter_no_change=n_iter_no_change
+    )
     clf.fit(BINARY_X, BINARY_Y)
     assert clf.n_iter_ < 3000
     # It stopped at the first epoch that made more than n_iter_no_change in a row.
@@ -210,8 +230,14 @@ def test_invscaling_continues_over_warm_started_fits():
     X, y = [[3, 2], [1, 6], [5, 6], [-2, -4]], [1, 1, 1, 0]
     rates = {}
     for schedule in ("invscaling", "constant"):
-        clf = NeuralNetClassifier(solver="sgd", hidden_layer_sizes=4, learning_rate=schedule,
-                                  max_iter=1, power_t=0.25, warm_start=True)  # fmt: skip
+        clf = NeuralNetClassifier(
+            solver="sgd",
+            hidden_layer_sizes=4,
+            learning_rate=schedule,
+            max_iter=1,
+            power_t=0.25,
+            warm_start=True,
+        )
         clf.fit(X, y)
         clf.fit(X, y)
         rates[schedule] = clf.optimizer_.learning_rate
@@ -255,7 +281,7 @@ def test_early_stopping_with_string_labels_and_sample_weight():
     assert len(clf.validation_scores_) == clf.n_iter_
 
 
-# ----------------------------------------------------------------------------- warm start, partial_fit
+# ------------------------------------------------------------------ warm start, partial_fit
 @quiet
 @pytest.mark.parametrize("make", [NeuralNetClassifier, NeuralNetRegressor])
 def test_warm_start_runs_max_iter_more_epochs_each_fit(make):
@@ -279,8 +305,9 @@ def test_warm_start_refuses_new_classes():
 @quiet
 def test_partial_fit_gives_the_predictions_of_fit():
     X, y = DIGITS_X[:500], DIGITS_Y[:500]
-    full = NeuralNetClassifier(solver="sgd", max_iter=30, random_state=1, tol=0, alpha=1e-5,
-                               learning_rate_init=0.2).fit(X, y)  # fmt: skip
+    full = NeuralNetClassifier(
+        solver="sgd", max_iter=30, random_state=1, tol=0, alpha=1e-5, learning_rate_init=0.2
+    ).fit(X, y)
     step = NeuralNetClassifier(solver="sgd", random_state=1, alpha=1e-5, learning_rate_init=0.2)
     for _ in range(30):
         step.partial_fit(X, y, classes=np.unique(y))
@@ -309,8 +336,9 @@ def test_multilabel_classification_reaches_high_accuracy():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((200, 6))
     Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] * X[:, 4] > 0]).astype(int)
-    clf = NeuralNetClassifier(solver="lbfgs", hidden_layer_sizes=50, alpha=1e-5, max_iter=150,
-                              random_state=0).fit(X, Y)  # fmt: skip
+    clf = NeuralNetClassifier(
+        solver="lbfgs", hidden_layer_sizes=50, alpha=1e-5, max_iter=150, random_state=0
+    ).fit(X, Y)
     assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 3
     assert clf.predict(X).shape == Y.shape and set(np.unique(clf.predict(X))) <= {0, 1}
     assert clf.score(X, Y) > 0.9
@@ -358,8 +386,15 @@ def test_fitted_attributes_have_scikit_learn_shapes():
 def test_the_reported_loss_is_scikit_learns_loss():
     # One full-batch SGD step from identical weights gives identical losses.
     X, y = REG_X[:20], REG_Y[:20]
-    ours = NeuralNetRegressor(hidden_layer_sizes=(3,), solver="sgd", batch_size=20, max_iter=1,
-                              alpha=0.1, shuffle=False, random_state=0)  # fmt: skip
+    ours = NeuralNetRegressor(
+        hidden_layer_sizes=(3,),
+        solver="sgd",
+        batch_size=20,
+        max_iter=1,
+        alpha=0.1,
+        shuffle=False,
+        random_state=0,
+    )
     with pytest.warns(ConvergenceWarning):
         ours.fit(X, y)
     W0 = ours.network_.layers  # after the step; compute scikit-learn's loss there
@@ -402,20 +437,28 @@ def test_verbose_prints_scikit_learns_lines(capsys):
 
 # ----------------------------------------------------------------------------- nnet's extras
 @quiet
-@pytest.mark.parametrize("activation", ["logistic", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
-                                        "identity"])  # fmt: skip
+@pytest.mark.parametrize(
+    "activation", ["logistic", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "identity"]
+)
 def test_every_nnet_activation_trains(activation):
-    clf = NeuralNetClassifier(hidden_layer_sizes=8, activation=activation, max_iter=30,
-                              learning_rate_init=0.01, random_state=0)  # fmt: skip
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=8,
+        activation=activation,
+        max_iter=30,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
     assert clf.fit(IRIS_X, IRIS_Y).score(IRIS_X, IRIS_Y) > 0.8
 
 
 @quiet
-@pytest.mark.parametrize("solver", ["rmsprop", "adagrad", "momentum", "adamw", Adam(0.01),
-                                    RMSprop(0.01)])  # fmt: skip
+@pytest.mark.parametrize(
+    "solver", ["rmsprop", "adagrad", "momentum", "adamw", Adam(0.01), RMSprop(0.01)]
+)
 def test_solver_takes_nnet_optimizer_names_and_objects(solver):
-    clf = NeuralNetClassifier(hidden_layer_sizes=8, solver=solver, max_iter=50,
-                              learning_rate_init=0.1, random_state=0)  # fmt: skip
+    clf = NeuralNetClassifier(
+        hidden_layer_sizes=8, solver=solver, max_iter=50, learning_rate_init=0.1, random_state=0
+    )
     assert clf.fit(IRIS_X, IRIS_Y).score(IRIS_X, IRIS_Y) > 0.8
     if not isinstance(solver, str):
         assert clf.optimizer_ is not solver and getattr(solver, "t", 0) == 0  # never changed
