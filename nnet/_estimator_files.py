@@ -75,7 +75,7 @@ class FileMixin:
             extra["classes"] = est.classes_.tolist()
             extra["classes_dtype"] = est.classes_.dtype.str
             extra["y_type"] = est._label_binarizer.y_type_
-            if not _json_able(extra["classes"]) or est.classes_.dtype.kind == "O":
+            if not _json_able(extra["classes"]):
                 raise ValueError(
                     f"classes_ {est.classes_!r} cannot be stored in JSON; save with joblib"
                 )
@@ -105,7 +105,10 @@ class FileMixin:
         if extra.get("kind") != _KIND or extra.get("estimator") != cls.__name__:
             raise ModelFileError(f"{path}: not a {cls.__name__} file (saved by est.save)")
         net = load_network(path)
-        est: Any = cls(**extra["params"])
+        params = dict(extra["params"])
+        if isinstance(params.get("hidden_layer_sizes"), list):  # JSON has no tuples
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        est: Any = cls(**params)
         est.network_ = net
         _restore_fitted(est, extra)
         return est
