@@ -41,7 +41,7 @@ def test_a_logistic_regression_reaches_the_global_minimum():
         X.shape[1], [1], ["sigmoid"], cost_fun="binary_cross_entropy", l2=0.5 / len(X)
     )
     optimum.layers = [(reference.coef_.T, reference.intercept_)]
-    assert net.cost(X, y) <= optimum.cost(X, y) + 1e-9
+    assert net.cost(X, y) <= optimum.cost(X, y) * (1 + 1e-6)  # SciPy stops on a 1e-9 change
     np.testing.assert_allclose(net.layers[0][0].ravel(), reference.coef_.ravel(), atol=2e-3)
     assert result.converged
 
