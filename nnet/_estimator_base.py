@@ -26,17 +26,17 @@ import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nnet._estimator_params import (
     SHARED_CONSTRAINTS,
+    draw_seeds,
     make_optimizer,
     resolve_architecture,
     resolve_dtype,
 )
 from nnet._estimator_sgd import EpochMonitor, Progress, Rules
-from nnet._estimator_weighted import lbfgs_weighted, train_weighted
+from nnet._estimator_weighted import SampleWeights, lbfgs_weighted, train_weighted
 from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
 from nnet.training import DivergenceWarning, train
@@ -191,10 +191,10 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
         X, y = self._validate_X_y(X, y, reset=first)
-        weights = _Weights.check(sample_weight, X, float(self.alpha))
+        weights = SampleWeights.check(sample_weight, X, float(self.alpha))
         Y = self._encode_targets(y, first=first, classes=classes)
         X = _dense(X)
-        seeds = _seeds(self.random_state)
+        seeds = draw_seeds(self.random_state)
         if first:
             self._initialize(X, arch, seeds[0], seeds[2])
         elif Y.shape[1] != self.n_outputs_:
@@ -239,7 +239,7 @@ class _BaseMLP(BaseEstimator):
         self._shuffle_rng = np.random.default_rng(shuffle_seed)
 
     def _run_lbfgs(
-        self, net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, weights: _Weights
+        self, net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, weights: SampleWeights
     ) -> None:
         factor = self._loss_factor()
         net.l2 = factor * weights.alpha / (2 * len(X))
@@ -276,7 +276,7 @@ class _BaseMLP(BaseEstimator):
         self,
         net: NeuralNetwork,
         data: tuple[np.ndarray, np.ndarray, np.ndarray],
-        weights: _Weights,
+        weights: SampleWeights,
         seeds: list[int],
         *,
         incremental: bool,
@@ -403,40 +403,3 @@ class _BaseMLP(BaseEstimator):
 def _dense(X: Any) -> np.ndarray:
     """``X`` as a dense array: nnet's backpropagation multiplies dense matrices."""
     return X.toarray() if scipy.sparse.issparse(X) else X
-
-
-def _seeds(random_state: Any) -> list[int]:
-    """Three seeds (weights, early-stopping split, shuffling) from ``random_state``.
-
-    An int or a ``RandomState`` gives the same seeds as scikit-learn's
-    ``check_random_state`` would; ``None`` draws fresh entropy from a new
-    :class:`numpy.random.Generator`, never from NumPy's global state.
-    """
-    if random_state is None:
-        return [int(s) for s in np.random.default_rng().integers(2**31 - 1, size=3)]
-    rng = check_random_state(random_state)
-    return [int(s) for s in rng.randint(2**31 - 1, size=3)]
-
-
-class _Weights:
-    """Checked sample weights, and ``alpha`` as the weights make it.
-
-    All-equal weights ``c`` weigh every sample alike, which is the unweighted
-    loss with scikit-learn's penalty divided by ``c``: they take the unweighted
-    (faster) path with ``alpha / c``. Others go through
-    :mod:`nnet._estimator_weighted`.
-    """
-
-    def __init__(self, values: np.ndarray | None, alpha: float) -> None:
-        self.values, self.alpha = values, alpha
-
-    @classmethod
-    def check(cls, sample_weight: Any, X: Any, alpha: float) -> _Weights:
-        if sample_weight is None:
-            return cls(None, alpha)
-        values = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        if not values.any():
-            raise ValueError("sample_weight must not be all zero")
-        if np.all(values == values[0]):
-            return cls(None, alpha / float(values[0]))
-        return cls(values, alpha)

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -162,3 +163,16 @@ def make_optimizer(params: dict[str, Any], cost_factor: float) -> Any:
 def resolve_dtype(spec: Any, X_dtype: np.dtype[Any]) -> np.dtype[Any]:
     """The network's dtype: ``dtype`` if given, else the data's (float32 stays float32)."""
     return np.dtype(X_dtype if spec is None else spec)
+
+
+def draw_seeds(random_state: Any) -> list[int]:
+    """Three seeds (weights, early-stopping split, shuffling) from ``random_state``.
+
+    An int or a ``RandomState`` gives the same seeds as scikit-learn's
+    ``check_random_state`` would; ``None`` draws fresh entropy from a new
+    :class:`numpy.random.Generator`, never from NumPy's global state.
+    """
+    if random_state is None:
+        return [int(s) for s in np.random.default_rng().integers(2**31 - 1, size=3)]
+    rng = check_random_state(random_state)
+    return [int(s) for s in rng.randint(2**31 - 1, size=3)]

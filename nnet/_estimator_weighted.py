@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from sklearn.utils.validation import _check_sample_weight
 
 from nnet.callbacks import History
 from nnet.costs import make_cost
@@ -166,3 +167,27 @@ def lbfgs_weighted(
     result = train_lbfgs(twin, X, Y, **options)
     net.layers = twin.layers
     return result
+
+
+class SampleWeights:
+    """Checked sample weights, and ``alpha`` as the weights make it.
+
+    All-equal weights ``c`` weigh every sample alike, which is the unweighted
+    loss with scikit-learn's penalty divided by ``c``: they take the unweighted
+    (faster) path with ``alpha / c``. Others go through
+    :mod:`nnet._estimator_weighted`.
+    """
+
+    def __init__(self, values: np.ndarray | None, alpha: float) -> None:
+        self.values, self.alpha = values, alpha
+
+    @classmethod
+    def check(cls, sample_weight: Any, X: Any, alpha: float) -> SampleWeights:
+        if sample_weight is None:
+            return cls(None, alpha)
+        values = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        if not values.any():
+            raise ValueError("sample_weight must not be all zero")
+        if np.all(values == values[0]):
+            return cls(None, alpha / float(values[0]))
+        return cls(values, alpha)
