@@ -271,6 +271,7 @@ class _BaseMLP(BaseEstimator):
         curve = [v / factor for v in result.history.train_loss]
         self.loss_ = curve[-1] if curve else float(net.cost(X, Y)) / factor
         self.loss_curve_ = self.loss_curve_ + curve
+        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
 
     def _run_stochastic(
         self,
