@@ -32,17 +32,25 @@ def exp_der(z: Any) -> Any:
     return np.exp(z)
 
 
+def _floor(pred: Any) -> float:
+    """Machine epsilon of ``pred``'s float type: predictions are floored there, as the
+    cross-entropies clip theirs, so an output that is not an exponential (or one that
+    underflows) gives finite values."""
+    return float(np.finfo(np.result_type(getattr(pred, "dtype", float), np.float32)).eps)
+
+
 def poisson(pred: Any, target: Any) -> Any:
     """Half Poisson deviance, summed over outputs and averaged over samples."""
+    p = anp.maximum(pred, _floor(pred))
     positive = target > 0
     safe_target = anp.where(positive, target, 1.0)
-    log_ratio = anp.where(positive, target * anp.log(safe_target / pred), 0.0)
-    return anp.sum(log_ratio - target + pred) / pred.shape[0]
+    log_ratio = anp.where(positive, target * anp.log(safe_target / p), 0.0)
+    return anp.sum(log_ratio - target + p) / pred.shape[0]
 
 
 def poisson_der(pred: Any, target: Any) -> Any:
     """Gradient of :func:`poisson` with respect to ``pred``: :math:`(1 - t/p)/N`."""
-    return (1.0 - target / pred) / pred.shape[0]
+    return (1.0 - target / np.maximum(pred, _floor(pred))) / pred.shape[0]
 
 
 def register() -> None:

@@ -50,6 +50,7 @@ def _row_ce(p: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _row_poisson(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+    p = _clipped(p, False)
     ratio = np.where(t > 0, t, 1.0) / p
     return np.sum(np.where(t > 0, t * np.log(ratio), 0.0) - t + p, axis=1)
 
