@@ -89,7 +89,7 @@ SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "momentum": [Interval(Real, 0, 1, closed="left")],
     "nesterovs_momentum": ["boolean"],
     "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "beta_1": [Interval(Real, 0, 1, closed="left")],
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],

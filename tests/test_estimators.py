@@ -355,7 +355,7 @@ BAD_PARAMETERS = [
     ("max_iter", 1.5),
     ("max_iter", None),
     ("early_stopping", "yes"),
-    ("validation_fraction", 0.0),
+    ("validation_fraction", -0.1),
     ("validation_fraction", 1.0),
     ("n_iter_no_change", 0),
     ("shuffle", None),
