@@ -375,6 +375,11 @@ class _BaseMLP(BaseEstimator):
         self, X: np.ndarray, y: np.ndarray, Y: np.ndarray, sw: np.ndarray | None, seed: int
     ) -> tuple[Any, ...]:
         """(X_train, Y_train, sw_train, (X_val, y_val, sw_val)): the early-stopping split."""
+        if not self.validation_fraction:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' (0 with "
+                "early_stopping=True holds out nothing)."
+            )
         arrays = [X, Y, y] if sw is None else [X, Y, y, sw]
         parts = train_test_split(
             *arrays,

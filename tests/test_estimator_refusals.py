@@ -54,6 +54,8 @@ REFUSALS = [
      lambda e: e.fit(X, Y_CLASS)),
     ("too small validation split", NeuralNetRegressor,
      {"early_stopping": True, "validation_fraction": 0.05}, lambda e: e.fit(X[:20], Y_REG[:20])),
+    ("no validation split", NeuralNetRegressor,
+     {"early_stopping": True, "validation_fraction": 0.0}, lambda e: e.fit(X, Y_REG)),
     ("impossible stratified split", NeuralNetClassifier, {"early_stopping": True},
      lambda e: e.fit(X[:4], [0, 0, 0, 1])),
     ("poisson with negative y", NeuralNetRegressor, {"loss": "poisson"},
