@@ -350,9 +350,10 @@ class _BaseMLP(BaseEstimator):
         rate = float(self.learning_rate_init) if fresh else self._current_learning_rate
         return Progress(
             loss_curve=list(self.loss_curve_),
-            best_loss=self.best_loss_,
+            # early_stopping may be switched between warm-started fits: start what is missing.
+            best_loss=None if early else _or(self.best_loss_, np.inf),
             validation_scores=list(self.validation_scores_ or []) if early else None,
-            best_validation_score=self.best_validation_score_,
+            best_validation_score=_or(self.best_validation_score_, -np.inf) if early else None,
             best_layers=self._best_layers,
             no_improvement_count=self._no_improvement_count,
             t=self.t_,
@@ -404,6 +405,10 @@ class _BaseMLP(BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
         )
         return self.network_.predict(_dense(X).astype(self.network_.dtype, copy=False))
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def _dense(X: Any) -> np.ndarray:

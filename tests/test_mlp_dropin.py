@@ -295,6 +295,16 @@ def test_warm_start_runs_max_iter_more_epochs_each_fit(make):
 
 
 @quiet
+def test_warm_start_may_switch_early_stopping_on_and_off():
+    est = NeuralNetClassifier(hidden_layer_sizes=4, warm_start=True, max_iter=3, random_state=0)
+    est.fit(IRIS_X, IRIS_Y)
+    est.set_params(early_stopping=True).fit(IRIS_X, IRIS_Y)
+    assert len(est.validation_scores_) == est.n_iter_ and est.best_loss_ is None
+    est.set_params(early_stopping=False).fit(IRIS_X, IRIS_Y)
+    assert est.validation_scores_ is None and est.best_loss_ == min(est.loss_curve_[-3:])
+
+
+@quiet
 def test_warm_start_refuses_new_classes():
     clf = NeuralNetClassifier(hidden_layer_sizes=2, warm_start=True, max_iter=2)
     clf.fit(IRIS_X, IRIS_Y)
