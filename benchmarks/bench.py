@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from contenders import GRADIENT_CONTENDERS, Prepare, available_contenders, make_network, torch_info
+from estimators_bench import ESTIMATOR_CONTENDERS, estimator_workloads
 from quiet import QUIET, SLOW, Canary, cpu_sample, others_share
 from report import evaluate_targets, markdown, replace_block
 from sweeps import grid_contenders, w4_workload, w5_workload
@@ -55,6 +56,7 @@ class Settings:
     repeats: int
     warmup: int
     memory_epochs: int
+    estimator_epochs: int  # epochs (and L-BFGS iterations) of the estimator workloads
     retries: int  # how often a timing disturbed by other processes is redone
     pause: float  # seconds before each timing: OpenBLAS threads spin ~0.1 s after their last call
     w4_side: int = 10  # W4: side x side models (learning rates x L2 strengths)
@@ -73,6 +75,7 @@ MODES = {
         repeats=7,
         warmup=1,
         memory_epochs=3,
+        estimator_epochs=200,
         retries=3,
         pause=0.2,
     ),
@@ -84,6 +87,7 @@ MODES = {
         repeats=2,
         warmup=1,
         memory_epochs=2,
+        estimator_epochs=2,
         retries=0,
         pause=0.02,
         w4_side=3,
@@ -299,6 +303,8 @@ def run_benchmarks(settings: Settings, log: bool) -> dict[str, Any]:
     for grid in (w4_workload(s.w4_side, s.w4_epochs), w5_workload(s.w5_side, s.w5_epochs)):
         runs = grid_contenders(grid, "torch" in contenders)
         results["workloads"][grid.name] = time_workload(grid, runs, grid_settings, log)
+    for w in estimator_workloads(s.estimator_epochs):
+        results["workloads"][w.name] = time_workload(w, ESTIMATOR_CONTENDERS[w.name], s, log)
     results["memory"] = measure_memory(workloads[1], s.memory_epochs)
     env["load_average"] = [env["load_average"][0], _load_average()]
     results.update(environment=env, skipped=skipped, settings=dataclasses.asdict(s))

@@ -67,21 +67,27 @@ def nnet_train(w: Workload, seed: int) -> Run:
 
 def nnet_estimator(w: Workload, seed: int) -> Run:
     """``nnet.estimators.NeuralNetClassifier``: the scikit-learn-style wrapper around ``train``."""
+    from sklearn.exceptions import ConvergenceWarning
+
     from nnet.estimators import NeuralNetClassifier
 
     clf = NeuralNetClassifier(
         hidden_layer_sizes=w.hidden,
         activation=w.activation,
-        optimizer=Momentum(w.learning_rate, w.momentum),
+        solver=Momentum(w.learning_rate, w.momentum),
+        alpha=0.0,
         batch_size=w.batch_size,
-        epochs=w.epochs,
+        max_iter=w.epochs,
+        n_iter_no_change=np.inf,  # all epochs, as the other contenders
         shuffle=True,
         init="glorot",
         random_state=seed,
     )
 
     def run() -> float:
-        clf.fit(w.X, w.y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(w.X, w.y)
         if clf.n_iter_ != w.epochs or clf.network_.dtype != w.dtype:
             raise RuntimeError(f"estimator ran {clf.n_iter_} epochs in {clf.network_.dtype}")
         return float(clf.loss_curve_[-1])

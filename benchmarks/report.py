@@ -38,6 +38,12 @@ TARGETS: list[tuple[str, str, str, str, str, float]] = [
      ">=", 3.0),
     ("W5 grid: sweep >= 3 x faster than 25 train calls", "w5_digits_grid", "train_loop", "sweep",
      ">=", 3.0),
+    ("Digits Adam: estimator >= 2 x faster than sklearn", "digits_adam", "sklearn",
+     "nnet_estimator", ">=", 2.0),
+    ("W1 Iris: estimator >= 2 x faster than sklearn", "iris", "sklearn", "nnet_estimator",
+     ">=", 2.0),
+    ("Runge L-BFGS: estimator as fast as sklearn", "runge_lbfgs", "sklearn_lbfgs", "nnet_lbfgs",
+     ">=", 1.0),
 ]  # fmt: skip
 
 

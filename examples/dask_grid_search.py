@@ -53,17 +53,17 @@ def make_search(grid: dict[str, list[Any]], *, epochs: int, cv: int, n_jobs: int
     model = Pipeline(
         [
             ("scale", StandardScaler()),
-            ("net", NeuralNetClassifier(epochs=epochs, random_state=0)),
+            ("net", NeuralNetClassifier(max_iter=epochs, random_state=0)),
         ]
     )
     return GridSearchCV(model, grid, cv=cv, n_jobs=n_jobs)
 
 
 def make_grid(quick: bool) -> dict[str, list[Any]]:
-    """Learning rate x L2 penalty x hidden layers: 8 candidates."""
+    """Learning rate x L2 penalty (alpha) x hidden layers: 8 candidates."""
     return {
-        "net__learning_rate": [0.001, 0.01],
-        "net__l2": [0.0, 1e-3],
+        "net__learning_rate_init": [0.001, 0.01],
+        "net__alpha": [1e-4, 1e-1],
         "net__hidden_layer_sizes": [(16,), (16, 16)] if quick else [(32,), (64, 32)],
     }
 

@@ -1,348 +1,417 @@
 """The machinery shared by :class:`~nnet.estimators.NeuralNetClassifier` and the regressor.
 
-scikit-learn's conventions (see its developer guide, and how
-``sklearn/neural_network/_multilayer_perceptron.py`` is laid out): ``__init__``
-only stores its arguments; ``fit`` checks them, validates the data with
-:func:`sklearn.utils.validation.validate_data` and sets the fitted attributes,
-whose names end in ``_``. A subclass says how targets are encoded, which output
-layer and cost go with them and how a validation set is scored; everything else,
-the network, the optimizer, the seeds and the calls to :func:`nnet.training.train`,
-is here.
+scikit-learn's conventions (its developer guide, and
+``sklearn/neural_network/_multilayer_perceptron.py``, which is the specification
+here): ``__init__`` only stores its arguments, ``fit`` validates them through the
+declarative ``_parameter_constraints`` and the data through
+:func:`~sklearn.utils.validation.validate_data`, and fitted attributes end in ``_``.
+A subclass says how targets are encoded, which output layer and cost go with
+them, and how predictions are scored.
+
+**A refused fit changes nothing.** ``fit`` and ``partial_fit`` run as a
+transaction: the estimator's attributes are snapshotted first, training works on
+copies of the network and the optimizer, and any exception (bad data, bad
+parameter, impossible split, divergence) puts the snapshot back, so a fitted
+estimator stays bit-for-bit as it was and an unfitted one stays unfitted.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import dataclasses
-import math
-import numbers
-from collections.abc import Callable, Iterator
-from typing import Any
+import warnings
+from typing import Any, ClassVar
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nnet.activations import Activation, make_activation
-from nnet.initializers import get_initializer
+from nnet._estimator_params import (
+    SHARED_CONSTRAINTS,
+    draw_seeds,
+    make_optimizer,
+    resolve_architecture,
+    resolve_dtype,
+)
+from nnet._estimator_sgd import EpochMonitor, Progress, Rules
+from nnet._estimator_weighted import SampleWeights, lbfgs_weighted, train_weighted
+from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
-from nnet.optimizers import OPTIMIZERS, get_optimizer
-from nnet.schedules import Schedule
-from nnet.training import train
+from nnet.training import DivergenceWarning, train
 
-_RELU_LIKE = frozenset({"relu", "leaky_relu", "elu"})
-_SEED_BOUND = np.iinfo(np.int32).max
-_DEFAULT_LEARNING_RATE = 0.001  # scikit-learn's learning_rate_init, Adam's usual rate
-
-
-@dataclasses.dataclass(frozen=True)
-class _Settings:
-    """The hyperparameters, checked and resolved once per ``fit``/``partial_fit``."""
-
-    hidden: tuple[int, ...]
-    activation: Activation
-    init: Any
-    batch_size: Any  # "auto", a positive int or None
-    epochs: int
-    l1: float
-    l2: float
-    patience: int | None
+_NON_FINITE = (
+    "Solver produced non-finite parameter weights. The input data may contain large "
+    "values and need to be preprocessed."
+)
+_SKLEARN_OUTPUT_NAMES = {"sigmoid": "logistic"}
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, (bool, np.bool_))
-
-
-def _is_finite_real(value: Any) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, (bool, np.bool_))
-        and math.isfinite(float(value))
-    )
-
-
-class _BaseNeuralNet(BaseEstimator):
+class _BaseMLP(BaseEstimator):
     """Base class of the estimators: not for direct use.
 
-    Subclasses define ``__init__`` (the public parameters), ``_validate_X_y``,
-    ``_encode_targets``, ``_output_layer`` and ``_validation_score``.
+    Subclasses set ``_parameter_constraints`` and write the hooks
+    ``_validate_X_y``, ``_encode_targets``, ``_output_layer``, ``_loss_factor``
+    and ``_score_outputs``.
     """
 
-    # Declared for type checkers; set by the subclasses' __init__.
-    hidden_layer_sizes: Any
-    activation: Any
-    optimizer: Any
-    learning_rate: Any
-    l1: Any
-    l2: Any
-    batch_size: Any
-    epochs: Any
-    early_stopping: Any
-    validation_fraction: Any
-    n_iter_no_change: Any
-    shuffle: Any
-    init: Any
-    random_state: Any
-    verbose: Any
+    _parameter_constraints: ClassVar[dict] = SHARED_CONSTRAINTS
 
-    # Fitted attributes (set in fit / partial_fit).
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: Any = "relu",
+        *,
+        solver: Any = "adam",
+        alpha: float = 0.0001,
+        batch_size: Any = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: Any = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: Any = 10,
+        max_fun: int = 15000,
+        l1: float = 0.0,
+        init: Any = "xavier",
+        dtype: Any = None,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.l1 = l1
+        self.init = init
+        self.dtype = dtype
+
+    # Fitted attributes (declared for type checkers).
     network_: NeuralNetwork
     optimizer_: Any
     n_outputs_: int
+    n_layers_: int
+    out_activation_: str
     n_iter_: int
+    t_: int
+    loss_: float
     loss_curve_: list[float]
+    best_loss_: float | None
     validation_scores_: list[float] | None
+    best_validation_score_: float | None
 
     # ------------------------------------------------------------------ subclass hooks
-    def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``X`` and ``y`` through ``validate_data`` (``reset`` on the first call)."""
+    def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
+        """``X`` (dense or sparse) and ``y`` through ``validate_data``."""
         raise NotImplementedError
 
-    def _encode_targets(self, y: np.ndarray, *, first: bool, classes: Any = None) -> np.ndarray:
-        """Return ``y`` as the network's targets, of shape (n_samples, n_outputs)."""
+    def _encode_targets(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
+        """``y`` as the network's targets, of shape (n_samples, n_outputs)."""
         raise NotImplementedError
 
-    def _output_layer(self) -> tuple[Any, str]:
-        """Return (output activation, cost name) for the targets seen on the first call."""
+    def _output_layer(self) -> tuple[str, str]:
+        """(output activation, cost name) for the targets seen on the first fit."""
         raise NotImplementedError
 
-    def _validation_score(self, Y_true: np.ndarray, Y_pred: np.ndarray) -> float:
-        """Score of network outputs ``Y_pred`` against encoded targets (higher is better)."""
+    def _loss_factor(self) -> float:
+        """nnet's cost divided by scikit-learn's loss for this output layer."""
         raise NotImplementedError
 
-    def _stratify(self, y: np.ndarray) -> np.ndarray | None:
-        """Labels to stratify the early-stopping split by, or None."""
+    def _score_outputs(self, y: np.ndarray, outputs: np.ndarray, sample_weight: Any) -> float:
+        """The estimator's ``score`` for network ``outputs`` against raw targets ``y``."""
+        raise NotImplementedError
+
+    def _stratify(self, Y: np.ndarray) -> np.ndarray | None:
+        """Targets to stratify the early-stopping split by, or None."""
         return None
 
-    # ------------------------------------------------------------------ checks
-    def _bad(self, param: str, expected: str) -> ValueError:
-        value = getattr(self, param)
-        return ValueError(f"{type(self).__name__}: {param} must be {expected}, got {value!r:.200}")
+    # ------------------------------------------------------------------ fitted views
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices ``W`` (n_in, n_out) of each layer: read-only views of ``network_``."""
+        check_is_fitted(self)
+        return [W for W, _ in self.network_.layers]
 
-    def _check_params(self) -> _Settings:
-        """Check every hyperparameter; raise a ValueError naming the first bad one."""
-        sizes = self.hidden_layer_sizes
-        if _is_int(sizes):
-            sizes = (sizes,)
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple, np.ndarray)):
-            raise self._bad("hidden_layer_sizes", "a positive int or a sequence of positive ints")
-        if not all(_is_int(s) and s > 0 for s in sizes):
-            raise self._bad("hidden_layer_sizes", "a sequence of positive ints")
-        activation = self._check_activation("activation")
-        init = self.init
-        if isinstance(init, str) and init == "auto":
-            init = "he" if activation.name in _RELU_LIKE else "xavier"
-        try:
-            get_initializer(init)
-        except (TypeError, ValueError) as err:
-            raise self._bad("init", f"'auto' or valid for NeuralNetwork ({err})") from err
-        batch_size = self.batch_size
-        if not (
-            batch_size is None
-            or (isinstance(batch_size, str) and batch_size == "auto")
-            or (_is_int(batch_size) and batch_size > 0)
-        ):
-            raise self._bad("batch_size", "'auto', a positive int or None (full batch)")
-        if not (_is_int(self.epochs) and self.epochs > 0):
-            raise self._bad("epochs", "a positive int")
-        for name in ("l1", "l2"):
-            value = getattr(self, name)
-            if not (_is_finite_real(value) and value >= 0):
-                raise self._bad(name, "a finite number >= 0")
-        for name in ("early_stopping", "shuffle", "verbose"):
-            if not _is_bool(getattr(self, name)):
-                raise self._bad(name, "True or False")
-        if not (_is_finite_real(self.validation_fraction) and 0 < self.validation_fraction < 1):
-            raise self._bad("validation_fraction", "a number strictly between 0 and 1")
-        if not (_is_int(self.n_iter_no_change) and self.n_iter_no_change > 0):
-            raise self._bad("n_iter_no_change", "a positive int")
-        self._check_learning_rate()
-        self._make_optimizer()  # checks optimizer (and learning_rate against it)
-        try:
-            check_random_state(self.random_state)
-        except ValueError as err:
-            raise self._bad("random_state", "None, an int or a numpy RandomState") from err
-        return _Settings(
-            hidden=tuple(int(s) for s in sizes),
-            activation=activation,
-            init=init,
-            batch_size=batch_size,
-            epochs=int(self.epochs),
-            l1=float(self.l1),
-            l2=float(self.l2),
-            patience=int(self.n_iter_no_change) if self.early_stopping else None,
-        )
-
-    def _check_activation(self, param: str) -> Activation:
-        try:
-            return make_activation(getattr(self, param), argname=param)
-        except (TypeError, ValueError, KeyError) as err:
-            raise self._bad(param, f"an activation name or function ({err})") from err
-
-    def _check_learning_rate(self) -> None:
-        lr = self.learning_rate
-        if lr is None or isinstance(lr, Schedule):
-            return
-        if _is_finite_real(lr):
-            if lr <= 0:
-                raise self._bad("learning_rate", "a finite number > 0")
-            return
-        if not callable(lr):
-            raise self._bad("learning_rate", "None, a number > 0, a Schedule or a callable")
-
-    def _make_optimizer(self) -> Any:
-        """A fresh optimizer: built from the name, or a reset deep copy of the given object."""
-        spec, lr = self.optimizer, self.learning_rate
-        if isinstance(spec, str):
-            if spec not in OPTIMIZERS:
-                raise self._bad("optimizer", f"one of {sorted(OPTIMIZERS)} or an optimizer object")
-            try:
-                return get_optimizer(
-                    spec, learning_rate=_DEFAULT_LEARNING_RATE if lr is None else lr
-                )
-            except (TypeError, ValueError) as err:
-                raise self._bad("learning_rate", f"valid for the optimizer ({err})") from err
-        if isinstance(spec, type) or not callable(getattr(spec, "step", None)):
-            raise self._bad(
-                "optimizer", f"one of {sorted(OPTIMIZERS)} or an object with a step() method"
-            )
-        opt = copy.deepcopy(spec)  # the parameter itself is never changed
-        if callable(getattr(opt, "reset", None)):
-            opt.reset()
-        if lr is not None:
-            if not hasattr(opt, "learning_rate"):
-                raise self._bad(
-                    "learning_rate", f"None for an optimizer without one ({type(spec).__name__})"
-                )
-            try:
-                opt.learning_rate = lr
-            except (TypeError, ValueError) as err:
-                raise self._bad("learning_rate", f"valid for the optimizer ({err})") from err
-        return opt
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors ``b`` (n_out,) of each layer: read-only views of ``network_``."""
+        check_is_fitted(self)
+        return [b for _, b in self.network_.layers]
 
     # ------------------------------------------------------------------ fitting
-    def _fit(self, X: Any, y: Any, *, incremental: bool, classes: Any = None) -> Any:
-        """``fit`` (fresh network, ``epochs`` epochs) or ``partial_fit`` (one more epoch)."""
-        settings = self._check_params()
-        first = not incremental or not hasattr(self, "network_")
-        if incremental and self.early_stopping:
-            raise ValueError(
-                f"{type(self).__name__}: partial_fit does not support early_stopping=True "
-                "(there is no held-out set across calls); set early_stopping=False"
-            )
-        X, y = self._validate_X_y(X, y, reset=first)
-        Y = self._encode_targets(y, first=first, classes=classes)
-        if first:
-            self._initialize(X, settings)
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs but {type(self).__name__} was fitted with "
-                f"{self.n_outputs_}"
-            )
-        validation = None
-        if settings.patience is not None:
-            X, Xv, Y, Yv = train_test_split(
-                X,
-                Y,
-                test_size=float(self.validation_fraction),
-                random_state=self._split_seed,
-                stratify=self._stratify(y),
-            )
-            validation = (Xv, Yv)
-        self._train(X, Y, settings, epochs=1 if incremental else settings.epochs, val=validation)
+    def _fit(
+        self, X: Any, y: Any, sample_weight: Any, *, incremental: bool, classes: Any = None
+    ) -> Any:
+        """``fit`` or ``partial_fit`` as a transaction: on any error, restore every attribute."""
+        snapshot = dict(self.__dict__)
+        try:
+            self._fit_unsafe(X, y, sample_weight, incremental=incremental, classes=classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
         return self
 
-    def _initialize(self, X: np.ndarray, settings: _Settings) -> None:
-        """Build the network and optimizer and draw the seeds: the first call's work."""
-        rng = check_random_state(self.random_state)
-        init_seed, split_seed, shuffle_seed = (int(s) for s in rng.randint(_SEED_BOUND, size=3))
-        out_activation, cost = self._output_layer()
-        hidden = settings.hidden
-        self.network_ = NeuralNetwork(
-            X.shape[1],
-            [*hidden, self.n_outputs_],
-            [settings.activation] * len(hidden) + [out_activation],
-            cost_fun=cost,
-            l1=settings.l1,
-            l2=settings.l2,
-            init=settings.init,
-            dtype=X.dtype,
-            seed=init_seed,
-        )
-        self.optimizer_ = self._make_optimizer()
-        self._split_seed = split_seed
-        self._shuffle_rng = np.random.default_rng(shuffle_seed)
-        self.n_iter_ = 0
-        self.loss_curve_ = []
-        self.validation_scores_ = [] if settings.patience is not None else None
-
-    def _train(
-        self,
-        X: np.ndarray,
-        Y: np.ndarray,
-        settings: _Settings,
-        *,
-        epochs: int,
-        val: tuple[np.ndarray, np.ndarray] | None,
+    def _fit_unsafe(
+        self, X: Any, y: Any, sample_weight: Any, *, incremental: bool, classes: Any
     ) -> None:
-        callbacks = []
-        if val is not None:
-            scores, (Xv, Yv) = self.validation_scores_, val
-            assert scores is not None
+        self._validate_params()
+        params = self.get_params()
+        arch = resolve_architecture(params, type(self).__name__)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first = not hasattr(self, "network_") or not (self.warm_start or incremental)
+        X, y = self._validate_X_y(X, y, reset=first)
+        weights = SampleWeights.check(sample_weight, X, float(self.alpha))
+        Y = self._encode_targets(y, first=first, classes=classes)
+        X = _dense(X)
+        seeds = draw_seeds(self.random_state)
+        if first:
+            self._initialize(X, arch, seeds[0], seeds[2])
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs; the estimator was fitted with "
+                             f"{self.n_outputs_}")  # fmt: skip
+        net = copy.deepcopy(self.network_)  # trained on a copy, committed at the end
+        X = X.astype(net.dtype, copy=False)
+        if self.solver == "lbfgs":
+            self._run_lbfgs(net, X, Y, weights)
+        else:
+            self._run_stochastic(net, (X, y, Y), weights, seeds, incremental=incremental)
+        if not np.isfinite(np.concatenate([a.ravel() for p in net.layers for a in p])).all():
+            raise ValueError(_NON_FINITE)
+        self.network_ = net
 
-            def record_score(epoch: int, history: Any, net: NeuralNetwork) -> None:
-                scores.append(self._validation_score(Yv, net.predict(Xv)))
+    def _initialize(self, X: np.ndarray, arch: Any, seed: int, shuffle_seed: int) -> None:
+        """Build a new network and reset the fitted state: the first fit's work."""
+        out_activation, cost = self._output_layer()
+        net = NeuralNetwork(
+            X.shape[1],
+            [*arch.hidden, self.n_outputs_],
+            [arch.activation] * len(arch.hidden) + [out_activation],
+            cost_fun=cost,
+            l1=float(self.l1),
+            init=self.init,
+            dtype=resolve_dtype(self.dtype, X.dtype),
+            seed=seed,
+        )
+        self.network_ = net
+        self.n_layers_ = len(arch.hidden) + 2
+        self.out_activation_ = _SKLEARN_OUTPUT_NAMES.get(out_activation, out_activation)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self._best_layers = [(W.copy(), b.copy()) for W, b in net.layers]
+        self._no_improvement_count = 0
+        self._current_learning_rate: float | None = None
+        self.__dict__.pop("optimizer_", None)
+        self._shuffle_rng = np.random.default_rng(shuffle_seed)
 
-            callbacks.append(record_score)
-        batch_size = min(200, len(X)) if settings.batch_size == "auto" else settings.batch_size
-        with _epoch_offset(self.optimizer_, self.n_iter_):
-            history = train(
-                self.network_,
-                self.optimizer_,
-                X,
-                Y,
-                epochs=epochs,
-                batch_size=batch_size,
-                validation_data=val,
-                early_stopping=settings.patience,
-                callbacks=callbacks,
-                rng=self._shuffle_rng,
-                progress=bool(self.verbose),
-                shuffle=bool(self.shuffle),
+    def _run_lbfgs(
+        self, net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, weights: SampleWeights
+    ) -> None:
+        factor = self._loss_factor()
+        net.l2 = factor * weights.alpha / (2 * len(X))
+
+        def report(iteration: int, history: Any, _: NeuralNetwork) -> None:
+            print(f"Iteration {iteration + 1}, loss = {history.train_loss[-1] / factor:.8f}")
+
+        options: dict[str, Any] = {
+            "max_iter": self.max_iter,
+            "max_fun": self.max_fun,
+            "tol": float(self.tol),
+            "scale": factor,
+            "callback": report if self.verbose else None,
+        }
+        if weights.values is None:
+            result = train_lbfgs(net, X, Y, **options)
+        else:
+            result = lbfgs_weighted(net, X, Y, weights.values, **options)
+        if not result.converged:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.n_iter} iteration(s): "
+                f"{result.message}. Increase the number of iterations (max_iter="
+                f"{self.max_iter}) or of function evaluations (max_fun={self.max_fun}), "
+                "or scale the data.",
+                ConvergenceWarning,
+                stacklevel=5,
             )
-        self.loss_curve_.extend(history.train_loss)
-        self.n_iter_ += history.epochs_run
+        self.n_iter_ = result.n_iter
+        curve = [v / factor for v in result.history.train_loss]
+        self.loss_ = curve[-1] if curve else float(net.cost(X, Y)) / factor
+        self.loss_curve_ = self.loss_curve_ + curve
+        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+
+    def _run_stochastic(
+        self,
+        net: NeuralNetwork,
+        data: tuple[np.ndarray, np.ndarray, np.ndarray],
+        weights: SampleWeights,
+        seeds: list[int],
+        *,
+        incremental: bool,
+    ) -> None:
+        factor = self._loss_factor()
+        fresh = not incremental or not hasattr(self, "optimizer_")
+        optimizer = (
+            make_optimizer(self.get_params(), factor) if fresh else copy.deepcopy(self.optimizer_)
+        )
+        schedule = self.learning_rate if self.solver == "sgd" else None
+        X, y, Y = data
+        sw = weights.values
+        score = None
+        if self.early_stopping:
+            X, Y, sw, (Xv, yv, swv) = self._split(X, y, Y, sw, seeds[1])
+            score = lambda net: self._score_outputs(yv, net.predict(Xv), swv)  # noqa: E731
+        batch = self._batch_size(len(X))
+        progress = self._progress(fresh, schedule, early=score is not None)
+        rules = Rules(
+            tol=float(self.tol), n_iter_no_change=self.n_iter_no_change, schedule=schedule,
+            learning_rate_init=float(self.learning_rate_init), power_t=float(self.power_t),
+            lr_factor=factor, loss_factor=factor, verbose=bool(self.verbose),
+        )  # fmt: skip
+        monitor = EpochMonitor(progress, rules, optimizer, len(X), score)
+        epochs = 1 if incremental else int(self.max_iter)
+        shuffling = copy.deepcopy(self._shuffle_rng)  # one stream over fit and partial_fits
+        if sw is None:
+            net.l2 = factor * weights.alpha / (2 * batch)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DivergenceWarning)
+                history = train(
+                    net, optimizer, X, Y, epochs=epochs, batch_size=batch,
+                    callbacks=[monitor], rng=shuffling, shuffle=bool(self.shuffle),
+                    explosion_factor=None,  # scikit-learn stops only on non-finite values
+                )  # fmt: skip
+        else:
+            history = train_weighted(
+                net, optimizer, X, Y, sw, epochs=epochs, batch_size=batch,
+                penalty=factor * weights.alpha / (2 * batch), rng=shuffling,
+                shuffle=bool(self.shuffle), callback=monitor,
+            )  # fmt: skip
+        if history.stop_reason == "diverged" and score is None:
+            raise ValueError(_NON_FINITE)  # with early stopping, the best weights are kept
+        if history.stop_reason == "interrupted":
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+        if score is not None:
+            net.layers = progress.best_layers
+        if not incremental and not monitor.stopped and monitor.n_iter == self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+        self.optimizer_ = optimizer
+        self._shuffle_rng = shuffling
+        self.n_iter_ = monitor.n_iter
+        self._commit(progress)
+
+    def _batch_size(self, n_samples: int) -> int:
+        """scikit-learn's batch size: "auto" is min(200, n); a larger int is clipped."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` larger than the sample size. It is going to be "
+                          "clipped", UserWarning, stacklevel=6)  # fmt: skip
+        return min(int(self.batch_size), n_samples)
+
+    def _progress(self, fresh: bool, schedule: str | None, *, early: bool) -> Progress:
+        """The fitted state the epoch logic continues from (copies: the fit may fail)."""
+        rate = float(self.learning_rate_init) if fresh else self._current_learning_rate
+        return Progress(
+            loss_curve=list(self.loss_curve_),
+            # early_stopping may be switched between warm-started fits: start what is missing.
+            best_loss=None if early else _or(self.best_loss_, np.inf),
+            validation_scores=list(self.validation_scores_ or []) if early else None,
+            best_validation_score=_or(self.best_validation_score_, -np.inf) if early else None,
+            best_layers=self._best_layers,
+            no_improvement_count=self._no_improvement_count,
+            t=self.t_,
+            learning_rate=rate if schedule else None,
+        )
+
+    def _commit(self, progress: Progress) -> None:
+        """Make the finished run's state the fitted attributes."""
+        self.t_ = progress.t
+        self.loss_ = progress.loss_curve[-1]
+        self.loss_curve_ = progress.loss_curve
+        self.best_loss_ = progress.best_loss
+        self.validation_scores_ = progress.validation_scores
+        self.best_validation_score_ = progress.best_validation_score
+        self._best_layers = progress.best_layers
+        self._no_improvement_count = progress.no_improvement_count
+        self._current_learning_rate = progress.learning_rate
+
+    def _split(
+        self, X: np.ndarray, y: np.ndarray, Y: np.ndarray, sw: np.ndarray | None, seed: int
+    ) -> tuple[Any, ...]:
+        """(X_train, Y_train, sw_train, (X_val, y_val, sw_val)): the early-stopping split."""
+        if not self.validation_fraction:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' (0 with "
+                "early_stopping=True holds out nothing)."
+            )
+        arrays = [X, Y, y] if sw is None else [X, Y, y, sw]
+        parts = train_test_split(
+            *arrays,
+            test_size=float(self.validation_fraction),
+            random_state=seed,
+            stratify=self._stratify(Y),
+        )
+        X_train, X_val, Y_train, _, _, y_val = parts[:6]
+        sw_train, sw_val = (None, None) if sw is None else (parts[6], parts[7])
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                "size of your dataset."
+            )
+        return X_train, Y_train, sw_train, (X_val, y_val, sw_val)
 
     # ------------------------------------------------------------------ prediction
     def _forward(self, X: Any) -> np.ndarray:
         """Network outputs for ``X``, after the fitted and feature checks."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return self.network_.predict(X)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+        return self.network_.predict(_dense(X).astype(self.network_.dtype, copy=False))
 
 
-@contextlib.contextmanager
-def _epoch_offset(optimizer: Any, offset: int) -> Iterator[None]:
-    """Make ``optimizer.set_epoch`` count from ``offset`` while training continues.
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
-    :func:`nnet.training.train` numbers the epochs of each call from 0, so a
-    learning-rate schedule would restart on every ``partial_fit``; shifting the
-    epoch keeps it going as one long training run.
-    """
-    set_epoch: Callable[[int], Any] | None = getattr(optimizer, "set_epoch", None)
-    attributes = getattr(optimizer, "__dict__", None)
-    if offset == 0 or set_epoch is None or attributes is None or "set_epoch" in attributes:
-        yield
-        return
-    optimizer.set_epoch = lambda epoch: set_epoch(epoch + offset)
-    try:
-        yield
-    finally:
-        del optimizer.set_epoch
+
+def _dense(X: Any) -> np.ndarray:
+    """``X`` as a dense array: nnet's backpropagation multiplies dense matrices."""
+    return X.toarray() if scipy.sparse.issparse(X) else X

@@ -18,7 +18,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "bench.py"
-WORKLOADS = ("iris", "mnist_float64", "mnist_float32", "gradient", "w4_iris_grid", "w5_digits_grid")
+WORKLOADS = (
+    "iris", "mnist_float64", "mnist_float32", "gradient", "w4_iris_grid", "w5_digits_grid",
+    "digits_adam", "runge_lbfgs",
+)  # fmt: skip
+ESTIMATOR_CONTENDERS = {
+    "digits_adam": {"nnet_estimator", "sklearn"},
+    "runge_lbfgs": {"nnet_lbfgs", "sklearn_lbfgs"},
+}
 TRAINING_CONTENDERS = {"floor", "nnet", "sklearn"}
 GRADIENT_CONTENDERS = {"floor", "compute_gradient", "autograd_gradient"}
 GRID_CONTENDERS = {
@@ -68,6 +75,7 @@ def test_every_workload_and_contender_has_positive_finite_times(results: dict[st
             expected = GRID_CONTENDERS[name] | (
                 {"torch"} if name == "w4_iris_grid" and _importable("torch") else set()
             )
+        expected = ESTIMATOR_CONTENDERS.get(name, expected)
         assert set(contenders) == expected, name
         for contender, entry in contenders.items():
             times = [*entry["times"], entry["median"], entry["per_epoch"]]

@@ -27,8 +27,8 @@ from nnet.optimizers import Momentum
 distributed = pytest.importorskip("distributed")
 
 GRID = {
-    "neuralnetclassifier__learning_rate": [0.003, 0.03],
-    "neuralnetclassifier__l2": [0.0, 1e-2],
+    "neuralnetclassifier__learning_rate_init": [0.003, 0.03],
+    "neuralnetclassifier__alpha": [1e-4, 1.0],
     "neuralnetclassifier__hidden_layer_sizes": [(8,), (8, 8)],
 }
 
@@ -50,7 +50,7 @@ def client():
 
 
 def _search(n_jobs: int) -> GridSearchCV:
-    model = make_pipeline(StandardScaler(), NeuralNetClassifier(epochs=20, random_state=0))
+    model = make_pipeline(StandardScaler(), NeuralNetClassifier(max_iter=20, random_state=0))
     return GridSearchCV(model, GRID, cv=3, n_jobs=n_jobs)
 
 
@@ -76,7 +76,7 @@ def test_regressor_fits_on_a_worker_and_comes_back_identical(client):
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(100, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.standard_normal(100)
-    local = NeuralNetRegressor(hidden_layer_sizes=(8,), epochs=10, random_state=0).fit(X, y)
+    local = NeuralNetRegressor(hidden_layer_sizes=(8,), max_iter=10, random_state=0).fit(X, y)
     remote = client.submit(NeuralNetRegressor(**local.get_params()).fit, X, y).result()
     np.testing.assert_allclose(remote.predict(X), local.predict(X))
     assert remote.loss_curve_ == pytest.approx(local.loss_curve_)
