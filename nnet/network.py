@@ -208,8 +208,18 @@ class NeuralNetwork:
         Returns
         -------
         ndarray of shape (n_samples, layer_output_sizes[-1]), of the network's dtype
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is not such an array of finite numbers, or its values are so
+            large (say 1e308) that the outputs overflow.
         """
-        return self._forward(self._check_X(X))
+        X = self._check_X(X)
+        with np.errstate(all="ignore"):
+            output = self._forward(X)
+        _check_finite(output, "the outputs", X)
+        return output
 
     def cost(self, X: Any, Y: Any) -> float:
         """Return the cost of the predictions for ``X`` against ``Y``, penalties included.
@@ -225,10 +235,14 @@ class NeuralNetwork:
         """
         X, Y = self._check_XY(X, Y)
         store = self._store
-        loss = loss_of(self.cost_fun, forward(self.activation_funcs, store.layers, X)[-1], Y)
-        if self.l1 or self.l2:
-            mask = None if self.regularize_bias else store.layout.weight_mask()
-            loss += _penalty.penalty_value(store.vector, mask, self.l1, self.l2)
+        with np.errstate(all="ignore"):
+            output = forward(self.activation_funcs, store.layers, X)[-1]
+            _check_finite(output, "the outputs", X)
+            loss = loss_of(self.cost_fun, output, Y)
+            if self.l1 or self.l2:
+                mask = None if self.regularize_bias else store.layout.weight_mask()
+                loss += _penalty.penalty_value(store.vector, mask, self.l1, self.l2)
+        _check_finite(np.asarray(loss), "the cost", X)
         return float(loss)
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
@@ -276,7 +290,9 @@ class NeuralNetwork:
         gradient arrays are views of one new vector, ``db`` of shape (n_out,).
         """
         backprop = Backprop(self, self._store.layout, len(X))
-        loss = backprop.loss_and_gradient(self._store, X, Y)
+        with np.errstate(all="ignore"):
+            loss = backprop.loss_and_gradient(self._store, X, Y)
+        _check_finite(backprop.grad, "the gradient", X)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
     def autograd_gradient(self, X: Any, Y: Any) -> Layers:
@@ -409,3 +425,13 @@ class NeuralNetwork:
         from nnet._display import network_html
 
         return network_html(self)
+
+
+def _check_finite(values: np.ndarray, what: str, X: np.ndarray) -> None:
+    """Raise if ``values`` computed from finite ``X`` overflowed (finite weights, huge X)."""
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{what} overflowed for X (largest |X| = {float(np.abs(X).max()):.3g}): "
+            "the inputs are too large for this network; scale the features "
+            "(e.g. sklearn.preprocessing.StandardScaler)"
+        )

@@ -218,7 +218,8 @@ def softmax(z: Any) -> Any:
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
-    e = anp.exp(z - anp.max(z, axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):  # z - max(z) may be -inf (|z| ~ 1e308): exp gives 0
+        e = anp.exp(z - anp.max(z, axis=-1, keepdims=True))
     return e / anp.sum(e, axis=-1, keepdims=True)
 
 
