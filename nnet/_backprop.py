@@ -40,7 +40,7 @@ from nnet.costs import DISTRIBUTION_DELTAS, Cost
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
 
-__all__ = ["Backprop", "forward", "loss_of"]
+__all__ = ["Backprop", "forward", "loss_of", "output_loss"]
 
 
 def forward(
@@ -72,6 +72,29 @@ def _apply(activation: Activation, z: np.ndarray) -> np.ndarray:
     if activation.builtin or activation.vjp is None:
         return activation._forward_inplace(z)
     return np.stack([np.asarray(activation(zk)) for zk in z])
+
+
+def output_loss(
+    cost: Cost,
+    activation: Activation,
+    layers: Pairs,
+    inputs: list[np.ndarray],
+    pred: np.ndarray,
+    Y: np.ndarray,
+) -> Any:
+    """The cost of ``pred`` (no penalty), exact where a cross-entropy would clip.
+
+    For a library softmax or sigmoid output and its cross-entropy, when the fast
+    cost would clip a probability, the cost is recomputed from the logits
+    ``inputs[-1] @ W + b`` (see :attr:`nnet.costs.Cost.from_logits`): it then stays
+    the function whose gradient the fused delta :math:`(a - t)/N` is.
+    """
+    loss = loss_of(cost, pred, Y)
+    exact = cost.from_logits.get(activation.name) if activation.builtin else None
+    if exact is not None and cost.clips is not None and cost.clips(pred):
+        W, b = layers[-1]
+        loss = exact[1](inputs[-1] @ W + b, Y)
+    return loss
 
 
 def loss_of(cost: Cost, pred: np.ndarray, Y: np.ndarray) -> Any:
@@ -132,6 +155,8 @@ class Backprop:
         self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
         self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
         self._fused_delta = self._find_fused_delta(rows_sum_to_one)
+        exact = self.activations[-1].builtin and self.activations[-1].name in self.cost.from_logits
+        self._clips = self.cost.clips if exact else None
         self._loss = self.cost.fast_fn or (lambda pred, Y: loss_of(self.cost, pred, Y))
 
     def _find_fused_delta(self, rows_sum_to_one: bool) -> Any:
@@ -162,6 +187,8 @@ class Backprop:
         outputs, errors, ones = self._buffers_for(len(X))
         inputs, zs, output = forward(self.activations, layers, X, outputs)
         loss = self._loss(output, Y)
+        if self._clips is not None and self._clips(output):  # a cross-entropy would clip
+            loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
         if self._penalized:
             loss = loss + self.penalty(parameters)
         column = _column(scale)

@@ -112,7 +112,7 @@ def row_sums(x: np.ndarray) -> np.ndarray:
 def row_maxima(x: np.ndarray) -> np.ndarray:
     """``x.max(axis=-1, keepdims=True)``; for a few columns, a pairwise maximum of columns
     (several times faster than a reduction over a short last axis)."""
-    if x.shape[-1] > 8:
+    if x.shape[-1] > 8 or x.size < 512:  # few rows: the reduction is the faster
         return np.maximum.reduce(x, axis=-1, keepdims=True)
     out = x[..., :1].copy()
     for column in range(1, x.shape[-1]):
@@ -171,3 +171,30 @@ def cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> Any:
     log_p = np.maximum(pred, tiny)
     np.log(log_p, out=log_p)
     return -model_dot(target, log_p) / pred.shape[-2]
+
+
+def softmax_cross_entropy_from_logits(z: np.ndarray, target: np.ndarray) -> Any:
+    r"""Cross-entropy of ``softmax(z)``, from the logits: :math:`\sum_k t_k (\mathrm{lse}(z) - z_k)`
+    per row, averaged over rows; exact where the probabilities underflow (no clipping)."""
+    shifted = z - row_maxima(z)
+    log_sums = np.log(row_sums(np.exp(shifted)))
+    return (model_sum(row_sums(target) * log_sums) - model_dot(target, shifted)) / z.shape[-2]
+
+
+def sigmoid_binary_cross_entropy_from_logits(z: np.ndarray, target: np.ndarray) -> Any:
+    r"""Binary cross-entropy of ``sigmoid(z)``, from the logits: the mean of
+    :math:`\log(1 + e^z) - t z`, exact where the probabilities round to 0 or 1."""
+    return (model_sum(np.logaddexp(0.0, z)) - model_dot(target, z)) / (z.shape[-2] * z.shape[-1])
+
+
+def cross_entropy_clips(pred: np.ndarray) -> bool:
+    """Whether :func:`cross_entropy_loss` floors a probability of ``pred`` (one <= tiny)."""
+    return bool(np.minimum.reduce(pred, axis=None) <= _limits(pred.dtype)[1])
+
+
+def binary_cross_entropy_clips(pred: np.ndarray) -> bool:
+    """Whether :func:`binary_cross_entropy_loss` clips ``pred`` to [eps, 1 - eps]."""
+    eps = _limits(pred.dtype)[0]
+    return bool(
+        np.minimum.reduce(pred, axis=None) < eps or np.maximum.reduce(pred, axis=None) > 1 - eps
+    )

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop, forward, loss_of
+from nnet._backprop import Backprop, forward, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._flat import Layout, ParameterStore
 from nnet._grid import make_network, make_optimizer
@@ -249,11 +249,13 @@ class _Stack:
 
     def _evaluate(self, prefix: str, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """Losses (validation) and metrics of every model on ``(X, Y)``; NaN for frozen ones."""
-        pred = forward(self.template.activation_funcs, self.store.layers, X)[-1]
+        net, layers = self.template, self.store.layers
+        inputs, _, pred = forward(net.activation_funcs, layers, X)
         self._diverge(~np.isfinite(pred).all(axis=(1, 2)) & self.active)
         logs: dict[str, np.ndarray] = {}
         if prefix:
-            loss = loss_of(self.template.cost_fun, pred, Y) + self.backprop.penalty(self.store)
+            data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
+            loss = data_loss + self.backprop.penalty(self.store)
             self._diverge(~np.isfinite(loss) & self.active)
             logs["val_loss"] = np.asarray(loss, float)
         for name, metric in self.metrics:

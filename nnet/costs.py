@@ -36,6 +36,8 @@ __all__ = [
     "mse",
     "mse_der",
     "register_cost",
+    "sigmoid_binary_cross_entropy_from_logits",
+    "softmax_cross_entropy_from_logits",
 ]
 
 CostFunc = Callable[[Any, Any], Any]
@@ -142,6 +144,42 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
     return -target / np.where(pred > tiny, pred, tiny) / np.shape(pred)[-2]
 
 
+def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
+    r""":func:`cross_entropy` of ``softmax(z)``, computed from the logits ``z`` without clipping.
+
+    .. math:: C = \frac{1}{N}\sum_i \sum_k t_{ik}
+              \Big(\log\sum_j e^{z_{ij}} - z_{ik}\Big)
+
+    This is what a network with a softmax output and this cost minimizes: it
+    equals ``cross_entropy(softmax(z), target)`` wherever no probability
+    underflows, and stays exact (with the gradient :math:`(a - t)/N`) where one
+    does.
+
+    Examples
+    --------
+    >>> z, t = np.array([[800.0, 0.0]]), np.array([[0.0, 1.0]])
+    >>> clipped = cross_entropy(np.array([[1.0, 0.0]]), t)  # log(0) floored at log(tiny)
+    >>> float(softmax_cross_entropy_from_logits(z, t)), float(clipped)
+    (800.0, 708.3964185322641)
+    """
+    m = anp.max(z, axis=-1, keepdims=True)
+    log_sums = m + anp.log(anp.sum(anp.exp(z - m), axis=-1, keepdims=True))
+    return anp.sum(target * (log_sums - z)) / anp.shape(z)[-2]
+
+
+def sigmoid_binary_cross_entropy_from_logits(z: Any, target: Any) -> Any:
+    r""":func:`binary_cross_entropy` of ``sigmoid(z)``, from the logits ``z`` without clipping.
+
+    .. math:: C = \frac{1}{N K}\sum_{i,k} \log(1 + e^{z_{ik}}) - t_{ik} z_{ik}
+
+    Examples
+    --------
+    >>> float(sigmoid_binary_cross_entropy_from_logits(np.array([[40.0]]), np.array([[0.0]])))
+    40.0
+    """
+    return anp.mean(anp.logaddexp(0.0, z) - target * z)
+
+
 def _softmax_cross_entropy_delta(a: Any, target: Any, scale: float = 1.0) -> Any:
     # d/dz of -sum(t log softmax(z))/N is (a * sum_k t - t)/N; for one-hot rows sum_k t = 1.
     delta = a * _kernels.row_sums(target)
@@ -193,6 +231,12 @@ class Cost:
     fast_fn : callable or None, default=None
         A plain-NumPy ``fast_fn(pred, target) -> float`` equal to ``fn``, used on
         the training hot path (see :mod:`nnet._kernels`).
+    from_logits : mapping, default={}
+        Activation name → ``(fn, fast_fn)``: the cost computed from the output
+        layer's pre-activation ``z`` when that (library) activation precedes
+        this cost, written with autograd and in plain NumPy. A network uses it
+        for its cost, so that the cost stays exact (and equal to what its
+        fused delta differentiates) where the probabilities underflow.
 
     Examples
     --------
@@ -208,6 +252,10 @@ class Cost:
     probabilities: bool = False
     builtin: bool = False
     fast_fn: CostFunc | None = dataclasses.field(default=None, repr=False)
+    from_logits: Mapping[str, tuple[CostFunc, CostFunc]] = dataclasses.field(
+        default_factory=dict, repr=False
+    )
+    clips: Callable[[np.ndarray], bool] | None = dataclasses.field(default=None, repr=False)
 
     def __call__(self, pred: Any, target: Any) -> Any:
         """Return the cost of ``pred`` against ``target``."""
@@ -231,6 +279,13 @@ COSTS: dict[str, Cost] = {
         probabilities=True,
         builtin=True,
         fast_fn=_kernels.binary_cross_entropy_loss,
+        clips=_kernels.binary_cross_entropy_clips,
+        from_logits={
+            "sigmoid": (
+                sigmoid_binary_cross_entropy_from_logits,
+                _kernels.sigmoid_binary_cross_entropy_from_logits,
+            )
+        },
     ),
     "cross_entropy": Cost(
         "cross_entropy",
@@ -240,6 +295,13 @@ COSTS: dict[str, Cost] = {
         probabilities=True,
         builtin=True,
         fast_fn=_kernels.cross_entropy_loss,
+        clips=_kernels.cross_entropy_clips,
+        from_logits={
+            "softmax": (
+                softmax_cross_entropy_from_logits,
+                _kernels.softmax_cross_entropy_from_logits,
+            )
+        },
     ),
 }
 """Name → :class:`Cost` for every cost the library ships (and registered ones)."""

@@ -26,7 +26,7 @@ import numpy as np
 
 from nnet import _network_checks as checks
 from nnet import _penalty
-from nnet._backprop import Backprop, forward, loss_of
+from nnet._backprop import Backprop, forward, output_loss
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
 from nnet._validation import (
@@ -236,9 +236,10 @@ class NeuralNetwork:
         X, Y = self._check_XY(X, Y)
         store = self._store
         with np.errstate(all="ignore"):
-            output = forward(self.activation_funcs, store.layers, X)[-1]
+            inputs, _, output = forward(self.activation_funcs, store.layers, X)
             _check_finite(output, "the outputs", X)
-            loss = loss_of(self.cost_fun, output, Y)
+            loss = output_loss(self.cost_fun, self.activation_funcs[-1], store.layers, inputs,
+                               output, Y)  # fmt: skip
             if self.l1 or self.l2:
                 mask = None if self.regularize_bias else store.layout.weight_mask()
                 loss += _penalty.penalty_value(store.vector, mask, self.l1, self.l2)
@@ -307,9 +308,15 @@ class NeuralNetwork:
         """
         X, Y = self._check_XY(X, Y)
 
+        output = self.activation_funcs[-1]
+        from_logits = self.cost_fun.from_logits.get(output.name) if output.builtin else None
+
         def total_cost(layers: Any) -> Any:
             penalty = _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
-            return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
+            if from_logits is None:
+                return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
+            (W, b), a = layers[-1], self.autograd_compliant_predict(layers[:-1], X)
+            return from_logits[0](anp.dot(a, W) + b, Y) + penalty  # exact, as cost() is
 
         grads = autograd.grad(total_cost)([(W.copy(), b.copy()) for W, b in self.layers])
         return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]

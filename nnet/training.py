@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop, loss_of
+from nnet._backprop import Backprop, forward, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._network_checks import NonFiniteError
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
@@ -316,10 +316,10 @@ class _Loop:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             logs = {"train_loss": self._descend()}
             if self.metrics:
-                train_pred = self._forward(self.X)
+                train_pred = self._forward(self.X)[1]
             if self.val is not None:
-                val_pred = self._forward(self.val[0])
-                logs["val_loss"] = self._val_loss(val_pred, self.val[1])
+                val_inputs, val_pred = self._forward(self.val[0])
+                logs["val_loss"] = self._val_loss(val_inputs, val_pred, self.val[1])
         if train_pred is not None:
             logs.update(self._metrics("", self.Y, train_pred))
         if val_pred is not None and self.val is not None:
@@ -345,14 +345,17 @@ class _Loop:
             raise _Diverged("the weights are no longer finite")
         return total / len(self.X)
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        pred = self.net._forward(X)
+    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Each layer's input and the output for ``X``."""
+        inputs, _, pred = forward(self.net.activation_funcs, self.store.layers, X)
         if not np.isfinite(pred).all():
             raise _Diverged("the outputs are no longer finite")
-        return pred
+        return inputs, pred
 
-    def _val_loss(self, pred: np.ndarray, Y: np.ndarray) -> float:
-        loss = float(loss_of(self.net.cost_fun, pred, Y) + self.backprop.penalty(self.store))
+    def _val_loss(self, inputs: list[np.ndarray], pred: np.ndarray, Y: np.ndarray) -> float:
+        net, layers = self.net, self.store.layers
+        data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
+        loss = float(data_loss + self.backprop.penalty(self.store))
         if not math.isfinite(loss):
             raise _Diverged(f"the validation loss is {loss}")
         return loss
