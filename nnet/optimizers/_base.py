@@ -77,19 +77,6 @@ class Optimizer:
     ``elementwise = True`` (its rule treats each number on its own, as every
     rule of the library does), otherwise once per parameter array.
 
-    Class attributes a rule declares
-    --------------------------------
-    elementwise : bool, default False
-        The rule is elementwise: it may run on all parameters at once, and on a
-        stack of models (see :func:`nnet.sweep`).
-    linear_in_gradient : bool, default False
-        ``update(grad, state, lr)`` depends on ``grad`` and ``lr`` only through
-        ``lr * grad`` (SGD, Momentum): the training loop may then fold the
-        learning rate into the gradient it computes (see :meth:`gradient_scale`).
-    uses_params : bool, default False
-        The rule needs the current parameters: ``update`` is called with
-        ``params=`` (flat, like ``grad``), e.g. :class:`AdamW`'s weight decay.
-
     Parameters
     ----------
     learning_rate : float or Schedule or callable, default=0.01
@@ -111,6 +98,18 @@ class Optimizer:
 
     Notes
     -----
+    A rule declares what the loop may do with it in three class attributes:
+
+    * ``elementwise`` (default False): the rule treats each number on its own,
+      so it may run on all parameters at once, and on a stack of models (see
+      :func:`nnet.sweep`);
+    * ``linear_in_gradient`` (default False): ``update(grad, state, lr)``
+      depends on ``grad`` and ``lr`` only through ``lr * grad`` (SGD,
+      Momentum), so the training loop may fold the learning rate into the
+      gradient it computes (see :meth:`gradient_scale`);
+    * ``uses_params`` (default False): ``update`` is called with ``params=``
+      (flat, like ``grad``), e.g. :class:`AdamW`'s weight decay.
+
     State belongs to one set of parameters: the training loop records which
     network (:attr:`NeuralNetwork.parameters`) an optimizer's state was built
     for, and refuses to train another network with it (call :meth:`reset`, or
