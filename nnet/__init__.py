@@ -6,11 +6,31 @@ networks and returns a :class:`Study`. Activations, costs, initializers, optimiz
 schedules and metrics each have a name → object registry, so strings work everywhere.
 """
 
-from nnet.callbacks import History
-from nnet.network import NeuralNetwork
-from nnet.study import Study
-from nnet.sweep import sweep
-from nnet.training import DivergenceWarning, train
+import itertools as _itertools
+import os as _os
+import signal as _signal
+import sys as _sys
+
+
+def _interrupted_at_start_up(signum: int, frame: object) -> None:
+    """Ctrl-C while the ``nnet`` command imports the library: one line and status 130."""
+    print("nnet: interrupted", file=_sys.stderr)
+    raise SystemExit(130)
+
+
+# The ``nnet`` command's Ctrl-C handling starts in nnet.cli.main; the library's imports
+# before it (NumPy, SciPy, autograd: about a second) get this handler instead of a
+# traceback. Only when running as the command, and only until the imports are done.
+_ARGV = getattr(_sys, "orig_argv", _sys.argv)
+_AS_SCRIPT = bool(_sys.argv) and _os.path.basename(_sys.argv[0]) == "nnet"
+_COMMAND = _AS_SCRIPT or any(a == "-m" and b == "nnet" for a, b in _itertools.pairwise(_ARGV))
+_previous_handler = _signal.signal(_signal.SIGINT, _interrupted_at_start_up) if _COMMAND else None
+
+from nnet.callbacks import History  # noqa: E402 (after the start-up Ctrl-C handler)
+from nnet.network import NeuralNetwork  # noqa: E402 (after the start-up Ctrl-C handler)
+from nnet.study import Study  # noqa: E402 (after the start-up Ctrl-C handler)
+from nnet.sweep import sweep  # noqa: E402 (after the start-up Ctrl-C handler)
+from nnet.training import DivergenceWarning, train  # noqa: E402 (after the start-up Ctrl-C handler)
 
 __all__ = [
     "DivergenceWarning",
@@ -23,6 +43,9 @@ __all__ = [
     "train",
 ]
 __version__ = "0.1.0"
+
+if _COMMAND:
+    _signal.signal(_signal.SIGINT, _previous_handler)
 
 _ESTIMATORS = ("NeuralNetClassifier", "NeuralNetRegressor")
 

@@ -147,8 +147,8 @@ class Backprop:
         # Per model, penalties broadcast as (K,) against losses and (K, 1, 1) against arrays.
         self._l1_column, self._l2_column = _column(self.l1), _column(self.l2)
         self._penalized = _penalty.on(self.l1) or _penalty.on(self.l2)
-        self._mask = None if self.regularize_bias else layout.weight_mask()
-        self.grad = layout.zeros()
+        self._mask = None if self.regularize_bias or not self._penalized else layout.weight_mask()
+        self.grad = layout.empty()  # every step writes all of it
         self.layer_grads: Pairs = layout.layers(self.grad)
         lead = layout.lead
         self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]

@@ -94,6 +94,7 @@ class Layout:
         self.n_params = sum(math.prod(shape) for shape in self.array_shapes)
         self.lead: tuple[int, ...] = () if n_models is None else (n_models,)
         self.shape = (*self.lead, self.n_params)
+        self._mask: np.ndarray | None = None
 
     @property
     def stacked(self) -> bool:
@@ -104,6 +105,10 @@ class Layout:
         """A new vector of zeros in this layout."""
         return np.zeros(self.shape, self.dtype)
 
+    def empty(self) -> np.ndarray:
+        """A new, uninitialized vector in this layout."""
+        return np.empty(self.shape, self.dtype)
+
     def arrays(self, vector: np.ndarray) -> list[np.ndarray]:
         """``[W0, b0, W1, b1, ...]``: views of ``vector``'s slices."""
         return split(vector, self.array_shapes)
@@ -113,11 +118,14 @@ class Layout:
         return pairs(self.arrays(vector))
 
     def weight_mask(self) -> np.ndarray:
-        """A ``(n_params,)`` vector, 1 on the weights W and 0 on the biases b."""
-        mask = np.zeros(self.n_params, self.dtype)
-        for k, view in enumerate(split(mask, self.array_shapes)):
-            view[...] = k % 2 == 0
-        return mask
+        """A read-only ``(n_params,)`` vector, 1 on the weights W and 0 on the biases b."""
+        if self._mask is None:  # made once per layout
+            mask = np.zeros(self.n_params, self.dtype)
+            for k, view in enumerate(split(mask, self.array_shapes)):
+                view[...] = k % 2 == 0
+            mask.flags.writeable = False
+            self._mask = mask
+        return self._mask
 
     def per_model(self, values: Any) -> Any:
         """``values`` (a number, or one per model) shaped to broadcast against a vector.

@@ -259,9 +259,14 @@ class NeuralNetwork:
         -------
         ndarray or autograd box of shape (n_samples, n_outputs)
         """
-        a = X
-        for (W, b), activation in zip(layers, self.activation_funcs):
-            a = activation(anp.dot(a, W) + b)
+        return self._autograd_forward(layers, X, last_activation=True)
+
+    def _autograd_forward(self, layers: Any, X: Any, last_activation: bool) -> Any:
+        """The output, or the output layer's logits ``z``; one pass over ``layers``."""
+        a, last = X, len(self.activation_funcs) - 1
+        for i, ((W, b), activation) in enumerate(zip(layers, self.activation_funcs)):
+            z = anp.dot(a, W) + b
+            a = activation(z) if (i < last or last_activation) else z
         return a
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
@@ -315,8 +320,8 @@ class NeuralNetwork:
             penalty = _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
             if from_logits is None:
                 return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
-            (W, b), a = layers[-1], self.autograd_compliant_predict(layers[:-1], X)
-            return from_logits[0](anp.dot(a, W) + b, Y) + penalty  # exact, as cost() is
+            logits = self._autograd_forward(layers, X, last_activation=False)
+            return from_logits[0](logits, Y) + penalty  # exact, as cost() is
 
         grads = autograd.grad(total_cost)([(W.copy(), b.copy()) for W, b in self.layers])
         return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]

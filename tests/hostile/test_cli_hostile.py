@@ -446,3 +446,13 @@ def test_plot_labels_the_test_split_and_draws_no_best_epoch_for_the_last_epoch(t
 def test_plot_with_early_stopping_shows_the_validation_split_and_best_epoch(tmp_path):
     loss, _ = _drawn_labels(tmp_path, "--epochs", "300", "--early-stopping", "2")
     assert loss == ["train_loss", "validation_loss", "best epoch (restored)"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux /proc")
+def test_ctrl_c_while_the_library_is_imported_is_one_line_and_130(one_line_error):
+    proc = _start("info", "--model", "no-such-file.safetensors")
+    _wait_until_mapped(proc, "numpy")  # nnet/__init__ imports NumPy first, about 1 s of imports
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    one_line_error(result, "nnet: interrupted", status=130)
