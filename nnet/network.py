@@ -317,7 +317,13 @@ class NeuralNetwork:
         from_logits = self.cost_fun.from_logits.get(output.name) if output.builtin else None
 
         def total_cost(layers: Any) -> Any:
-            penalty = _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
+            # (Without penalties the layers are not walked twice: autograd adds a full-size
+            # zero gradient for every pass over a list of parameters.)
+            penalty = (
+                _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
+                if self.l1 or self.l2
+                else 0.0
+            )
             if from_logits is None:
                 return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
             logits = self._autograd_forward(layers, X, last_activation=False)
