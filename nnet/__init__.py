@@ -14,17 +14,21 @@ import sys as _sys
 
 def _interrupted_at_start_up(signum: int, frame: object) -> None:
     """Ctrl-C while the ``nnet`` command imports the library: one line and status 130."""
-    print("nnet: interrupted", file=_sys.stderr)
-    raise SystemExit(130)
+    # Exit at once: an exception raised here could surface inside a C extension's import,
+    # which would turn it into an ImportError; nothing has been done yet that needs undoing.
+    _sys.stderr.write("nnet: interrupted\n")
+    _sys.stderr.flush()
+    _os._exit(130)
 
 
-# The ``nnet`` command's Ctrl-C handling starts in nnet.cli.main; the library's imports
-# before it (NumPy, SciPy, autograd: about a second) get this handler instead of a
-# traceback. Only when running as the command, and only until the imports are done.
+# The ``nnet`` command's Ctrl-C handling starts in nnet.cli.main; the imports before it
+# (NumPy, SciPy, autograd, the command's modules: about a second) get this handler instead
+# of a traceback. Only when running as the command, and only until main starts.
 _ARGV = getattr(_sys, "orig_argv", _sys.argv)
 _AS_SCRIPT = bool(_sys.argv) and _os.path.basename(_sys.argv[0]) == "nnet"
 _COMMAND = _AS_SCRIPT or any(a == "-m" and b == "nnet" for a, b in _itertools.pairwise(_ARGV))
-_previous_handler = _signal.signal(_signal.SIGINT, _interrupted_at_start_up) if _COMMAND else None
+if _COMMAND:  # nnet.cli.main puts Python's own handler back when it starts
+    _signal.signal(_signal.SIGINT, _interrupted_at_start_up)
 
 from nnet.callbacks import History  # noqa: E402 (after the start-up Ctrl-C handler)
 from nnet.network import NeuralNetwork  # noqa: E402 (after the start-up Ctrl-C handler)
@@ -43,9 +47,6 @@ __all__ = [
     "train",
 ]
 __version__ = "0.1.0"
-
-if _COMMAND:
-    _signal.signal(_signal.SIGINT, _previous_handler)
 
 _ESTIMATORS = ("NeuralNetClassifier", "NeuralNetRegressor")
 

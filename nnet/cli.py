@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import signal
 import sys
 import time
 import warnings
@@ -444,6 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0 on success, 2 for a user error (one line on stderr), 130 after Ctrl-C, and
     141 (as for SIGPIPE) when the reader of the output went away (``| head``).
     """
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # see nnet/__init__.py
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "sweep":

@@ -456,3 +456,12 @@ def test_ctrl_c_while_the_library_is_imported_is_one_line_and_130(one_line_error
     out, err = proc.communicate(timeout=120)
     result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     one_line_error(result, "nnet: interrupted", status=130)
+
+
+def test_importing_the_library_leaves_ctrl_c_alone():
+    """Only the nnet command changes the SIGINT handler (until its main starts)."""
+    code = (
+        "import signal, nnet; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
