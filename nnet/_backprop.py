@@ -89,12 +89,11 @@ def output_loss(
     ``inputs[-1] @ W + b`` (see :attr:`nnet.costs.Cost.from_logits`): it then stays
     the function whose gradient the fused delta :math:`(a - t)/N` is.
     """
-    loss = loss_of(cost, pred, Y)
     exact = cost.from_logits.get(activation.name) if activation.builtin else None
     if exact is not None and cost.clips is not None and cost.clips(pred):
         W, b = layers[-1]
-        loss = exact[1](inputs[-1] @ W + b, Y)
-    return loss
+        return exact[1](inputs[-1] @ W + b, Y)
+    return loss_of(cost, pred, Y)
 
 
 def loss_of(cost: Cost, pred: np.ndarray, Y: np.ndarray) -> Any:
@@ -144,7 +143,7 @@ class Backprop:
         self.regularize_bias = net.regularize_bias
         self.stacked = layout.stacked
         self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
-        # Per model, penalties broadcast as (K,) against losses and (K, 1, 1) against arrays.
+        # Per model, penalties broadcast as (K,) against losses and (K, 1) against vectors.
         self._l1_column, self._l2_column = _column(self.l1), _column(self.l2)
         self._penalized = _penalty.on(self.l1) or _penalty.on(self.l2)
         self._mask = None if self.regularize_bias or not self._penalized else layout.weight_mask()
@@ -186,18 +185,13 @@ class Backprop:
         layers = parameters.layers
         outputs, errors, ones = self._buffers_for(len(X))
         inputs, zs, output = forward(self.activations, layers, X, outputs)
-        loss = self._loss(output, Y)
         if self._clips is not None and self._clips(output):  # a cross-entropy would clip
             loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
+        else:
+            loss = self._loss(output, Y)
         if self._penalized:
             loss = loss + self.penalty(parameters)
-        column = _column(scale)
-        delta = self._output_delta(
-            zs[-1],
-            output,
-            Y,
-            column[..., None] if self.stacked and isinstance(column, np.ndarray) else column,
-        )
+        delta = self._output_delta(zs[-1], output, Y, _rows_scale(scale))
         for layer in range(len(layers) - 1, -1, -1):
             dW, db = self.layer_grads[layer]
             np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
@@ -255,8 +249,8 @@ def _rows_scale(scale: Any) -> Any:
 
 
 def _column(values: Any) -> Any:
-    """Per-model values as (K, 1), to broadcast against flat (K, n_params) vectors; (K, 1, 1)
-    against (K, n, width) arrays is ``_column(values)[..., None]``. Numbers unchanged."""
+    """Per-model values as (K, 1), to broadcast against flat (K, n_params) vectors; numbers
+    unchanged."""
     if isinstance(values, np.ndarray):
         return values.reshape(-1, 1)
     return values

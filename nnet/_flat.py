@@ -13,7 +13,7 @@ leading **model axis**: a ``(K, n_params)`` array whose views are ``W: (K, n_in,
 ``layers`` show it as ``(n_out,)``.
 
 Values with one number per model (learning rates, penalties) broadcast against the store as
-a column ``(K, 1)`` (see :meth:`Layout.per_model`).
+a column ``(K, 1)``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Layout:
     >>> layout = Layout([2, 3, 1], np.float64, n_models=4)
     >>> layout.shape, layout.n_params
     ((4, 13), 13)
-    >>> [v.shape for v in layout.arrays(layout.zeros())]
+    >>> [v.shape for v in layout.arrays(layout.empty())]
     [(4, 2, 3), (4, 1, 3), (4, 3, 1), (4, 1, 1)]
     """
 
@@ -101,10 +101,6 @@ class Layout:
         """Whether there is a model axis."""
         return self.n_models is not None
 
-    def zeros(self) -> np.ndarray:
-        """A new vector of zeros in this layout."""
-        return np.zeros(self.shape, self.dtype)
-
     def empty(self) -> np.ndarray:
         """A new, uninitialized vector in this layout."""
         return np.empty(self.shape, self.dtype)
@@ -126,22 +122,6 @@ class Layout:
             mask.flags.writeable = False
             self._mask = mask
         return self._mask
-
-    def per_model(self, values: Any) -> Any:
-        """``values`` (a number, or one per model) shaped to broadcast against a vector.
-
-        A number stays a number; K values become a ``(K, 1)`` column.
-        """
-        if np.ndim(values) == 0:
-            return values
-        return np.asarray(values, self.dtype).reshape(-1, 1)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Layout) and (self.sizes, self.dtype, self.n_models) == (
-            other.sizes,
-            other.dtype,
-            other.n_models,
-        )
 
     def __repr__(self) -> str:
         models = "" if self.n_models is None else f", n_models={self.n_models}"
@@ -190,11 +170,6 @@ class ParameterStore:
             raise ValueError(f"vector must be {self.layout.shape} {self.layout.dtype}")
         self.vector = vector
         self.layers = self.layout.layers(vector)
-
-    @classmethod
-    def from_layers(cls, layout: Layout, layers: Sequence[tuple[Any, Any]]) -> ParameterStore:
-        """A store holding copies of ``[(W, b), ...]`` (b of shape (n_out,)); lone layout only."""
-        return cls(layout, cls.pack(layout, layers))
 
     @staticmethod
     def pack(layout: Layout, layers: Sequence[tuple[Any, Any]]) -> np.ndarray:
