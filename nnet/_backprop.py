@@ -152,6 +152,9 @@ class Backprop:
         lead = layout.lead
         self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]
         self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
+        # Stacks multiply by contiguous copies of W.T (layers 1..L-1 send errors back).
+        shapes = zip(layout.sizes[1:-1], layout.sizes[2:]) if self.stacked else ()
+        self._weights_t = [np.empty(0)] + [np.empty((*lead, o, i), layout.dtype) for i, o in shapes]
         self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
         self._fused_delta = self._find_fused_delta(rows_sum_to_one)
         exact = self.activations[-1].builtin and self.activations[-1].name in self.cost.from_logits
@@ -197,7 +200,7 @@ class Backprop:
             np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
             np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
             if layer > 0:
-                error = np.matmul(delta, layers[layer][0].swapaxes(-1, -2), out=errors[layer - 1])
+                error = np.matmul(delta, self._transposed(layer, layers), out=errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
         if self._penalized:
@@ -205,6 +208,16 @@ class Backprop:
                 parameters.vector, self.grad, self._mask, self._l1_column, self._l2_column, scale
             )
         return loss
+
+    def _transposed(self, layer: int, layers: Pairs) -> np.ndarray:
+        """``W.T`` of ``layer``; for a stack a contiguous copy, which NumPy's batched
+        product multiplies twice as fast as the transposed view."""
+        W = layers[layer][0]
+        if not self.stacked:
+            return W.T
+        transposed = self._weights_t[layer]
+        np.copyto(transposed, W.swapaxes(-1, -2))
+        return transposed
 
     def _buffers_for(self, n: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """The output and error buffers sliced to ``n`` rows, and a (1, n) row of ones.

@@ -32,8 +32,9 @@ from nnet._backprop import Backprop, forward, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._flat import Layout, ParameterStore
 from nnet._grid import make_network, make_optimizer
+from nnet._stack_history import StackHistory
 from nnet._validation import make_rng
-from nnet.callbacks import History, record_epoch
+from nnet.callbacks import History
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
 from nnet.training import _TINY, _check_metrics, _check_validation, train
@@ -177,7 +178,8 @@ class _Stack:
         self.backprop = Backprop(template, layout, self.batches.size, l1=self.l1, l2=self.l2,
                                  rows_sum_to_one=rows_sum_to_one(self.Y))  # fmt: skip
         monitor = "val_loss" if val is not None else "train_loss"
-        self.histories = [History(monitor=monitor) for _ in range(k)]
+        self.record = StackHistory(k, monitor)
+        self.histories: list[History] = []  # made at the end of run()
         self.active = np.ones(k, bool)  # models still training
         self.saved = self.store.snapshot()  # per model: best (early stopping) or last good
         self.first_loss: np.ndarray | None = None
@@ -209,11 +211,13 @@ class _Stack:
         except KeyboardInterrupt:
             self._stop(self.active, "interrupted")
             return True
+        else:
+            self._stop(self.active, "completed")
+            return False
         finally:
             if bar is not None:
                 bar.close()
-        self._stop(self.active, "completed")
-        return False
+            self.histories = self.record.histories()
 
     def _epoch(self, explosion_factor: float | None) -> dict[str, np.ndarray]:
         """One epoch of mini-batch steps for all models; per-model losses and metrics."""
@@ -273,15 +277,15 @@ class _Stack:
         patience: int | None,
         seconds: float,
     ) -> None:
-        """Append the epoch to each active model's history; snapshot, early-stop."""
-        for k in np.flatnonzero(self.active):
-            history = self.histories[k]
-            history.learning_rate.append(float(rate[k]))
-            logs_k = {key: float(v[k]) for key, v in logs.items()}
-            if record_epoch(history, logs_k, seconds) or patience is None:
-                self.saved[k] = self.store.vector[k]
-            if patience is not None and epoch - (history.best_epoch or 0) >= patience:
-                self._stop(np.arange(len(self.models)) == k, "early_stopping")
+        """Record the epoch for the active models; snapshot (best or last), early-stop."""
+        active = self.active.copy()
+        improved = self.record.record(logs, rate, seconds, active)
+        keep = active if patience is None else improved
+        if keep.any():
+            self.saved[keep] = self.store.vector[keep]
+        if patience is not None:
+            waited = epoch - np.maximum(self.record.best_epoch, 0)
+            self._stop(active & (waited >= patience), "early_stopping")
 
     # ------------------------------------------------------------------ faults and stops
     def _diverge(self, models: np.ndarray) -> None:
@@ -291,8 +295,7 @@ class _Stack:
             self._stop(models, "diverged")
 
     def _stop(self, models: np.ndarray, reason: str) -> None:
-        for k in np.flatnonzero(models & self.active):
-            self.histories[k].stop_reason = reason
+        self.record.stop(models & self.active, reason)
         self.active &= ~models
 
     def networks(self) -> list[NeuralNetwork]:
