@@ -40,7 +40,7 @@ from nnet.costs import DISTRIBUTION_DELTAS, Cost
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
 
-__all__ = ["Backprop", "forward", "loss_of", "output_loss"]
+__all__ = ["Backprop", "forward", "loss_of", "output_loss", "product"]
 
 
 def forward(
@@ -60,11 +60,24 @@ def forward(
     stacked = layers[0][0].ndim == 3
     for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
-        z = a @ W if outputs is None else np.matmul(a, W, out=outputs[layer])
+        z = product(a, W, None if outputs is None else outputs[layer])
         z += b
         zs.append(z if activation.needs_z else None)
         a = _apply(activation, z) if stacked else activation._forward_inplace(z)
     return inputs, zs, a
+
+
+def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` (batched over leading axes), into ``out`` if given.
+
+    With one column in ``a`` the product is an outer product, which the broadcast
+    ``a * b`` computes exactly (one term per entry) and ~8x faster than ``matmul``:
+    the first layer of a network of one input (the course's Runge regressions)
+    and the error sent back from one output.
+    """
+    if a.shape[-1] == 1:
+        return np.multiply(a, b, out=out)
+    return np.matmul(a, b, out=out)
 
 
 def _apply(activation: Activation, z: np.ndarray) -> np.ndarray:
@@ -200,7 +213,7 @@ class Backprop:
             np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
             np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
             if layer > 0:
-                error = np.matmul(delta, self._transposed(layer, layers), out=errors[layer - 1])
+                error = product(delta, self._transposed(layer, layers), errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
         if self._penalized:

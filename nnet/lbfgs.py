@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
+from nnet._backprop import Backprop
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
 
@@ -67,26 +68,26 @@ class LBFGSResult:
 
 
 def _flat_loss_and_gradient(
-    net: NeuralNetwork, shapes: list[tuple[int, ...]], X: np.ndarray, Y: np.ndarray, scale: float
+    net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, scale: float
 ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """The objective for SciPy: parameters as one float64 vector in, (cost, gradient) / scale out.
 
-    This is the only place that touches the network: its public ``layers`` setter
-    (which checks shapes and copies) and ``_loss_and_gradient``, the documented
-    internal entry to one forward and one backward pass on checked data.
+    SciPy's vector has the layout of the network's own (``net.parameters``), so a
+    point becomes the network's storage by one cast copy (``ParameterStore.replace``;
+    earlier views keep their values, as with the ``layers`` setter), and the gradient
+    comes out flat from one :class:`~nnet._backprop.Backprop` made for all evaluations,
+    through ``_loss_and_gradient``, the network's documented internal entry to one
+    forward and one backward pass on checked data.
     """
-    cut = _cutter(shapes)
-    flat = np.empty(sum(math.prod(shape) for shape in shapes))
-    ends = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
-    starts = [0, *ends[:-1]]
+    store = net.parameters
+    backprop = Backprop(net, store.layout, len(X))
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        net.layers = cut(theta)
-        loss, grads = net._loss_and_gradient(X, Y)
-        arrays = [array for pair in grads for array in pair]
-        for array, start, end in zip(arrays, starts, ends):
-            flat[start:end] = array.ravel()
-        return float(loss) / scale, flat / scale
+        if not np.isfinite(theta).all():
+            raise ValueError("L-BFGS reached parameters with NaN or infinity; scale the data")
+        store.replace(theta.astype(store.layout.dtype))
+        loss, _ = net._loss_and_gradient(X, Y, backprop)
+        return loss / scale, np.divide(backprop.grad, scale, dtype=np.float64)
 
     return objective
 
@@ -183,11 +184,10 @@ def train_lbfgs(
                 stopped = True
                 raise StopIteration
 
-    shapes = [shape for W, b in net.layers for shape in (W.shape, b.shape)]
-    cut = _cutter(shapes)
-    theta0 = np.concatenate([a.ravel() for pair in net.layers for a in pair]).astype(np.float64)
+    cut = _cutter([shape for W, b in net.layers for shape in (W.shape, b.shape)])
+    theta0 = net.parameters.vector.astype(np.float64)
     result = scipy.optimize.minimize(
-        _flat_loss_and_gradient(net, shapes, X, Y, float(scale)),
+        _flat_loss_and_gradient(net, X, Y, float(scale)),
         theta0,
         method="L-BFGS-B",
         jac=True,

@@ -289,13 +289,17 @@ class NeuralNetwork:
         """
         return self._loss_and_gradient(*self._check_XY(X, Y))[1]
 
-    def _loss_and_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, Layers]:
+    def _loss_and_gradient(
+        self, X: np.ndarray, Y: np.ndarray, backprop: Backprop | None = None
+    ) -> tuple[float, Layers]:
         """Cost and its gradient from one forward and one backward pass; inputs already checked.
 
         The documented internal interface for full-batch solvers (L-BFGS): the
-        gradient arrays are views of one new vector, ``db`` of shape (n_out,).
+        gradient arrays are views of ``backprop.grad`` (a new vector unless a
+        ``Backprop`` of this network for ``len(X)`` rows is passed, to reuse its
+        buffers), ``db`` of shape (n_out,).
         """
-        backprop = Backprop(self, self._store.layout, len(X))
+        backprop = backprop or Backprop(self, self._store.layout, len(X))
         with np.errstate(all="ignore"):
             loss = backprop.loss_and_gradient(self._store, X, Y)
         _check_finite(backprop.grad, "the gradient", X)
