@@ -113,3 +113,19 @@ def test_the_canary_tells_a_slow_spell_from_its_own_jitter() -> None:
     assert canary.fastest == min(times) > 0
     assert not canary.slow(canary.fastest)
     assert canary.slow(canary.fastest * (1.0 + 2 * SLOW))
+
+
+def test_stack_floor_script_reports_a_finite_bound_per_grid():
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "stack_floor.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    bounds = [line for line in proc.stdout.splitlines() if "best possible sweep speed-up" in line]
+    assert len(bounds) == 2  # W4 and W5
+    for line in bounds:
+        value = float(line.split("speed-up")[1].split()[0])
+        assert math.isfinite(value) and value > 0

@@ -1,0 +1,176 @@
+r"""How fast can a stacked sweep be? The NumPy floor of one stacked step, against lone training.
+
+A sweep of K models takes one training step for all of them at once. Whatever Python
+does around it, that step must run the whole-array operations of the four backprop
+equations on arrays with a model axis: per layer a product, a bias addition and an
+activation forward; the output's softmax, loss and delta; per layer the products for
+``dW``, ``db`` and the error, and an activation backward; the L2 penalty's value and
+gradient; the momentum update. This script times each of those operations **alone**
+(NumPy and the library's own kernels, on buffers of the stack's shapes, minimum of
+repeats), adds them up, and compares the sum with the measured time of training one
+model by :func:`nnet.train`. The best possible speed-up of a sweep over K lone trainings is
+
+.. math:: \text{bound} = \frac{K \, T_{\text{lone}}}{S \, F_K},
+
+with :math:`S` the steps of one training and :math:`F_K` the floor of one stacked
+step: no sweep written with these NumPy operations can beat it, however little Python
+runs between them. Run from the repository root::
+
+    python benchmarks/stack_floor.py           # W4 and W5 at the sizes of issue 10
+    python benchmarks/stack_floor.py --quick   # a smoke run (tests/test_benchmarks_smoke.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+from sweeps import GridWorkload, _network, w4_workload, w5_workload
+
+from nnet import train
+from nnet.optimizers import Momentum
+
+Op = tuple[str, Callable[[], Any]]
+TARGETS = {"w4_iris_grid": 30.0, "w5_digits_grid": 3.0}  # issue 10's bars: sweep vs loop
+
+
+def stacked_step_ops(w: GridWorkload, n_models: int) -> list[Op]:
+    """The whole-array operations of one training step of ``n_models`` stacked models."""
+    rng = np.random.default_rng(0)
+    sizes, n, K = w.sizes, w.batch_size, n_models
+    n_params = sum(i * o + o for i, o in itertools.pairwise(sizes))
+    X, Y = w.X, w.Y
+    rows = rng.permutation(len(X))[:n]
+    Ws = [rng.normal(0, 0.3, (K, i, o)) for i, o in itertools.pairwise(sizes)]
+    bs = [rng.normal(0, 0.3, (K, 1, o)) for o in sizes[1:]]
+    zs = [np.empty((K, n, o)) for o in sizes[1:]]
+    a0 = X[rows]
+    ops: list[Op] = [("gather the batch (X, Y)", lambda: (X.take(rows, 0), Y.take(rows, 0)))]
+    for layer, (W, b, z) in enumerate(zip(Ws, bs, zs)):
+        a = a0 if layer == 0 else zs[layer - 1]
+        ops.append((f"z{layer} = a @ W", lambda a=a, W=W, z=z: np.matmul(a, W, out=z)))
+        ops.append((f"z{layer} += b", lambda z=z, b=b: np.add(z, b, out=z)))
+    z_hidden = zs[0]
+    if w.activation == "sigmoid":
+        ops.append(("sigmoid (expit)", lambda: expit(z_hidden, out=z_hidden)))
+    else:
+        ops.append(("relu", lambda: np.maximum(z_hidden, 0.0, out=z_hidden)))
+    z_out = zs[-1]
+    ops += _softmax_cross_entropy_ops(z_out, Y[rows])
+    delta = rng.normal(size=z_out.shape)
+    error = np.empty_like(z_hidden)
+    ones = np.ones((1, n))
+    grads = [(np.empty_like(W), np.empty_like(b)) for W, b in zip(Ws, bs)]
+    Wt = np.empty((K, sizes[2], sizes[1]))
+    ops += [
+        ("dW1 = a1.T @ delta", lambda: np.matmul(z_hidden.swapaxes(1, 2), delta, out=grads[1][0])),
+        ("db1 = 1 @ delta", lambda: np.matmul(ones, delta, out=grads[1][1])),
+        ("W1.T (copy)", lambda: np.copyto(Wt, Ws[1].swapaxes(1, 2))),
+        ("error = delta @ W1.T", lambda: np.matmul(delta, Wt, out=error)),
+        ("activation backward", lambda: _activation_backward(w.activation, z_hidden, error)),
+        ("dW0 = X.T @ delta0", lambda: np.matmul(a0.T, error, out=grads[0][0])),
+        ("db0 = 1 @ delta0", lambda: np.matmul(ones, error, out=grads[0][1])),
+    ]
+    theta, grad, velocity = (rng.normal(size=(K, n_params)) for _ in range(3))
+    mask = (rng.random(n_params) < 0.9).astype(float)
+    l2, rate = rng.random((K, 1)) * 1e-3, rng.random((K, 1)) * 1e-2
+    coefficient = 2 * l2 * rate * mask  # laid out once: the least a step can do
+    ops += [
+        ("L2 value: (theta^2) @ mask", lambda: (theta * theta) @ mask),
+        ("L2 gradient: grad += c theta mask", lambda: np.add(grad, theta * coefficient, out=grad)),
+        ("momentum: v = mu v - g", lambda: np.subtract(velocity * 0.9, grad, out=velocity)),
+        ("theta += v", lambda: np.add(theta, velocity, out=theta)),
+    ]  # fmt: skip
+    return ops
+
+
+def _softmax_cross_entropy_ops(z: np.ndarray, T: np.ndarray) -> list[Op]:
+    """Softmax (row maxima, shift, exp, row sums, divide), the loss and the fused delta."""
+    maxima, sums = np.empty((*z.shape[:-1], 1)), np.empty((*z.shape[:-1], 1))
+    ones = np.ones((z.shape[-1], 1))
+
+    def row_maxima() -> None:  # pairwise over a few columns: faster than a reduction
+        np.maximum(z[..., :1], z[..., 1:2], out=maxima)
+        for column in range(2, z.shape[-1]):
+            np.maximum(maxima, z[..., column : column + 1], out=maxima)
+
+    return [
+        ("softmax: row maxima", row_maxima),
+        ("softmax: z -= max", lambda: np.subtract(z, maxima, out=z)),
+        ("softmax: exp", lambda: np.exp(z, out=z)),
+        ("softmax: row sums", lambda: np.matmul(z, ones, out=sums)),
+        ("softmax: z /= sums", lambda: np.divide(z, sums, out=z)),
+        ("cross-entropy: log", lambda: np.log(z)),
+        ("cross-entropy: sum t log p", lambda: np.einsum("kij,ij->k", z, T)),
+        ("delta = (p - t) * eta / n", lambda: np.subtract(z, T) * 0.1),
+    ]
+
+
+def _activation_backward(name: str, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    if name == "sigmoid":
+        grad *= a
+        grad *= 1.0 - a
+    else:
+        grad *= a > 0
+    return grad
+
+
+def op_time(fn: Callable[[], Any], repeats: int) -> float:
+    """Seconds per call: the minimum over ``repeats`` timings of a batch of calls."""
+    number = 200
+    return min(timeit.repeat(fn, number=number, repeat=repeats)) / number
+
+
+def lone_training_time(w: GridWorkload, repeats: int) -> float:
+    """Seconds of one ``train`` of the grid's first model: the minimum of ``repeats``."""
+    times = []
+    for _ in range(repeats):
+        net = _network(w, 0, w.l2s[0])
+        opt = Momentum(w.learning_rates[0], w.momentum)
+        start = time.perf_counter()
+        train(net, opt, w.X, w.Y, epochs=w.epochs, batch_size=w.batch_size, seed=0)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def report(w: GridWorkload, repeats: int) -> dict[str, float]:
+    """Print the floor of ``w``'s stacked step and the bound it puts on a sweep's speed-up."""
+    ops = stacked_step_ops(w, w.n_models)
+    times = {name: op_time(fn, repeats) for name, fn in ops}
+    floor = sum(times.values())
+    lone = lone_training_time(w, repeats)
+    steps = w.steps_per_epoch * w.epochs
+    bound = w.n_models * lone / (steps * floor)
+    print(f"\n{w.name}: {w.description}")
+    for name, seconds in times.items():
+        print(f"  {name:<36s} {seconds * 1e6:8.1f} us")
+    print(f"  floor of one stacked step ({w.n_models} models)  {floor * 1e6:8.1f} us")
+    print(f"  one lone train ({steps} steps)          {lone * 1e3:8.1f} ms")
+    target = TARGETS.get(w.name)
+    verdict = "" if target is None else f" (issue 10's bar: {target:g}x)"
+    print(f"  best possible sweep speed-up          {bound:8.1f} x{verdict}")
+    return {"floor_us": floor * 1e6, "lone_ms": lone * 1e3, "bound": bound}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small grids, few repeats (smoke)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        workloads, repeats = [w4_workload(side=3, epochs=2), w5_workload(side=2, epochs=1)], 2
+    else:
+        workloads, repeats = [w4_workload(), w5_workload()], 7
+    for w in workloads:
+        report(w, repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
