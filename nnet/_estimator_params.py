@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 
+from nnet._validation import is_int
 from nnet.activations import ACTIVATIONS, Activation, make_activation
 from nnet.initializers import INITIALIZERS
 from nnet.optimizers import OPTIMIZERS, SGD, Adam, Momentum, get_optimizer
@@ -118,7 +119,7 @@ def resolve_architecture(params: dict[str, Any], owner: str) -> Architecture:
     """
     sizes = params["hidden_layer_sizes"]
     sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) > 0 for s in sizes):
+    if not all(is_int(s) and s > 0 for s in sizes):
         raise ValueError(
             f"The 'hidden_layer_sizes' parameter of {owner} must be an int or an array-like "
             f"of ints >= 1. Got {params['hidden_layer_sizes']!r} instead."

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnet import _readonly
+from nnet._errors import NonFiniteError
 from nnet._validation import check_positive_int, to_array
 from nnet.activations import Activation, make_activation
 from nnet.costs import Cost
@@ -17,14 +18,6 @@ Pairs = list[tuple[np.ndarray, np.ndarray]]
 Shapes = list[tuple[tuple[int, int], tuple[int]]]
 
 _PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
-
-
-class NonFiniteError(ValueError):
-    """Parameters or updates that are NaN or infinite, or would overflow to infinity.
-
-    :func:`nnet.training.train` treats it, raised by ``update_weights`` for a custom
-    optimizer's update, as a divergence.
-    """
 
 
 MAX_PARAMS = 1_000_000_000

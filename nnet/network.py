@@ -25,7 +25,7 @@ import autograd.numpy as anp
 import numpy as np
 
 from nnet import _network_checks as checks
-from nnet import _penalty
+from nnet import _network_file, _penalty
 from nnet._backprop import Backprop, forward, output_loss
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
@@ -352,9 +352,7 @@ class NeuralNetwork:
         See :func:`nnet.serialization.save_network`; ``extra`` is a JSON-able
         mapping stored beside the architecture.
         """
-        from nnet.serialization import save_network
-
-        save_network(self, path, extra=extra)
+        _network_file.save(self, path, extra)
 
     @classmethod
     def load(cls, path: Any) -> NeuralNetwork:
@@ -362,9 +360,7 @@ class NeuralNetwork:
 
         See :func:`nnet.serialization.load_network`.
         """
-        from nnet.serialization import load_network
-
-        return load_network(path)
+        return _network_file.load(path, NeuralNetwork)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
@@ -13,14 +12,15 @@ import numpy as np
 
 from nnet import _flat
 from nnet._flat import ParameterStore
-from nnet.schedules import Schedule, _check_epoch, _check_int, _config, as_schedule
+from nnet._state_key import parse_state_key, state_key
+from nnet._validation import check_epoch, check_int
+from nnet.schedules import Schedule, _config, as_schedule
 
 Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
 Updates = list[tuple[np.ndarray, np.ndarray]]
 LearningRate = float | Schedule | Callable[[int], float]
 State = dict[str, np.ndarray]
 _Shapes = list[tuple[int, ...]]
-_KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 
 
 class SupportsStep(Protocol):
@@ -62,10 +62,6 @@ def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.nda
 
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _array_name(k: int) -> str:
-    return f"layer{k // 2}.{'Wb'[k % 2]}"
 
 
 class Optimizer:
@@ -161,7 +157,7 @@ class Optimizer:
 
     def set_epoch(self, epoch: int) -> None:
         """Set the 0-based epoch whose learning rate the next steps use."""
-        self.epoch = _check_epoch(epoch)
+        self.epoch = check_epoch(epoch)
 
     def reset(self) -> None:
         """Forget all state: the state arrays, step count ``t``, epoch and owner."""
@@ -427,7 +423,7 @@ class Optimizer:
         (['layer0.W.velocity', 'layer0.b.velocity'], 1)
         """
         arrays = {
-            f"{_array_name(k)}.{key}": value.copy()
+            state_key(k, key): value.copy()
             for k, state in enumerate(self._array_states() if self._shapes else [])
             for key, value in state.items()
         }
@@ -462,7 +458,7 @@ class Optimizer:
             raise ValueError(
                 f"meta is the state of {meta.get('class')!r}, not {type(self).__name__}"
             )
-        t, epoch = _meta_int(meta, "t"), _check_epoch(_meta_int(meta, "epoch"))
+        t, epoch = _meta_int(meta, "t"), check_epoch(_meta_int(meta, "epoch"))
         shapes, dtype = _meta_layout(meta)
         states: list[State] = [{} for _ in shapes]
         for key, value in arrays.items():
@@ -487,7 +483,7 @@ def _shares_state(update: np.ndarray, state: State) -> bool:
 
 def _meta_int(meta: dict[str, Any], key: str) -> int:
     try:
-        return _check_int(int(str(meta[key])), f"meta[{key!r}]", 0)
+        return check_int(int(str(meta[key])), f"meta[{key!r}]", 0)
     except (KeyError, ValueError) as err:
         raise ValueError(f"meta[{key!r}] must be an int >= 0, got {meta.get(key)!r}") from err
 
@@ -510,10 +506,9 @@ def _meta_layout(meta: dict[str, Any]) -> tuple[_Shapes, np.dtype[Any] | None]:
 
 def _slot(key: str, n_arrays: int) -> tuple[int, str]:
     """Parse ``"layer<i>.<W|b>.<name>"`` into (flat array index, state name)."""
-    match = _KEY.fullmatch(key)
-    k = 2 * int(match[1]) + (match[2] == "b") if match else n_arrays
-    if match is None or k >= n_arrays:
+    slot = parse_state_key(key)
+    if slot is None or slot[0] >= n_arrays:
         raise ValueError(
             f"arrays key {key!r} is not 'layer<i>.<W|b>.<name>' for one of {n_arrays} arrays"
         )
-    return k, match[3]
+    return slot
