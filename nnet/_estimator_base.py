@@ -37,6 +37,7 @@ from nnet._estimator_params import (
 )
 from nnet._estimator_sgd import EpochMonitor, Progress, Rules
 from nnet._estimator_weighted import SampleWeights, lbfgs_weighted, train_weighted
+from nnet._types import Pairs
 from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
 from nnet.training import DivergenceWarning, train
@@ -232,7 +233,7 @@ class _BaseMLP(BaseEstimator):
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
-        self._best_layers = [(W.copy(), b.copy()) for W, b in net.layers]
+        self._best_layers: Pairs = [(W.copy(), b.copy()) for W, b in net.layers]
         self._no_improvement_count = 0
         self._current_learning_rate: float | None = None
         self.__dict__.pop("optimizer_", None)

@@ -15,6 +15,7 @@ import numpy as np
 
 from nnet._extra import check_extra
 from nnet._safetensors_io import Arrays, PathLike, _fail, _read, _scalar, _write, lookup
+from nnet._types import Pairs
 from nnet.activations import ACTIVATIONS, Activation
 from nnet.costs import COSTS, Cost
 
@@ -71,8 +72,8 @@ class _SavedWeights:
     about twice the file's size at its peak, not more.
     """
 
-    def __init__(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        self._pairs = pairs[::-1]
+    def __init__(self, pairs: Pairs) -> None:
+        self._pairs = list(pairs[::-1])
 
     def __call__(self, n_in: int, n_out: int, rng: Any) -> tuple[np.ndarray, np.ndarray]:
         return self._pairs.pop()

@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from nnet._errors import NonFiniteError
+from nnet._types import Pairs, Shapes
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -244,6 +247,77 @@ def one_hot_class_indices(Y: Any, n_classes: int, name: str = "Y") -> Any:
             f"expected indices in 0..{n_classes - 1} for {n_classes} outputs"
         )
     return np.eye(n_classes)[labels]
+
+
+def check_pairs(
+    pairs: Any, name: str, shapes: Shapes | None = None, *, pair: str = "(W, b)"
+) -> Pairs:
+    """The one check of a ``[(W, b), ...]`` list (parameters, updates or gradients).
+
+    With ``shapes`` (a network's own): exactly ``len(shapes)`` pairs of array-likes
+    of real numbers of those shapes, returned as arrays; NaN or infinity raises
+    :class:`~nnet._errors.NonFiniteError`. Without (an optimizer's gradients): a
+    non-empty list of pairs of float32 or float64 ndarrays of shapes (n_in, n_out)
+    and (n_out,), returned as they are. Errors name ``name[i]`` and call a pair
+    ``pair``; nothing is copied.
+    """
+    _check_pair_list(pairs, name, shapes, pair)
+    checked = []
+    for i, item in enumerate(pairs):
+        where = f"{name}[{i}]"
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise TypeError(f"{where} must be a {pair} pair, got {item!r:.80}")
+        if shapes is None:
+            checked.append(_float_pair(item[0], item[1], where, pair))
+        else:
+            checked.append(_shaped_pair(item[0], item[1], where, shapes[i]))
+    return checked
+
+
+def _check_pair_list(pairs: Any, name: str, shapes: Shapes | None, pair: str) -> None:
+    if shapes is not None:
+        if not isinstance(pairs, (list, tuple)) or len(pairs) != len(shapes):
+            got = type(pairs).__name__
+            if isinstance(pairs, (list, tuple)):
+                got += f" of length {len(pairs)}"
+            raise TypeError(f"{name} must be a list of {len(shapes)} {pair} pairs, got {got}")
+        return
+    expected = f"a non-empty list of {pair} pairs of float32 or float64 arrays"
+    if not isinstance(pairs, (list, tuple)):
+        raise TypeError(f"{name} must be {expected}, got {type(pairs).__name__}")
+    if not pairs:
+        raise ValueError(f"{name} must be {expected}, got an empty {type(pairs).__name__}")
+
+
+def _shaped_pair(W: Any, b: Any, where: str, shapes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Array-likes of real numbers of ``shapes``, finite (a network's parameters)."""
+    W, b = to_array(W, f"{where} W"), to_array(b, f"{where} b")
+    for part, array, shape in (("W", W, shapes[0]), ("b", b, shapes[1])):
+        if array.shape != shape or array.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{where} {part} must be a real array of shape {shape}, "
+                f"got {array.dtype} array of shape {array.shape}"
+            )
+        if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+            raise NonFiniteError(f"{where} {part} contains NaN or infinity")
+    return W, b
+
+
+def _float_pair(W: Any, b: Any, where: str, pair: str) -> tuple[np.ndarray, np.ndarray]:
+    """Float ndarrays of shapes (n_in, n_out) and (n_out,), finite (an optimizer's input)."""
+    if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):
+        kinds = f"{type(W).__name__} and {type(b).__name__}"
+        raise TypeError(f"{where} must hold two numpy arrays, got {kinds}")
+    if W.dtype not in FLOAT_DTYPES or b.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{where} must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}")
+    if W.ndim != 2 or b.shape != W.shape[1:]:
+        raise ValueError(
+            f"{where} must be {pair} of shapes (n_in, n_out) and (n_out,), "
+            f"got {W.shape} and {b.shape}"
+        )
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise ValueError(f"{where} holds NaN or infinite values")
+    return W, b
 
 
 def make_rng(seed: Any, rng: Any) -> np.random.Generator:

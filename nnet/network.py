@@ -29,10 +29,12 @@ from nnet import _network_file, _penalty
 from nnet._backprop import Backprop, forward, output_loss
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
+from nnet._types import Pairs
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
     check_non_negative_float,
+    check_pairs,
     check_positive_int,
     check_targets,
     make_rng,
@@ -42,8 +44,6 @@ from nnet.costs import Cost, make_cost
 from nnet.initializers import get_initializer
 
 __all__ = ["NeuralNetwork"]
-
-Layers = list[tuple[np.ndarray, np.ndarray]]
 
 
 class NeuralNetwork:
@@ -150,7 +150,7 @@ class NeuralNetwork:
 
     # ----------------------------------------------------------------- parameters
     @property
-    def layers(self) -> Sequence[tuple[np.ndarray, np.ndarray]]:
+    def layers(self) -> Pairs:
         """The parameters ``((W, b), ...)``, as read-only views of the live arrays.
 
         Assign a new list to replace them (shapes are checked and the arrays
@@ -191,7 +191,7 @@ class NeuralNetwork:
             NaN or infinite updates, or updates that would overflow the weights to
             infinity, raise ``ValueError``.
         """
-        checked = checks.check_pairs(updates, self._shapes(), "updates")
+        checked = check_pairs(updates, "updates", self._shapes())
         checks.check_sums(self.layers, checked, "updates")
         for (W, b), (dW, db) in zip(self._store.public_layers(), checked):
             W += dW
@@ -273,7 +273,7 @@ class NeuralNetwork:
         return forward(self.activation_funcs, self._store.layers, X)[-1]
 
     # ----------------------------------------------------------------- gradients
-    def compute_gradient(self, X: Any, Y: Any) -> Layers:
+    def compute_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` by backpropagation, as ``[(dW, db), ...]``.
 
         Parameters
@@ -289,7 +289,7 @@ class NeuralNetwork:
         """
         return self._loss_and_gradient(*self._check_XY(X, Y))[1]
 
-    def _loss_and_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, Layers]:
+    def _loss_and_gradient(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, Pairs]:
         """Cost and its gradient from one forward and one backward pass; inputs already checked.
 
         The documented internal interface for full-batch solvers (L-BFGS): the
@@ -301,7 +301,7 @@ class NeuralNetwork:
         _check_finite(backprop.grad, "the gradient", X)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
-    def autograd_gradient(self, X: Any, Y: Any) -> Layers:
+    def autograd_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.
 
         Same inputs and output as :meth:`compute_gradient`, which must equal it.

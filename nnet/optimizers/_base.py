@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -13,11 +13,10 @@ import numpy as np
 from nnet import _flat
 from nnet._flat import ParameterStore
 from nnet._state_key import parse_state_key, state_key
-from nnet._validation import check_epoch, check_int
+from nnet._types import Pairs
+from nnet._validation import FLOAT_DTYPES, check_epoch, check_int, check_pairs
 from nnet.schedules import Schedule, _config, as_schedule
 
-Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
-Updates = list[tuple[np.ndarray, np.ndarray]]
 LearningRate = float | Schedule | Callable[[int], float]
 State = dict[str, np.ndarray]
 _Shapes = list[tuple[int, ...]]
@@ -26,42 +25,9 @@ _Shapes = list[tuple[int, ...]]
 class SupportsStep(Protocol):
     """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
 
-    def step(self, layer_grads: Pairs, /) -> Updates:
+    def step(self, layer_grads: Pairs, /) -> Pairs:
         """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``."""
         ...
-
-
-def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.ndarray]:
-    """Check ``pairs`` is a non-empty list of ``pair`` arrays; return [W0, b0, W1, b1, ...]."""
-    expected = f"a non-empty list of {pair} pairs of float32 or float64 arrays"
-    if not isinstance(pairs, (list, tuple)):
-        raise TypeError(f"{name} must be {expected}, got {type(pairs).__name__}")
-    if not pairs:
-        raise ValueError(f"{name} must be {expected}, got an empty {type(pairs).__name__}")
-    flat: list[np.ndarray] = []
-    for i, item in enumerate(pairs):
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise TypeError(f"{name}[{i}] must be a {pair} pair, got {item!r:.80}")
-        W, b = item
-        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):
-            kinds = f"{type(W).__name__} and {type(b).__name__}"
-            raise TypeError(f"{name}[{i}] must hold two numpy arrays, got {kinds}")
-        if W.dtype not in _FLOATS or b.dtype not in _FLOATS:
-            raise TypeError(
-                f"{name}[{i}] must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}"
-            )
-        if W.ndim != 2 or b.shape != W.shape[1:]:
-            raise ValueError(
-                f"{name}[{i}] must be {pair} of shapes (n_in, n_out) and (n_out,), "
-                f"got {W.shape} and {b.shape}"
-            )
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError(f"{name}[{i}] holds NaN or infinite values")
-        flat += [W, b]
-    return flat
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Optimizer:
@@ -339,7 +305,7 @@ class Optimizer:
         return self._mask
 
     # ------------------------------------------------------------------ the public step
-    def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
+    def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Pairs:
         """Return the additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
 
         Parameters
@@ -364,7 +330,7 @@ class Optimizer:
             shapes or dtypes differ from the first step's (call :meth:`reset`
             to optimize other parameters). Nothing changes then.
         """
-        grads = _flatten_pairs(layer_grads, "layer_grads")
+        grads = _flatten(check_pairs(layer_grads, "layer_grads", pair="(dW, db)"))
         dtype = np.result_type(*grads)
         shapes = [g.shape for g in grads]
         params = self._check_layers(layers, shapes)
@@ -387,7 +353,7 @@ class Optimizer:
     def _check_layers(self, layers: Pairs | None, shapes: _Shapes) -> np.ndarray | None:
         if layers is None:
             return None
-        params = _flatten_pairs(layers, "layers", "(W, b)")
+        params = _flatten(check_pairs(layers, "layers"))
         if [p.shape for p in params] != shapes:
             raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
         return np.concatenate([p.ravel() for p in params])
@@ -477,6 +443,11 @@ class Optimizer:
             self._gather(states)
 
 
+def _flatten(pairs: Pairs) -> list[np.ndarray]:
+    """``[W0, b0, W1, b1, ...]``."""
+    return [array for pair in pairs for array in pair]
+
+
 def _shares_state(update: np.ndarray, state: State) -> bool:
     return any(np.shares_memory(update, value) for value in state.values())
 
@@ -499,7 +470,7 @@ def _meta_layout(meta: dict[str, Any]) -> tuple[_Shapes, np.dtype[Any] | None]:
         dtypes = {np.dtype(d) for _, d in entries}
     except (ValueError, TypeError) as err:
         raise ValueError(f"meta['layout'] is not a layout: {layout_json[:80]!r}") from err
-    if len(dtypes) != 1 or not dtypes <= set(_FLOATS):
+    if len(dtypes) != 1 or not dtypes <= set(FLOAT_DTYPES):
         raise ValueError(f"meta['layout'] must name one float32 or float64 dtype, got {dtypes}")
     return shapes, dtypes.pop()
 
