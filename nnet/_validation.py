@@ -74,29 +74,20 @@ def check_real(
     return x
 
 
-def check_reals(
-    value: Any,
-    name: str,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> Any:
-    """:func:`check_real`, also accepting one value per model (a 1-D sequence or array).
+def check_reals(value: Any, name: str, *bounds: float | None, **open_ends: bool) -> Any:
+    """:func:`check_real` (same ``bounds`` and ``open_ends``), also one value per model.
 
-    One number gives a float; several give a ``(K, 1)`` float column, which
-    broadcasts against a stack's ``(K, n_params)`` vectors (see :mod:`nnet._flat`).
-    Element ``i`` is checked as ``name[i]``.
+    One number gives a float; several (a 1-D sequence or array) give a ``(K, 1)``
+    float column, which broadcasts against a stack's ``(K, n_params)`` vectors
+    (see :mod:`nnet._flat`). Element ``i`` is checked as ``name[i]``.
     """
-    bounds = {"low_open": low_open, "high_open": high_open}
     if not isinstance(value, (np.ndarray, list, tuple)):
-        return check_real(value, name, low, high, **bounds)
+        return check_real(value, name, *bounds, **open_ends)
     values = np.asarray(value, dtype=object).ravel()
     if values.size == 0 or np.ndim(value) > 2:
         raise ValueError(f"{name} must be a number or a 1-D sequence of numbers, got {value!r:.80}")
     items = (v.item() if isinstance(v, np.generic) else v for v in values)
-    checked = [check_real(v, f"{name}[{i}]", low, high, **bounds) for i, v in enumerate(items)]
+    checked = [check_real(v, f"{name}[{i}]", *bounds, **open_ends) for i, v in enumerate(items)]
     return checked[0] if len(checked) == 1 else np.array(checked).reshape(-1, 1)
 
 
