@@ -20,13 +20,12 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-import autograd
-import autograd.numpy as anp
 import numpy as np
 
 from nnet import _network_checks as checks
-from nnet import _network_file, _penalty
+from nnet import _network_file, _penalty, _reference
 from nnet._backprop import Backprop, forward, output_loss
+from nnet._display import network_html, network_summary
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
 from nnet._types import Pairs
@@ -259,15 +258,7 @@ class NeuralNetwork:
         -------
         ndarray or autograd box of shape (n_samples, n_outputs)
         """
-        return self._autograd_forward(layers, X, last_activation=True)
-
-    def _autograd_forward(self, layers: Any, X: Any, last_activation: bool) -> Any:
-        """The output, or the output layer's logits ``z``; one pass over ``layers``."""
-        a, last = X, len(self.activation_funcs) - 1
-        for i, ((W, b), activation) in enumerate(zip(layers, self.activation_funcs)):
-            z = anp.dot(a, W) + b
-            a = activation(z) if (i < last or last_activation) else z
-        return a
+        return _reference.forward(self, layers, X)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         return forward(self.activation_funcs, self._store.layers, X)[-1]
@@ -311,26 +302,7 @@ class NeuralNetwork:
         list of (ndarray, ndarray)
             ``[(dW, db), ...]``, the shapes of :attr:`layers`.
         """
-        X, Y = self._check_XY(X, Y)
-
-        output = self.activation_funcs[-1]
-        from_logits = self.cost_fun.from_logits.get(output.name) if output.builtin else None
-
-        def total_cost(layers: Any) -> Any:
-            # (Without penalties the layers are not walked twice: autograd adds a full-size
-            # zero gradient for every pass over a list of parameters.)
-            penalty = (
-                _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
-                if self.l1 or self.l2
-                else 0.0
-            )
-            if from_logits is None:
-                return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
-            logits = self._autograd_forward(layers, X, last_activation=False)
-            return from_logits[0](logits, Y) + penalty  # exact, as cost() is
-
-        grads = autograd.grad(total_cost)([(W.copy(), b.copy()) for W, b in self.layers])
-        return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]
+        return _reference.gradient(self, *self._check_XY(X, Y))
 
     # ----------------------------------------------------------------- checks
     def _check_X(self, X: Any) -> np.ndarray:
@@ -385,24 +357,7 @@ class NeuralNetwork:
         2      (8, 3)   (3,)     softmax         27
         total parameters: 67 (l1=0.0, l2=0.0)
         """
-        sizes = " -> ".join(str(s) for s in (self.network_input_size, *self.layer_output_sizes))
-        rows = [("layer", "W shape", "b shape", "activation", "params")]
-        for i, ((W, b), act) in enumerate(zip(self.layers, self.activation_funcs), start=1):
-            rows.append((str(i), str(W.shape), str(b.shape), act.name, str(W.size + b.size)))
-        widths = [max(len(row[c]) for row in rows) for c in range(5)]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths))
-            + "  "
-            + row[4].rjust(widths[4])
-            for row in rows
-        ]
-        return "\n".join(
-            [
-                f"NeuralNetwork: {sizes}, cost={self.cost_fun.name}, dtype={self.dtype.name}",
-                *lines,
-                f"total parameters: {self.n_params} (l1={self.l1}, l2={self.l2})",
-            ]
-        )
+        return network_summary(self)
 
     # ----------------------------------------------------------------- evaluation, notebooks
     def evaluate(self, X: Any, Y: Any, metrics: Any = None) -> dict[str, float]:
@@ -436,8 +391,6 @@ class NeuralNetwork:
 
     def _repr_html_(self) -> str:
         """The :meth:`summary` as an HTML table, for notebooks."""
-        from nnet._display import network_html
-
         return network_html(self)
 
 

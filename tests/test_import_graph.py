@@ -38,8 +38,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "parts of the core",
         {
-            "_backprop", "_network_checks", "_network_file", "optimizers", "optimizers._base",
-            "optimizers._rules",
+            "_backprop", "_network_checks", "_network_file", "_reference", "optimizers",
+            "optimizers._base", "optimizers._rules",
         },
     ),
     ("core", {"network"}),
