@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "parts of the core",
         {
             "_backprop", "_network_checks", "_network_file", "_reference", "optimizers",
-            "optimizers._base", "optimizers._rules",
+            "optimizers._base", "optimizers._rules", "optimizers._state",
         },
     ),
     ("core", {"network"}),

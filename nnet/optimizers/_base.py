@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from collections.abc import Callable
@@ -12,14 +11,13 @@ import numpy as np
 
 from nnet import _flat
 from nnet._flat import ParameterStore
-from nnet._state_key import parse_state_key, state_key
 from nnet._types import Pairs
-from nnet._validation import FLOAT_DTYPES, check_epoch, check_int, check_pairs
+from nnet._validation import check_epoch, check_pairs
+from nnet.optimizers import _state
+from nnet.optimizers._state import Shapes, State
 from nnet.schedules import Schedule, _config, as_schedule
 
 LearningRate = float | Schedule | Callable[[int], float]
-State = dict[str, np.ndarray]
-_Shapes = list[tuple[int, ...]]
 
 
 class SupportsStep(Protocol):
@@ -129,7 +127,7 @@ class Optimizer:
         """Forget all state: the state arrays, step count ``t``, epoch and owner."""
         self.t = 0
         self.epoch = 0
-        self._shapes: _Shapes | None = None  # the parameter arrays' shapes (b as (n_out,))
+        self._shapes: Shapes | None = None  # the parameter arrays' shapes (b as (n_out,))
         self._n_models: int | None = None
         self._dtype: np.dtype[Any] | None = None
         self._state: State = {}  # flat arrays, one entry per state name
@@ -231,7 +229,7 @@ class Optimizer:
         """The rule once per W and b, each with its own state dict of views of the flat state."""
         assert self._shapes is not None
         shapes = self._shapes
-        states = self._array_states()
+        states = _state.per_array(self._state, self._shapes)
         grads = _flat.split(grad, shapes)
         params = _flat.split(extra["params"], shapes) if extra.get("params") is not None else None
         out = np.empty_like(grad)
@@ -245,27 +243,8 @@ class Optimizer:
                     f"for a gradient of shape {g.shape}"
                 )
             u[...] = update
-        self._gather(states)
+        _state.gather(self._state, states, self._shapes, self._dtype)
         return out
-
-    def _array_states(self) -> list[State]:
-        """One state dict per parameter array, of views of the flat state."""
-        assert self._shapes is not None
-        views = {key: _flat.split(flat, self._shapes) for key, flat in self._state.items()}
-        return [{key: v[k] for key, v in views.items()} for k in range(len(self._shapes))]
-
-    def _gather(self, states: list[State]) -> None:
-        """Make state that the rule created per array flat (the first step's new entries)."""
-        assert self._shapes is not None
-        for key in set().union(*states) - set(self._state):
-            self._state[key] = np.concatenate(
-                [
-                    np.asarray(s[key], self._dtype).ravel()
-                    if key in s
-                    else np.zeros(math.prod(shape), self._dtype)
-                    for s, shape in zip(states, self._shapes, strict=True)
-                ]
-            )
 
     def _step_rate(self) -> Any:
         """The learning rate of the coming step, evaluated once per epoch unless per step."""
@@ -275,7 +254,7 @@ class Optimizer:
             self._rate, self._rate_epoch = self.schedule(self.epoch), self.epoch
         return self._rate
 
-    def _adopt(self, shapes: _Shapes, n_models: int | None, dtype: Any, what: str) -> None:
+    def _adopt(self, shapes: Shapes, n_models: int | None, dtype: Any, what: str) -> None:
         """Take the arrays' shapes and dtype at the first step; refuse others later."""
         if self._shapes is None:
             self._shapes, self._n_models, self._dtype = shapes, n_models, np.dtype(dtype)
@@ -350,7 +329,7 @@ class Optimizer:
         """Whether :meth:`step` needs ``layers`` with these hyperparameters (False)."""
         return False
 
-    def _check_layers(self, layers: Pairs | None, shapes: _Shapes) -> np.ndarray | None:
+    def _check_layers(self, layers: Pairs | None, shapes: Shapes) -> np.ndarray | None:
         if layers is None:
             return None
         params = _flatten(check_pairs(layers, "layers"))
@@ -388,23 +367,9 @@ class Optimizer:
         >>> sorted(arrays), meta["t"]
         (['layer0.W.velocity', 'layer0.b.velocity'], 1)
         """
-        arrays = {
-            state_key(k, key): value.copy()
-            for k, state in enumerate(self._array_states() if self._shapes else [])
-            for key, value in state.items()
-        }
-        meta: dict[str, str | int | float] = {
-            k: v if isinstance(v, (str, int, float)) else repr(v)
-            for k, v in self.get_config().items()
-        }
-        layout = (
-            ""
-            if self._shapes is None
-            else json.dumps([(list(shape), self._dtype.name) for shape in self._shapes])  # type: ignore[union-attr]
-        )
-        meta.update({"class": type(self).__name__, "t": self.t, "epoch": self.epoch})
-        meta["layout"] = layout
-        return arrays, meta
+        states = _state.per_array(self._state, self._shapes) if self._shapes else []
+        header = {"class": type(self).__name__, "t": self.t, "epoch": self.epoch}
+        return _state.encode(states, self.get_config(), header, self._shapes, self._dtype)
 
     def load_state_dict(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Restore the state saved by :meth:`state_dict` (meta values may be strings).
@@ -420,27 +385,12 @@ class Optimizer:
         meta : dict
             ``class``, ``t``, ``epoch`` and ``layout``, as :meth:`state_dict` gives them.
         """
-        if str(meta.get("class")) != type(self).__name__:
-            raise ValueError(
-                f"meta is the state of {meta.get('class')!r}, not {type(self).__name__}"
-            )
-        t, epoch = _meta_int(meta, "t"), check_epoch(_meta_int(meta, "epoch"))
-        shapes, dtype = _meta_layout(meta)
-        states: list[State] = [{} for _ in shapes]
-        for key, value in arrays.items():
-            k, name = _slot(key, len(states))
-            if np.shape(value) != shapes[k]:
-                raise ValueError(
-                    f"arrays[{key!r}] has shape {np.shape(value)}, expected {shapes[k]}"
-                )
-            if not np.isfinite(value).all():
-                raise ValueError(f"arrays[{key!r}] holds NaN or infinite values")
-            states[k][name] = np.array(value, dtype=dtype, copy=True)
+        t, epoch, shapes, dtype, states = _state.decode(arrays, meta, type(self).__name__)
         self.reset()
         self.t, self.epoch = t, epoch
         if shapes:
             self._shapes, self._dtype = shapes, dtype
-            self._gather(states)
+            _state.gather(self._state, states, self._shapes, self._dtype)
 
 
 def _flatten(pairs: Pairs) -> list[np.ndarray]:
@@ -450,36 +400,3 @@ def _flatten(pairs: Pairs) -> list[np.ndarray]:
 
 def _shares_state(update: np.ndarray, state: State) -> bool:
     return any(np.shares_memory(update, value) for value in state.values())
-
-
-def _meta_int(meta: dict[str, Any], key: str) -> int:
-    try:
-        return check_int(int(str(meta[key])), f"meta[{key!r}]", 0)
-    except (KeyError, ValueError) as err:
-        raise ValueError(f"meta[{key!r}] must be an int >= 0, got {meta.get(key)!r}") from err
-
-
-def _meta_layout(meta: dict[str, Any]) -> tuple[_Shapes, np.dtype[Any] | None]:
-    """The shapes and dtype of ``meta["layout"]`` (none when the optimizer never stepped)."""
-    layout_json = str(meta.get("layout", ""))
-    if not layout_json:
-        return [], None
-    try:
-        entries = json.loads(layout_json)
-        shapes = [tuple(int(n) for n in shape) for shape, _ in entries]
-        dtypes = {np.dtype(d) for _, d in entries}
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"meta['layout'] is not a layout: {layout_json[:80]!r}") from err
-    if len(dtypes) != 1 or not dtypes <= set(FLOAT_DTYPES):
-        raise ValueError(f"meta['layout'] must name one float32 or float64 dtype, got {dtypes}")
-    return shapes, dtypes.pop()
-
-
-def _slot(key: str, n_arrays: int) -> tuple[int, str]:
-    """Parse ``"layer<i>.<W|b>.<name>"`` into (flat array index, state name)."""
-    slot = parse_state_key(key)
-    if slot is None or slot[0] >= n_arrays:
-        raise ValueError(
-            f"arrays key {key!r} is not 'layer<i>.<W|b>.<name>' for one of {n_arrays} arrays"
-        )
-    return slot
