@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet import _penalty
-from nnet._flat import Layout, Pairs, ParameterStore
+from nnet._flat import Layout, ParameterStore
+from nnet._types import Pairs
 from nnet.activations import Activation
 from nnet.costs import DISTRIBUTION_DELTAS, Cost
 

@@ -27,16 +27,38 @@ def _table(header: list[str], rows: list[list[str]], caption: str) -> str:
     )
 
 
-def network_html(net: NeuralNetwork) -> str:
-    """The network's :meth:`~nnet.NeuralNetwork.summary` as an HTML table."""
-    sizes = " → ".join(str(s) for s in (net.network_input_size, *net.layer_output_sizes))
+def _network_rows(net: NeuralNetwork, arrow: str) -> tuple[str, list[list[str]], str]:
+    """The summary's title, one row per layer, and its footer."""
+    sizes = f" {arrow} ".join(str(s) for s in (net.network_input_size, *net.layer_output_sizes))
     rows = [
         [str(i), str(W.shape), str(b.shape), act.name, str(W.size + b.size)]
         for i, ((W, b), act) in enumerate(zip(net.layers, net.activation_funcs), start=1)
     ]
-    caption = f"NeuralNetwork: {sizes}, cost={net.cost_fun.name}, dtype={net.dtype.name}"
-    footer = f"total parameters: {net.n_params} (l1={net.l1}, l2={net.l2})"
-    table = _table(["layer", "W shape", "b shape", "activation", "params"], rows, caption)
+    title = f"NeuralNetwork: {sizes}, cost={net.cost_fun.name}, dtype={net.dtype.name}"
+    return title, rows, f"total parameters: {net.n_params} (l1={net.l1}, l2={net.l2})"
+
+
+_HEADER = ["layer", "W shape", "b shape", "activation", "params"]
+
+
+def network_summary(net: NeuralNetwork) -> str:
+    """The network's :meth:`~nnet.NeuralNetwork.summary` as plain text, columns aligned."""
+    title, rows, footer = _network_rows(net, "->")
+    rows = [_HEADER, *rows]
+    widths = [max(len(row[c]) for row in rows) for c in range(5)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths))
+        + "  "
+        + row[4].rjust(widths[4])
+        for row in rows
+    ]
+    return "\n".join([title, *lines, footer])
+
+
+def network_html(net: NeuralNetwork) -> str:
+    """The network's :meth:`~nnet.NeuralNetwork.summary` as an HTML table."""
+    caption, rows, footer = _network_rows(net, "→")
+    table = _table(_HEADER, rows, caption)
     return f"<div class='nnet-network'>{table}<p>{html.escape(footer)}</p></div>"
 
 

@@ -25,7 +25,6 @@ import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nnet._estimator_params import (
@@ -33,10 +32,13 @@ from nnet._estimator_params import (
     draw_seeds,
     make_optimizer,
     resolve_architecture,
+    resolve_batch_size,
     resolve_dtype,
+    validation_split,
 )
 from nnet._estimator_sgd import EpochMonitor, Progress, Rules
 from nnet._estimator_weighted import SampleWeights, lbfgs_weighted, train_weighted
+from nnet._types import Pairs
 from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
 from nnet.training import DivergenceWarning, train
@@ -232,7 +234,7 @@ class _BaseMLP(BaseEstimator):
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
-        self._best_layers = [(W.copy(), b.copy()) for W, b in net.layers]
+        self._best_layers: Pairs = [(W.copy(), b.copy()) for W, b in net.layers]
         self._no_improvement_count = 0
         self._current_learning_rate: float | None = None
         self.__dict__.pop("optimizer_", None)
@@ -292,9 +294,10 @@ class _BaseMLP(BaseEstimator):
         sw = weights.values
         score = None
         if self.early_stopping:
-            X, Y, sw, (Xv, yv, swv) = self._split(X, y, Y, sw, seeds[1])
+            fraction, stratify = float(self.validation_fraction), self._stratify(Y)
+            X, Y, sw, (Xv, yv, swv) = validation_split(X, y, Y, sw, fraction, seeds[1], stratify)
             score = lambda net: self._score_outputs(yv, net.predict(Xv), swv)  # noqa: E731
-        batch = self._batch_size(len(X))
+        batch = resolve_batch_size(self.batch_size, len(X))
         progress = self._progress(fresh, schedule, early=score is not None)
         rules = Rules(
             tol=float(self.tol), n_iter_no_change=self.n_iter_no_change, schedule=schedule,
@@ -337,15 +340,6 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = monitor.n_iter
         self._commit(progress)
 
-    def _batch_size(self, n_samples: int) -> int:
-        """scikit-learn's batch size: "auto" is min(200, n); a larger int is clipped."""
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn("Got `batch_size` larger than the sample size. It is going to be "
-                          "clipped", UserWarning, stacklevel=6)  # fmt: skip
-        return min(int(self.batch_size), n_samples)
-
     def _progress(self, fresh: bool, schedule: str | None, *, early: bool) -> Progress:
         """The fitted state the epoch logic continues from (copies: the fit may fail)."""
         rate = float(self.learning_rate_init) if fresh else self._current_learning_rate
@@ -372,31 +366,6 @@ class _BaseMLP(BaseEstimator):
         self._best_layers = progress.best_layers
         self._no_improvement_count = progress.no_improvement_count
         self._current_learning_rate = progress.learning_rate
-
-    def _split(
-        self, X: np.ndarray, y: np.ndarray, Y: np.ndarray, sw: np.ndarray | None, seed: int
-    ) -> tuple[Any, ...]:
-        """(X_train, Y_train, sw_train, (X_val, y_val, sw_val)): the early-stopping split."""
-        if not self.validation_fraction:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' (0 with "
-                "early_stopping=True holds out nothing)."
-            )
-        arrays = [X, Y, y] if sw is None else [X, Y, y, sw]
-        parts = train_test_split(
-            *arrays,
-            test_size=float(self.validation_fraction),
-            random_state=seed,
-            stratify=self._stratify(Y),
-        )
-        X_train, X_val, Y_train, _, _, y_val = parts[:6]
-        sw_train, sw_val = (None, None) if sw is None else (parts[6], parts[7])
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the "
-                "size of your dataset."
-            )
-        return X_train, Y_train, sw_train, (X_val, y_val, sw_val)
 
     # ------------------------------------------------------------------ prediction
     def _forward(self, X: Any) -> np.ndarray:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -24,6 +26,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 
+from nnet._validation import is_int
 from nnet.activations import ACTIVATIONS, Activation, make_activation
 from nnet.initializers import INITIALIZERS
 from nnet.optimizers import OPTIMIZERS, SGD, Adam, Momentum, get_optimizer
@@ -118,7 +121,7 @@ def resolve_architecture(params: dict[str, Any], owner: str) -> Architecture:
     """
     sizes = params["hidden_layer_sizes"]
     sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) > 0 for s in sizes):
+    if not all(is_int(s) and s > 0 for s in sizes):
         raise ValueError(
             f"The 'hidden_layer_sizes' parameter of {owner} must be an int or an array-like "
             f"of ints >= 1. Got {params['hidden_layer_sizes']!r} instead."
@@ -163,6 +166,47 @@ def make_optimizer(params: dict[str, Any], cost_factor: float) -> Any:
 def resolve_dtype(spec: Any, X_dtype: np.dtype[Any]) -> np.dtype[Any]:
     """The network's dtype: ``dtype`` if given, else the data's (float32 stays float32)."""
     return np.dtype(X_dtype if spec is None else spec)
+
+
+def resolve_batch_size(batch_size: Any, n_samples: int) -> int:
+    """scikit-learn's batch size: "auto" is min(200, n); a larger int is clipped."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn("Got `batch_size` larger than the sample size. It is going to be "
+                      "clipped", UserWarning, stacklevel=6)  # fmt: skip
+    return min(int(batch_size), n_samples)
+
+
+def validation_split(
+    X: np.ndarray,
+    y: np.ndarray,
+    Y: np.ndarray,
+    sw: np.ndarray | None,
+    fraction: float,
+    seed: int,
+    stratify: np.ndarray | None,
+) -> tuple[Any, ...]:
+    """(X_train, Y_train, sw_train, (X_val, y_val, sw_val)): the early-stopping split.
+
+    ``fraction`` of the samples (``validation_fraction``) is held out, stratified by
+    ``stratify`` if given, as scikit-learn's MLP does; fewer than two refuse the fit.
+    """
+    if not fraction:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' (0 with "
+            "early_stopping=True holds out nothing)."
+        )
+    arrays = [X, Y, y] if sw is None else [X, Y, y, sw]
+    parts = train_test_split(*arrays, test_size=fraction, random_state=seed, stratify=stratify)
+    X_train, X_val, Y_train, _, _, y_val = parts[:6]
+    sw_train, sw_val = (None, None) if sw is None else (parts[6], parts[7])
+    if X_val.shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            "size of your dataset."
+        )
+    return X_train, Y_train, sw_train, (X_val, y_val, sw_val)
 
 
 def draw_seeds(random_state: Any) -> list[int]:

@@ -17,12 +17,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
+from nnet._types import Pairs
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
-
-Layers = list[tuple[np.ndarray, np.ndarray]]
 
 
 @dataclasses.dataclass
@@ -33,7 +30,7 @@ class Progress:
     best_loss: float | None
     validation_scores: list[float] | None
     best_validation_score: float | None
-    best_layers: Layers
+    best_layers: Pairs
     no_improvement_count: int = 0
     t: int = 0
     learning_rate: float | None = None  # the current rate of "sgd" (adaptive/invscaling)

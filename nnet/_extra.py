@@ -20,6 +20,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from nnet._validation import is_real
+
 MAX_EXTRA_BYTES = 10_000_000
 """The largest ``extra`` accepted, in bytes of JSON text."""
 
@@ -95,16 +97,12 @@ def _check_tree(extra: Mapping[Any, Any]) -> None:
         stack.extend((w, item, depth + 1) for w, item in children)
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _check_known_keys(extra: dict[str, Any], n_inputs: int, n_outputs: int) -> None:
     """The ``nnet`` command's keys, against the network's sizes."""
     per_input = {
         "features": (lambda v: isinstance(v, str), "strings"),
-        "mean": (_is_number, "numbers"),
-        "scale": (lambda v: _is_number(v) and v > 0, "positive numbers"),
+        "mean": (is_real, "numbers"),
+        "scale": (lambda v: is_real(v) and v > 0, "positive numbers"),
     }
     for key, (ok, what) in per_input.items():
         value: Any = extra.get(key)

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Layout", "ParameterStore", "pairs", "split"]
+from nnet._types import Pairs
 
-Pairs = list[tuple[np.ndarray, np.ndarray]]
+__all__ = ["Layout", "ParameterStore", "pairs", "split"]
 
 
 def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:

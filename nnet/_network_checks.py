@@ -9,22 +9,13 @@ from typing import Any
 import numpy as np
 
 from nnet import _readonly
-from nnet._validation import check_positive_int, to_array
+from nnet._errors import NonFiniteError
+from nnet._types import Pairs, Shapes
+from nnet._validation import check_pairs, check_positive_int
 from nnet.activations import Activation, make_activation
 from nnet.costs import Cost
 
-Pairs = list[tuple[np.ndarray, np.ndarray]]
-Shapes = list[tuple[tuple[int, int], tuple[int]]]
-
 _PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
-
-
-class NonFiniteError(ValueError):
-    """Parameters or updates that are NaN or infinite, or would overflow to infinity.
-
-    :func:`nnet.training.train` treats it, raised by ``update_weights`` for a custom
-    optimizer's update, as a divergence.
-    """
 
 
 MAX_PARAMS = 1_000_000_000
@@ -96,30 +87,6 @@ def check_output_pairing(output: Activation, cost: Cost) -> None:
         )
 
 
-def check_pairs(pairs: Any, shapes: Shapes, name: str) -> Pairs:
-    """``pairs`` as finite real arrays ``[(W, b), ...]`` of ``shapes``; errors name ``name``."""
-    if not isinstance(pairs, (list, tuple)) or len(pairs) != len(shapes):
-        got = type(pairs).__name__
-        if isinstance(pairs, (list, tuple)):
-            got += f" of length {len(pairs)}"
-        raise TypeError(f"{name} must be a list of {len(shapes)} (W, b) pairs, got {got}")
-    checked = []
-    for i, (pair, expected) in enumerate(zip(pairs, shapes)):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise TypeError(f"{name}[{i}] must be a pair (W, b)")
-        W, b = to_array(pair[0], f"{name}[{i}] W"), to_array(pair[1], f"{name}[{i}] b")
-        for part, array, shape in (("W", W, expected[0]), ("b", b, expected[1])):
-            if array.shape != shape or array.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{name}[{i}] {part} must be a real array of shape {shape}, "
-                    f"got {array.dtype} array of shape {array.shape}"
-                )
-            if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
-                raise NonFiniteError(f"{name}[{i}] {part} contains NaN or infinity")
-        checked.append((W, b))
-    return checked
-
-
 def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> Pairs:
     """Checked, finite ``pairs`` in ``dtype``, to be copied into the network's flat vector.
 
@@ -129,14 +96,14 @@ def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> 
     """
     cast = [
         (W.astype(dtype, copy=False), b.astype(dtype, copy=False))
-        for W, b in check_pairs(pairs, shapes, name)
+        for W, b in check_pairs(pairs, name, shapes)
     ]
     if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in cast):  # float32 casts
         raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
     return cast
 
 
-def check_sums(layers: Sequence[tuple[np.ndarray, np.ndarray]], updates: Pairs, name: str) -> None:
+def check_sums(layers: Pairs, updates: Pairs, name: str) -> None:
     """Raise if adding ``updates`` to ``layers`` would overflow to infinity, changing nothing."""
     for i, ((W, b), (dW, db)) in enumerate(zip(layers, updates)):
         for part, array, update in (("W", W, dW), ("b", b, db)):

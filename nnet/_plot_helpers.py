@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnet._validation import is_real
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -91,21 +93,17 @@ def _draw_curves(ax: Axes, curves: Sequence[tuple[str, list[float]]], ylabel: st
 
 
 # ----------------------------------------------------------------------------- heatmap
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
 def _use_log_labels(values: Sequence[Any], log: bool | str) -> bool:
     """``log`` itself, or for ``"auto"``: positive numbers spanning two decades or more."""
     if log != "auto":
         return bool(log)
-    positive = [float(v) for v in values if _is_number(v) and v > 0]
+    positive = [float(v) for v in values if is_real(v) and v > 0]
     return len(positive) >= 2 and max(positive) / min(positive) >= 100
 
 
 def _tick_label(value: Any, log: bool) -> str:
     """``$10^{k}$`` for exact powers of ten on a log axis, else ``%g`` (``str`` for non-numbers)."""
-    if not _is_number(value):
+    if not is_real(value):
         return str(value)
     if log and value > 0:
         exponent = math.log10(value)
@@ -149,13 +147,13 @@ def _fit_font_size(ax: Axes, n_rows: int, n_cols: int, longest: int) -> float:
 def _axis_values(values: Any) -> list[Any]:
     """The values of a heatmap axis as a list: numbers as floats, anything else as given."""
     items = list(np.ravel(values)) if isinstance(values, np.ndarray) else list(values)
-    return [float(v) if _is_number(v) else v for v in items]
+    return [float(v) if is_real(v) else v for v in items]
 
 
 def _ordered(values: list[Any]) -> list[Any]:
     """Distinct values, increasing for numbers, else in order of first appearance."""
     distinct = list(dict.fromkeys(values))
-    return sorted(distinct) if all(_is_number(v) for v in distinct) else distinct
+    return sorted(distinct) if all(is_real(v) for v in distinct) else distinct
 
 
 def _pivot_cv_results(

@@ -23,15 +23,15 @@ import stat
 import struct
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import safetensors.numpy
 
+from nnet._errors import ModelFileError
 from nnet._extra import check_extra, parse_extra
-
-if TYPE_CHECKING:
-    from nnet.serialization import ModelFileError
+from nnet._state_key import parse_state_key
+from nnet._validation import is_finite_real, is_int, is_real
 
 FORMAT = "nnet"
 FORMAT_VERSION = 1  # documented (and re-exported) as nnet.serialization.FORMAT_VERSION
@@ -39,13 +39,18 @@ PathLike = str | os.PathLike[str]
 Arrays = dict[str, np.ndarray]
 _DTYPES = {"F32": "float32", "F64": "float64"}  # safetensors name -> numpy name
 _MAX_HEADER = 100_000_000  # bytes, the limit safetensors itself enforces
-_STATE_KEY = re.compile(r"layer(\d+)\.(W|b)\.(\w+)")  # Optimizer.state_dict's array names
 
 
 def _fail(path: Path, problem: str) -> ModelFileError:
-    from nnet.serialization import ModelFileError  # not at the top: that module imports this one
-
     return ModelFileError(f"cannot load {str(path)!r}: {problem}")
+
+
+def lookup(path: Path, registry: Mapping[str, Any], name: str, what: str, how: str) -> Any:
+    """``registry[name]``, or a :class:`ModelFileError` saying the file's ``what`` is unknown."""
+    if name not in registry:
+        problem = f"it uses the {what} {name!r}, which is not registered in this process"
+        raise _fail(path, f"{problem}; register it before loading: {how}")
+    return registry[name]
 
 
 def _no_constant(name: str) -> Any:
@@ -57,16 +62,17 @@ def _json(text: str) -> Any:
     return json.loads(text, parse_constant=_no_constant)
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+def _is_size(v: Any) -> bool:
+    return is_int(v) and v > 0
 
 
 def _is_scalar(v: Any) -> bool:
-    return isinstance(v, (bool, int, str)) or (isinstance(v, float) and math.isfinite(v))
+    """A value JSON keeps exactly: a bool, a str, or a finite Python int or float."""
+    return isinstance(v, (bool, str)) or (isinstance(v, (int, float)) and is_finite_real(v))
 
 
 def _is_penalty(v: Any) -> bool:
-    return _is_scalar(v) and not isinstance(v, (bool, str)) and v >= 0
+    return _is_scalar(v) and is_real(v) and v >= 0
 
 
 def _is_activation(e: Any) -> bool:
@@ -79,8 +85,8 @@ def _is_activation(e: Any) -> bool:
 _TEXT_FIELDS = {"cost", "dtype", "optimizer"}  # and the optional "extra", see nnet._extra
 _FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "network": {
-        "network_input_size": _is_int,
-        "layer_output_sizes": lambda v: isinstance(v, list) and v != [] and all(map(_is_int, v)),
+        "network_input_size": _is_size,
+        "layer_output_sizes": lambda v: isinstance(v, list) and v != [] and all(map(_is_size, v)),
         "activations": lambda v: isinstance(v, list) and all(map(_is_activation, v)),
         "cost": lambda v: isinstance(v, str) and v != "",
         "dtype": lambda v: v in _DTYPES.values(),
@@ -299,8 +305,8 @@ def _state_tensors(spec: dict[str, Any], arrays: Arrays) -> dict[str, Any] | Non
         layout = [(tuple(s), str(d)) for s, d in _json(layout_json)] if layout_json else []
     except (TypeError, ValueError, RecursionError):
         return None
-    matches = {key: _STATE_KEY.fullmatch(key) for key in arrays}
-    slots = {k: 2 * int(m[1]) + (m[2] == "b") if m else len(layout) for k, m in matches.items()}
+    parsed = {key: parse_state_key(key) for key in arrays}  # Optimizer.state_dict's names
+    slots = {key: len(layout) if p is None else p[0] for key, p in parsed.items()}
     if any(slot >= len(layout) for slot in slots.values()):
         return None
     return {key: layout[slot] for key, slot in slots.items()}

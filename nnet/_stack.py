@@ -21,7 +21,6 @@ exceed :data:`MEMORY_BUDGET` bytes are split into chunks.
 
 from __future__ import annotations
 
-import numbers
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +32,7 @@ from nnet._batches import Batches, rows_sum_to_one
 from nnet._flat import Layout, ParameterStore
 from nnet._grid import make_network, make_optimizer
 from nnet._stack_history import StackHistory
+from nnet._validation import is_real as _is_number
 from nnet._validation import make_rng
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
@@ -143,10 +143,6 @@ def _stacks(
     per_model = max(rows * widths * template.dtype.itemsize, 1)
     chunk = max(1, MEMORY_BUDGET // per_model)
     return [ids[s : s + chunk] for ids in by_key.values() for s in range(0, len(ids), chunk)]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 class _Stack:

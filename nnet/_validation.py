@@ -2,32 +2,121 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
 
+from nnet._errors import NonFiniteError
+from nnet._types import Pairs, Shapes
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# ----------------------------------------------------------------------------- scalars
+# One vocabulary for scalar arguments, in the spirit of scikit-learn's declarative
+# ``Interval(Real, 0, 1, closed="left")``: a predicate says what a value *is*
+# (``is_real``, ``is_int``), a check returns the value converted or raises an error
+# that names the argument and the expected range. Bools are never numbers here.
+# Non-numbers raise TypeError; NaN, infinity and out-of-range values ValueError.
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (Python or NumPy), bools excluded."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (Python or NumPy), bools excluded."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def is_finite_real(value: Any) -> bool:
+    """Whether ``value`` is a real number other than NaN and ±infinity (any int is finite)."""
+    return is_real(value) and (is_int(value) or math.isfinite(value))
+
+
+def describe_interval(
+    low: float | None, high: float | None, *, low_open: bool = False, high_open: bool = False
+) -> str:
+    """The words for a finite number in a range: ``"a finite number in (0, 1]"``, ``"... >= 0"``."""
+    if low is not None and high is not None:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        return f"a finite number in {left}{low:g}, {high:g}{right}"
+    if low is not None:
+        return f"a finite number {'>' if low_open else '>='} {low:g}"
+    return "a finite number"
+
+
+def check_real(
+    value: Any,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a float, or raise naming ``name`` if it is not a finite real in range.
+
+    ``low``/``high`` bound the range (None: unbounded), closed unless ``low_open``
+    or ``high_open``, like scikit-learn's ``Interval(Real, low, high, closed=...)``.
+    """
+    expected = describe_interval(low, high, low_open=low_open, high_open=high_open)
+    if not is_real(value):
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    x = float(value)
+    too_low = low is not None and (x <= low if low_open else x < low)
+    too_high = high is not None and (x >= high if high_open else x > high)
+    if not math.isfinite(x) or too_low or too_high:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return x
+
+
+def check_reals(value: Any, name: str, *bounds: float | None, **open_ends: bool) -> Any:
+    """:func:`check_real` (same ``bounds`` and ``open_ends``), also one value per model.
+
+    One number gives a float; several (a 1-D sequence or array) give a ``(K, 1)``
+    float column, which broadcasts against a stack's ``(K, n_params)`` vectors
+    (see :mod:`nnet._flat`). Element ``i`` is checked as ``name[i]``.
+    """
+    if not isinstance(value, (np.ndarray, list, tuple)):
+        return check_real(value, name, *bounds, **open_ends)
+    values = np.asarray(value, dtype=object).ravel()
+    if values.size == 0 or np.ndim(value) > 2:
+        raise ValueError(f"{name} must be a number or a 1-D sequence of numbers, got {value!r:.80}")
+    items = (v.item() if isinstance(v, np.generic) else v for v in values)
+    checked = [check_real(v, f"{name}[{i}]", *bounds, **open_ends) for i, v in enumerate(items)]
+    return checked[0] if len(checked) == 1 else np.array(checked).reshape(-1, 1)
+
+
+def check_int(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` as an int >= ``minimum``, or raise naming ``name`` (bools refused)."""
+    expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+    if not is_int(value):
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
 
 
 def check_positive_int(value: Any, name: str) -> int:
     """Return ``value`` as an int, or raise if it is not a positive integer (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_int(value, name, 1)
 
 
 def check_non_negative_float(value: Any, name: str) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 0, got {value!r}")
-    if not (np.isfinite(float(value)) and float(value) >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return check_real(value, name, 0.0)
 
 
+def check_epoch(epoch: Any, name: str = "epoch") -> int:
+    """Return ``epoch`` (or a step index) as an int >= 0, or raise naming ``name``."""
+    return check_int(epoch, name, 0)
+
+
+# ----------------------------------------------------------------------------- arrays
 def check_float_dtype(dtype: Any) -> np.dtype[Any]:
     """Return ``dtype`` as a numpy float32/float64 dtype, or raise."""
     try:
@@ -149,6 +238,77 @@ def one_hot_class_indices(Y: Any, n_classes: int, name: str = "Y") -> Any:
             f"expected indices in 0..{n_classes - 1} for {n_classes} outputs"
         )
     return np.eye(n_classes)[labels]
+
+
+def check_pairs(
+    pairs: Any, name: str, shapes: Shapes | None = None, *, pair: str = "(W, b)"
+) -> Pairs:
+    """The one check of a ``[(W, b), ...]`` list (parameters, updates or gradients).
+
+    With ``shapes`` (a network's own): exactly ``len(shapes)`` pairs of array-likes
+    of real numbers of those shapes, returned as arrays; NaN or infinity raises
+    :class:`~nnet._errors.NonFiniteError`. Without (an optimizer's gradients): a
+    non-empty list of pairs of float32 or float64 ndarrays of shapes (n_in, n_out)
+    and (n_out,), returned as they are. Errors name ``name[i]`` and call a pair
+    ``pair``; nothing is copied.
+    """
+    _check_pair_list(pairs, name, shapes, pair)
+    checked = []
+    for i, item in enumerate(pairs):
+        where = f"{name}[{i}]"
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise TypeError(f"{where} must be a {pair} pair, got {item!r:.80}")
+        if shapes is None:
+            checked.append(_float_pair(item[0], item[1], where, pair))
+        else:
+            checked.append(_shaped_pair(item[0], item[1], where, shapes[i]))
+    return checked
+
+
+def _check_pair_list(pairs: Any, name: str, shapes: Shapes | None, pair: str) -> None:
+    if shapes is not None:
+        if not isinstance(pairs, (list, tuple)) or len(pairs) != len(shapes):
+            got = type(pairs).__name__
+            if isinstance(pairs, (list, tuple)):
+                got += f" of length {len(pairs)}"
+            raise TypeError(f"{name} must be a list of {len(shapes)} {pair} pairs, got {got}")
+        return
+    expected = f"a non-empty list of {pair} pairs of float32 or float64 arrays"
+    if not isinstance(pairs, (list, tuple)):
+        raise TypeError(f"{name} must be {expected}, got {type(pairs).__name__}")
+    if not pairs:
+        raise ValueError(f"{name} must be {expected}, got an empty {type(pairs).__name__}")
+
+
+def _shaped_pair(W: Any, b: Any, where: str, shapes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Array-likes of real numbers of ``shapes``, finite (a network's parameters)."""
+    W, b = to_array(W, f"{where} W"), to_array(b, f"{where} b")
+    for part, array, shape in (("W", W, shapes[0]), ("b", b, shapes[1])):
+        if array.shape != shape or array.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{where} {part} must be a real array of shape {shape}, "
+                f"got {array.dtype} array of shape {array.shape}"
+            )
+        if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+            raise NonFiniteError(f"{where} {part} contains NaN or infinity")
+    return W, b
+
+
+def _float_pair(W: Any, b: Any, where: str, pair: str) -> tuple[np.ndarray, np.ndarray]:
+    """Float ndarrays of shapes (n_in, n_out) and (n_out,), finite (an optimizer's input)."""
+    if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):
+        kinds = f"{type(W).__name__} and {type(b).__name__}"
+        raise TypeError(f"{where} must hold two numpy arrays, got {kinds}")
+    if W.dtype not in FLOAT_DTYPES or b.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{where} must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}")
+    if W.ndim != 2 or b.shape != W.shape[1:]:
+        raise ValueError(
+            f"{where} must be {pair} of shapes (n_in, n_out) and (n_out,), "
+            f"got {W.shape} and {b.shape}"
+        )
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise ValueError(f"{where} holds NaN or infinite values")
+    return W, b
 
 
 def make_rng(seed: Any, rng: Any) -> np.random.Generator:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet._registry import canonical_name
+from nnet._types import NetworkLike
 from nnet._validation import check_inputs, check_targets
 
 if TYPE_CHECKING:
@@ -246,9 +247,7 @@ def evaluate(net: NeuralNetwork, X: Any, Y: Any, metrics: Any = None) -> dict[st
     >>> evaluate(net, X, y, metrics=["mse", "r2"])
     {'loss': 0.3333333333333333, 'mse': 0.3333333333333333, 'r2': 0.9210526315789473}
     """
-    from nnet.network import NeuralNetwork
-
-    if not isinstance(net, NeuralNetwork):
+    if not isinstance(net, NetworkLike):  # not NeuralNetwork: nnet.network imports this module
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     named = get_metrics(metrics)
     X = check_inputs(X, net.network_input_size, net.dtype)

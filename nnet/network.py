@@ -20,19 +20,20 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-import autograd
-import autograd.numpy as anp
 import numpy as np
 
 from nnet import _network_checks as checks
-from nnet import _penalty
+from nnet import _network_file, _penalty, _reference
 from nnet._backprop import Backprop, forward, output_loss
+from nnet._display import network_html, network_summary
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
+from nnet._types import Pairs
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
     check_non_negative_float,
+    check_pairs,
     check_positive_int,
     check_targets,
     make_rng,
@@ -42,8 +43,6 @@ from nnet.costs import Cost, make_cost
 from nnet.initializers import get_initializer
 
 __all__ = ["NeuralNetwork"]
-
-Layers = list[tuple[np.ndarray, np.ndarray]]
 
 
 class NeuralNetwork:
@@ -150,7 +149,7 @@ class NeuralNetwork:
 
     # ----------------------------------------------------------------- parameters
     @property
-    def layers(self) -> Sequence[tuple[np.ndarray, np.ndarray]]:
+    def layers(self) -> Pairs:
         """The parameters ``((W, b), ...)``, as read-only views of the live arrays.
 
         Assign a new list to replace them (shapes are checked and the arrays
@@ -191,7 +190,7 @@ class NeuralNetwork:
             NaN or infinite updates, or updates that would overflow the weights to
             infinity, raise ``ValueError``.
         """
-        checked = checks.check_pairs(updates, self._shapes(), "updates")
+        checked = check_pairs(updates, "updates", self._shapes())
         checks.check_sums(self.layers, checked, "updates")
         for (W, b), (dW, db) in zip(self._store.public_layers(), checked):
             W += dW
@@ -259,21 +258,13 @@ class NeuralNetwork:
         -------
         ndarray or autograd box of shape (n_samples, n_outputs)
         """
-        return self._autograd_forward(layers, X, last_activation=True)
-
-    def _autograd_forward(self, layers: Any, X: Any, last_activation: bool) -> Any:
-        """The output, or the output layer's logits ``z``; one pass over ``layers``."""
-        a, last = X, len(self.activation_funcs) - 1
-        for i, ((W, b), activation) in enumerate(zip(layers, self.activation_funcs)):
-            z = anp.dot(a, W) + b
-            a = activation(z) if (i < last or last_activation) else z
-        return a
+        return _reference.forward(self, layers, X)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         return forward(self.activation_funcs, self._store.layers, X)[-1]
 
     # ----------------------------------------------------------------- gradients
-    def compute_gradient(self, X: Any, Y: Any) -> Layers:
+    def compute_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` by backpropagation, as ``[(dW, db), ...]``.
 
         Parameters
@@ -291,7 +282,7 @@ class NeuralNetwork:
 
     def _loss_and_gradient(
         self, X: np.ndarray, Y: np.ndarray, backprop: Backprop | None = None
-    ) -> tuple[float, Layers]:
+    ) -> tuple[float, Pairs]:
         """Cost and its gradient from one forward and one backward pass; inputs already checked.
 
         The documented internal interface for full-batch solvers (L-BFGS): the
@@ -305,7 +296,7 @@ class NeuralNetwork:
         _check_finite(backprop.grad, "the gradient", X)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
-    def autograd_gradient(self, X: Any, Y: Any) -> Layers:
+    def autograd_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.
 
         Same inputs and output as :meth:`compute_gradient`, which must equal it.
@@ -315,26 +306,7 @@ class NeuralNetwork:
         list of (ndarray, ndarray)
             ``[(dW, db), ...]``, the shapes of :attr:`layers`.
         """
-        X, Y = self._check_XY(X, Y)
-
-        output = self.activation_funcs[-1]
-        from_logits = self.cost_fun.from_logits.get(output.name) if output.builtin else None
-
-        def total_cost(layers: Any) -> Any:
-            # (Without penalties the layers are not walked twice: autograd adds a full-size
-            # zero gradient for every pass over a list of parameters.)
-            penalty = (
-                _penalty.penalty(layers, self.l1, self.l2, self.regularize_bias)
-                if self.l1 or self.l2
-                else 0.0
-            )
-            if from_logits is None:
-                return self.cost_fun(self.autograd_compliant_predict(layers, X), Y) + penalty
-            logits = self._autograd_forward(layers, X, last_activation=False)
-            return from_logits[0](logits, Y) + penalty  # exact, as cost() is
-
-        grads = autograd.grad(total_cost)([(W.copy(), b.copy()) for W, b in self.layers])
-        return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]
+        return _reference.gradient(self, *self._check_XY(X, Y))
 
     # ----------------------------------------------------------------- checks
     def _check_X(self, X: Any) -> np.ndarray:
@@ -356,9 +328,7 @@ class NeuralNetwork:
         See :func:`nnet.serialization.save_network`; ``extra`` is a JSON-able
         mapping stored beside the architecture.
         """
-        from nnet.serialization import save_network
-
-        save_network(self, path, extra=extra)
+        _network_file.save(self, path, extra)
 
     @classmethod
     def load(cls, path: Any) -> NeuralNetwork:
@@ -366,9 +336,7 @@ class NeuralNetwork:
 
         See :func:`nnet.serialization.load_network`.
         """
-        from nnet.serialization import load_network
-
-        return load_network(path)
+        return _network_file.load(path, NeuralNetwork)
 
     # ----------------------------------------------------------------- display
     def __repr__(self) -> str:
@@ -393,24 +361,7 @@ class NeuralNetwork:
         2      (8, 3)   (3,)     softmax         27
         total parameters: 67 (l1=0.0, l2=0.0)
         """
-        sizes = " -> ".join(str(s) for s in (self.network_input_size, *self.layer_output_sizes))
-        rows = [("layer", "W shape", "b shape", "activation", "params")]
-        for i, ((W, b), act) in enumerate(zip(self.layers, self.activation_funcs), start=1):
-            rows.append((str(i), str(W.shape), str(b.shape), act.name, str(W.size + b.size)))
-        widths = [max(len(row[c]) for row in rows) for c in range(5)]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths))
-            + "  "
-            + row[4].rjust(widths[4])
-            for row in rows
-        ]
-        return "\n".join(
-            [
-                f"NeuralNetwork: {sizes}, cost={self.cost_fun.name}, dtype={self.dtype.name}",
-                *lines,
-                f"total parameters: {self.n_params} (l1={self.l1}, l2={self.l2})",
-            ]
-        )
+        return network_summary(self)
 
     # ----------------------------------------------------------------- evaluation, notebooks
     def evaluate(self, X: Any, Y: Any, metrics: Any = None) -> dict[str, float]:
@@ -444,8 +395,6 @@ class NeuralNetwork:
 
     def _repr_html_(self) -> str:
         """The :meth:`summary` as an HTML table, for notebooks."""
-        from nnet._display import network_html
-
         return network_html(self)
 
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnet._registry import canonical_name
+from nnet._validation import check_epoch, check_int, check_real, check_reals
 
 __all__ = [
     "SCHEDULES",
@@ -36,80 +37,6 @@ __all__ = [
     "as_schedule",
     "get_schedule",
 ]
-
-
-def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
-    if low is not None and high is not None:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        return f"a finite number in {left}{low:g}, {high:g}{right}"
-    if low is not None:
-        return f"a finite number {'>' if low_open else '>='} {low:g}"
-    return "a finite number"
-
-
-def _check_real(
-    value: Any,
-    name: str,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """Return ``value`` as a float, or raise naming ``name`` if it is not a finite real in range.
-
-    Bools and non-numbers raise TypeError; NaN, infinity and out-of-range values ValueError.
-    """
-    expected = _describe(low, high, low_open, high_open)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {expected}, got {value!r}")
-    x = float(value)
-    too_low = low is not None and (x <= low if low_open else x < low)
-    too_high = high is not None and (x >= high if high_open else x > high)
-    if not math.isfinite(x) or too_low or too_high:
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return x
-
-
-def _check_reals(
-    value: Any,
-    name: str,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> Any:
-    """:func:`_check_real`, also accepting one value per model (a 1-D sequence or array).
-
-    One number gives a float; several give a ``(K, 1)`` float column, which
-    broadcasts against a stack's ``(K, n_params)`` vectors (see :mod:`nnet._flat`).
-    """
-    if not isinstance(value, (np.ndarray, list, tuple)):
-        return _check_real(value, name, low, high, low_open=low_open, high_open=high_open)
-    values = np.asarray(value, dtype=object).ravel()
-    if values.size == 0 or np.ndim(value) > 2:
-        raise ValueError(f"{name} must be a number or a 1-D sequence of numbers, got {value!r:.80}")
-    checked = [
-        _check_real(v.item() if isinstance(v, np.generic) else v, f"{name}[{i}]", low, high,
-                    low_open=low_open, high_open=high_open)
-        for i, v in enumerate(values)
-    ]  # fmt: skip
-    return checked[0] if len(checked) == 1 else np.array(checked).reshape(-1, 1)
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    """Return ``value`` as an int >= ``minimum``, or raise naming ``name`` (bools refused)."""
-    expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {expected}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
-
-
-def _check_epoch(epoch: Any) -> int:
-    return _check_int(epoch, "epoch", 0)
 
 
 def _config(obj: object) -> dict[str, Any]:
@@ -135,7 +62,7 @@ class Schedule(abc.ABC):
     ...     def __init__(self, initial: float) -> None:
     ...         self.initial = initial
     ...     def __call__(self, epoch: int) -> float:
-    ...         return self.initial / 2 ** _check_epoch(epoch)
+    ...         return self.initial / 2**epoch
     >>> Halving(1.0)(3), Halving(1.0)
     (0.125, Halving(initial=1.0))
     """
@@ -171,10 +98,10 @@ class Constant(Schedule):
     """
 
     def __init__(self, learning_rate: float) -> None:
-        self.learning_rate = _check_reals(learning_rate, "learning_rate", 0.0, low_open=True)
+        self.learning_rate = check_reals(learning_rate, "learning_rate", 0.0, low_open=True)
 
     def __call__(self, epoch: int) -> Any:
-        _check_epoch(epoch)
+        check_epoch(epoch)
         return self.learning_rate
 
 
@@ -200,12 +127,12 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, initial: float, drop: float = 0.5, every: int = 10) -> None:
-        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
-        self.drop = _check_real(drop, "drop", 0.0, 1.0, low_open=True)
-        self.every = _check_int(every, "every", 1)
+        self.initial = check_real(initial, "initial", 0.0, low_open=True)
+        self.drop = check_real(drop, "drop", 0.0, 1.0, low_open=True)
+        self.every = check_int(every, "every", 1)
 
     def __call__(self, epoch: int) -> float:
-        return self.initial * self.drop ** (_check_epoch(epoch) // self.every)
+        return self.initial * self.drop ** (check_epoch(epoch) // self.every)
 
 
 class ExponentialDecay(Schedule):
@@ -227,11 +154,11 @@ class ExponentialDecay(Schedule):
     """
 
     def __init__(self, initial: float, decay_rate: float) -> None:
-        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
-        self.decay_rate = _check_real(decay_rate, "decay_rate", 0.0, 1.0, low_open=True)
+        self.initial = check_real(initial, "initial", 0.0, low_open=True)
+        self.decay_rate = check_real(decay_rate, "decay_rate", 0.0, 1.0, low_open=True)
 
     def __call__(self, epoch: int) -> float:
-        return self.initial * self.decay_rate ** _check_epoch(epoch)
+        return self.initial * self.decay_rate ** check_epoch(epoch)
 
 
 class InverseTimeDecay(Schedule):
@@ -253,11 +180,11 @@ class InverseTimeDecay(Schedule):
     """
 
     def __init__(self, initial: float, decay_rate: float) -> None:
-        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
-        self.decay_rate = _check_real(decay_rate, "decay_rate", 0.0)
+        self.initial = check_real(initial, "initial", 0.0, low_open=True)
+        self.decay_rate = check_real(decay_rate, "decay_rate", 0.0)
 
     def __call__(self, epoch: int) -> float:
-        return self.initial / (1.0 + self.decay_rate * _check_epoch(epoch))
+        return self.initial / (1.0 + self.decay_rate * check_epoch(epoch))
 
 
 class CosineDecay(Schedule):
@@ -283,12 +210,12 @@ class CosineDecay(Schedule):
     """
 
     def __init__(self, initial: float, total_epochs: int, final: float = 0.0) -> None:
-        self.initial = _check_real(initial, "initial", 0.0, low_open=True)
-        self.total_epochs = _check_int(total_epochs, "total_epochs", 1)
-        self.final = _check_real(final, "final", 0.0, self.initial)
+        self.initial = check_real(initial, "initial", 0.0, low_open=True)
+        self.total_epochs = check_int(total_epochs, "total_epochs", 1)
+        self.final = check_real(final, "final", 0.0, self.initial)
 
     def __call__(self, epoch: int) -> float:
-        progress = min(_check_epoch(epoch), self.total_epochs) / self.total_epochs
+        progress = min(check_epoch(epoch), self.total_epochs) / self.total_epochs
         return self.final + 0.5 * (self.initial - self.final) * (1.0 + math.cos(math.pi * progress))
 
 
@@ -312,8 +239,8 @@ class LambdaSchedule(Schedule):
         self.fn = fn
 
     def __call__(self, epoch: int) -> float:
-        value = self.fn(_check_epoch(epoch))
-        return _check_real(value, f"the learning rate {self.fn!r}({epoch})", 0.0)
+        value = self.fn(check_epoch(epoch))
+        return check_real(value, f"the learning rate {self.fn!r}({epoch})", 0.0)
 
 
 class StepInverseTime(Schedule):
@@ -340,11 +267,11 @@ class StepInverseTime(Schedule):
     per_step = True
 
     def __init__(self, t0: float = 5.0, t1: float = 50.0) -> None:
-        self.t0 = _check_real(t0, "t0", 0.0, low_open=True)
-        self.t1 = _check_real(t1, "t1", 0.0, low_open=True)
+        self.t0 = check_real(t0, "t0", 0.0, low_open=True)
+        self.t1 = check_real(t1, "t1", 0.0, low_open=True)
 
     def __call__(self, step: int) -> float:
-        return self.t0 / (_check_int(step, "step", 0) + self.t1)
+        return self.t0 / (check_epoch(step, "step") + self.t1)
 
 
 SCHEDULES: dict[str, type[Schedule]] = {
@@ -380,7 +307,7 @@ def as_schedule(learning_rate: Any, name: str = "learning_rate") -> Schedule:
     if isinstance(learning_rate, Schedule):
         return learning_rate
     if isinstance(learning_rate, (numbers.Real, np.ndarray, list, tuple)):
-        return Constant(_check_reals(learning_rate, name, 0.0, low_open=True))
+        return Constant(check_reals(learning_rate, name, 0.0, low_open=True))
     if callable(learning_rate):
         schedule = LambdaSchedule(learning_rate)
         schedule(0)

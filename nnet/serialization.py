@@ -12,22 +12,17 @@ one before saving and, in the process that loads, before loading.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from nnet import _safetensors_io
-from nnet._extra import check_extra
-from nnet._safetensors_io import Arrays, PathLike, _fail, _read, _scalar, _write
+from nnet import _network_file, _safetensors_io
+from nnet._errors import ModelFileError
+from nnet._safetensors_io import PathLike, _fail, _read, _scalar, _write, lookup
 from nnet._safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
-from nnet.activations import ACTIVATIONS, Activation
-from nnet.costs import COSTS, Cost
+from nnet.network import NeuralNetwork
 from nnet.optimizers import OPTIMIZERS, Optimizer
 from nnet.schedules import SCHEDULES, Schedule
-
-if TYPE_CHECKING:
-    from nnet.network import NeuralNetwork
 
 __all__ = [
     "FORMAT_VERSION",
@@ -41,31 +36,6 @@ __all__ = [
 
 FORMAT_VERSION = _safetensors_io.FORMAT_VERSION
 """The format version written; files of this version or older are read."""
-
-
-class ModelFileError(ValueError):
-    """A file that is not a loadable nnet model file; the message names the file."""
-
-
-def _registered(where: str, obj: Activation | Cost, registry: Mapping[str, Any]) -> str:
-    """``obj.name`` if the registry holds these very functions under it, else ValueError."""
-    entry = registry.get(obj.name)
-    attrs = ("fn", "der", "vjp") if isinstance(obj, Activation) else ("fn", "der")
-    if entry is not None and all(getattr(entry, a) is getattr(obj, a) for a in attrs):
-        return obj.name
-    how = "costs.register_cost" if isinstance(obj, Cost) else "activations.register_activation"
-    raise ValueError(
-        f"{where} is {obj.name!r}, a custom function not registered under that name, so a file "
-        f"cannot name it. Before saving, and again before loading, register it with "
-        f"nnet.{how}({obj.name!r}, fn) and build the network with the name {obj.name!r}"
-    )
-
-
-def _lookup(path: Path, registry: Mapping[str, Any], name: str, what: str, how: str) -> Any:
-    if name not in registry:
-        problem = f"it uses the {what} {name!r}, which is not registered in this process"
-        raise _fail(path, f"{problem}; register it before loading: {how}")
-    return registry[name]
 
 
 def save_network(
@@ -112,54 +82,9 @@ def save_network(
     >>> bool(np.array_equal(loaded.predict(X), net.predict(X)))
     True
     """
-    from nnet.network import NeuralNetwork
-
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
-    activations = [
-        {
-            "name": _registered(f"activation_funcs[{i}]", act, ACTIVATIONS),
-            "params": {k: _scalar(v, f"{act.name} {k}") for k, v in act.params.items()},
-        }
-        for i, act in enumerate(net.activation_funcs)
-    ]
-    cost = _registered("cost_fun", net.cost_fun, COSTS)
-    tensors: Arrays = {}
-    for i, (W, b) in enumerate(net.layers):
-        tensors[f"layers.{i}.W"], tensors[f"layers.{i}.b"] = W.copy(), b.copy()
-    if not all(np.isfinite(a).all() for a in tensors.values()):
-        raise ValueError("the weights contain NaN or infinity (did training diverge?); not saved")
-    fields = {
-        "network_input_size": net.network_input_size,
-        "layer_output_sizes": list(net.layer_output_sizes),
-        "activations": activations,
-        "cost": cost,
-        "dtype": net.dtype.name,
-        "l1": net.l1,
-        "l2": net.l2,
-        "regularize_bias": net.regularize_bias,
-    }
-    if extra is not None:
-        n_outputs = net.layer_output_sizes[-1]
-        fields["extra"] = check_extra(extra, net.network_input_size, n_outputs)
-    _write(path, "network", tensors, fields)
-
-
-class _SavedWeights:
-    """The initializer of a loaded network: hands over the file's arrays, keeping none.
-
-    The constructor copies them into the network's flat vector, so loading needs
-    about twice the file's size at its peak, not more.
-    """
-
-    def __init__(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        self._pairs = pairs[::-1]
-
-    def __call__(self, n_in: int, n_out: int, rng: Any) -> tuple[np.ndarray, np.ndarray]:
-        return self._pairs.pop()
-
-    def __repr__(self) -> str:
-        return "<weights loaded from a file>"
+    _network_file.save(net, path, extra)
 
 
 def load_network(path: PathLike) -> NeuralNetwork:
@@ -206,26 +131,7 @@ def load_network(path: PathLike) -> NeuralNetwork:
     2      (8, 3)   (3,)     softmax         27
     total parameters: 67 (l1=0.0, l2=0.1)
     """
-    from nnet.network import NeuralNetwork
-
-    path, spec, arrays = _read(path, "network")
-    found = []
-    for i, entry in enumerate(spec["activations"]):
-        how = f"nnet.activations.register_activation({entry['name']!r}, fn)"
-        found.append(_lookup(path, ACTIVATIONS, entry["name"], f"activation (layer {i})", how))
-    how = f"nnet.costs.register_cost({spec['cost']!r}, fn)"
-    cost = _lookup(path, COSTS, spec["cost"], "cost", how)
-    try:
-        params = [entry["params"] for entry in spec["activations"]]
-        acts = [act.with_params(**p) if p else act for act, p in zip(found, params)]
-        options = {k: spec[k] for k in ("l1", "l2", "regularize_bias", "dtype")}
-        sizes = spec["network_input_size"], spec["layer_output_sizes"]
-        names = [(f"layers.{i}.W", f"layers.{i}.b") for i in range(len(acts))]
-        pairs = [(arrays.pop(W), arrays.pop(b)) for W, b in names]  # handed over, not kept
-        net = NeuralNetwork(*sizes, acts, cost_fun=cost, **options, init=_SavedWeights(pairs))
-    except (TypeError, ValueError) as err:
-        raise _fail(path, f"it describes a network nnet cannot build ({err})") from None
-    return net
+    return _network_file.load(path, NeuralNetwork)
 
 
 def _encode_config(key: str, value: Any) -> Any:
@@ -321,7 +227,7 @@ def load_optimizer_state(path: PathLike) -> Optimizer:
     """
     path, spec, arrays = _read(path, "optimizer")
     how = f"nnet.optimizers.OPTIMIZERS[{spec['optimizer']!r}] = TheClass"
-    cls = _lookup(path, OPTIMIZERS, spec["optimizer"], "optimizer", how)
+    cls = lookup(path, OPTIMIZERS, spec["optimizer"], "optimizer", how)
     try:
         config = {
             k: SCHEDULES[v["schedule"]](**v["config"]) if isinstance(v, dict) else v

@@ -21,11 +21,11 @@ from nnet._backprop import Backprop, forward, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._network_checks import NonFiniteError
 from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
+from nnet._validation import check_real as _check_real
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
 from nnet.metrics import Metric, get_metrics
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
-from nnet.schedules import _check_real
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 

@@ -8,12 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from nnet._validation import is_finite_real
+
 ArrayFunc = Callable[..., Any]
-
-
-def _is_non_negative_number(value: Any) -> bool:
-    real = isinstance(value, (int, float, np.integer, np.floating))
-    return real and not isinstance(value, bool) and 0 <= value < np.inf
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +109,7 @@ class Activation:
                 f"got {sorted(unknown)}"
             )
         for key, value in params.items():
-            if self.builtin and not _is_non_negative_number(value):
+            if self.builtin and not (is_finite_real(value) and value >= 0):
                 raise ValueError(f"{self.name} {key} must be a finite number >= 0, got {value!r}")
         numbers = {k: float(v) if self.builtin else v for k, v in params.items()}
         return dataclasses.replace(self, params={**self.params, **numbers})

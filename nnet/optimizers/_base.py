@@ -2,70 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from nnet import _flat
 from nnet._flat import ParameterStore
-from nnet.schedules import Schedule, _check_epoch, _check_int, _config, as_schedule
+from nnet._types import Pairs
+from nnet._validation import check_epoch, check_pairs
+from nnet.optimizers import _state
+from nnet.optimizers._state import Shapes, State
+from nnet.schedules import Schedule, _config, as_schedule
 
-Pairs = Sequence[tuple[np.ndarray, np.ndarray]]
-Updates = list[tuple[np.ndarray, np.ndarray]]
 LearningRate = float | Schedule | Callable[[int], float]
-State = dict[str, np.ndarray]
-_Shapes = list[tuple[int, ...]]
-_KEY = re.compile(r"layer(\d+)\.(W|b)\.(.+)")
 
 
 class SupportsStep(Protocol):
     """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
 
-    def step(self, layer_grads: Pairs, /) -> Updates:
+    def step(self, layer_grads: Pairs, /) -> Pairs:
         """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``."""
         ...
-
-
-def _flatten_pairs(pairs: Any, name: str, pair: str = "(dW, db)") -> list[np.ndarray]:
-    """Check ``pairs`` is a non-empty list of ``pair`` arrays; return [W0, b0, W1, b1, ...]."""
-    expected = f"a non-empty list of {pair} pairs of float32 or float64 arrays"
-    if not isinstance(pairs, (list, tuple)):
-        raise TypeError(f"{name} must be {expected}, got {type(pairs).__name__}")
-    if not pairs:
-        raise ValueError(f"{name} must be {expected}, got an empty {type(pairs).__name__}")
-    flat: list[np.ndarray] = []
-    for i, item in enumerate(pairs):
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise TypeError(f"{name}[{i}] must be a {pair} pair, got {item!r:.80}")
-        W, b = item
-        if not (isinstance(W, np.ndarray) and isinstance(b, np.ndarray)):
-            kinds = f"{type(W).__name__} and {type(b).__name__}"
-            raise TypeError(f"{name}[{i}] must hold two numpy arrays, got {kinds}")
-        if W.dtype not in _FLOATS or b.dtype not in _FLOATS:
-            raise TypeError(
-                f"{name}[{i}] must hold float32 or float64 arrays, got {W.dtype} and {b.dtype}"
-            )
-        if W.ndim != 2 or b.shape != W.shape[1:]:
-            raise ValueError(
-                f"{name}[{i}] must be {pair} of shapes (n_in, n_out) and (n_out,), "
-                f"got {W.shape} and {b.shape}"
-            )
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError(f"{name}[{i}] holds NaN or infinite values")
-        flat += [W, b]
-    return flat
-
-
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _array_name(k: int) -> str:
-    return f"layer{k // 2}.{'Wb'[k % 2]}"
 
 
 class Optimizer:
@@ -161,13 +121,13 @@ class Optimizer:
 
     def set_epoch(self, epoch: int) -> None:
         """Set the 0-based epoch whose learning rate the next steps use."""
-        self.epoch = _check_epoch(epoch)
+        self.epoch = check_epoch(epoch)
 
     def reset(self) -> None:
         """Forget all state: the state arrays, step count ``t``, epoch and owner."""
         self.t = 0
         self.epoch = 0
-        self._shapes: _Shapes | None = None  # the parameter arrays' shapes (b as (n_out,))
+        self._shapes: Shapes | None = None  # the parameter arrays' shapes (b as (n_out,))
         self._n_models: int | None = None
         self._dtype: np.dtype[Any] | None = None
         self._state: State = {}  # flat arrays, one entry per state name
@@ -269,7 +229,7 @@ class Optimizer:
         """The rule once per W and b, each with its own state dict of views of the flat state."""
         assert self._shapes is not None
         shapes = self._shapes
-        states = self._array_states()
+        states = _state.per_array(self._state, self._shapes)
         grads = _flat.split(grad, shapes)
         params = _flat.split(extra["params"], shapes) if extra.get("params") is not None else None
         out = np.empty_like(grad)
@@ -283,27 +243,8 @@ class Optimizer:
                     f"for a gradient of shape {g.shape}"
                 )
             u[...] = update
-        self._gather(states)
+        _state.gather(self._state, states, self._shapes, self._dtype)
         return out
-
-    def _array_states(self) -> list[State]:
-        """One state dict per parameter array, of views of the flat state."""
-        assert self._shapes is not None
-        views = {key: _flat.split(flat, self._shapes) for key, flat in self._state.items()}
-        return [{key: v[k] for key, v in views.items()} for k in range(len(self._shapes))]
-
-    def _gather(self, states: list[State]) -> None:
-        """Make state that the rule created per array flat (the first step's new entries)."""
-        assert self._shapes is not None
-        for key in set().union(*states) - set(self._state):
-            self._state[key] = np.concatenate(
-                [
-                    np.asarray(s[key], self._dtype).ravel()
-                    if key in s
-                    else np.zeros(math.prod(shape), self._dtype)
-                    for s, shape in zip(states, self._shapes, strict=True)
-                ]
-            )
 
     def _step_rate(self) -> Any:
         """The learning rate of the coming step, evaluated once per epoch unless per step."""
@@ -313,7 +254,7 @@ class Optimizer:
             self._rate, self._rate_epoch = self.schedule(self.epoch), self.epoch
         return self._rate
 
-    def _adopt(self, shapes: _Shapes, n_models: int | None, dtype: Any, what: str) -> None:
+    def _adopt(self, shapes: Shapes, n_models: int | None, dtype: Any, what: str) -> None:
         """Take the arrays' shapes and dtype at the first step; refuse others later."""
         if self._shapes is None:
             self._shapes, self._n_models, self._dtype = shapes, n_models, np.dtype(dtype)
@@ -343,7 +284,7 @@ class Optimizer:
         return self._mask
 
     # ------------------------------------------------------------------ the public step
-    def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Updates:
+    def step(self, layer_grads: Pairs, layers: Pairs | None = None) -> Pairs:
         """Return the additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
 
         Parameters
@@ -368,7 +309,7 @@ class Optimizer:
             shapes or dtypes differ from the first step's (call :meth:`reset`
             to optimize other parameters). Nothing changes then.
         """
-        grads = _flatten_pairs(layer_grads, "layer_grads")
+        grads = _flatten(check_pairs(layer_grads, "layer_grads", pair="(dW, db)"))
         dtype = np.result_type(*grads)
         shapes = [g.shape for g in grads]
         params = self._check_layers(layers, shapes)
@@ -388,10 +329,10 @@ class Optimizer:
         """Whether :meth:`step` needs ``layers`` with these hyperparameters (False)."""
         return False
 
-    def _check_layers(self, layers: Pairs | None, shapes: _Shapes) -> np.ndarray | None:
+    def _check_layers(self, layers: Pairs | None, shapes: Shapes) -> np.ndarray | None:
         if layers is None:
             return None
-        params = _flatten_pairs(layers, "layers", "(W, b)")
+        params = _flatten(check_pairs(layers, "layers"))
         if [p.shape for p in params] != shapes:
             raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
         return np.concatenate([p.ravel() for p in params])
@@ -426,23 +367,9 @@ class Optimizer:
         >>> sorted(arrays), meta["t"]
         (['layer0.W.velocity', 'layer0.b.velocity'], 1)
         """
-        arrays = {
-            f"{_array_name(k)}.{key}": value.copy()
-            for k, state in enumerate(self._array_states() if self._shapes else [])
-            for key, value in state.items()
-        }
-        meta: dict[str, str | int | float] = {
-            k: v if isinstance(v, (str, int, float)) else repr(v)
-            for k, v in self.get_config().items()
-        }
-        layout = (
-            ""
-            if self._shapes is None
-            else json.dumps([(list(shape), self._dtype.name) for shape in self._shapes])  # type: ignore[union-attr]
-        )
-        meta.update({"class": type(self).__name__, "t": self.t, "epoch": self.epoch})
-        meta["layout"] = layout
-        return arrays, meta
+        states = _state.per_array(self._state, self._shapes) if self._shapes else []
+        header = {"class": type(self).__name__, "t": self.t, "epoch": self.epoch}
+        return _state.encode(states, self.get_config(), header, self._shapes, self._dtype)
 
     def load_state_dict(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Restore the state saved by :meth:`state_dict` (meta values may be strings).
@@ -458,62 +385,18 @@ class Optimizer:
         meta : dict
             ``class``, ``t``, ``epoch`` and ``layout``, as :meth:`state_dict` gives them.
         """
-        if str(meta.get("class")) != type(self).__name__:
-            raise ValueError(
-                f"meta is the state of {meta.get('class')!r}, not {type(self).__name__}"
-            )
-        t, epoch = _meta_int(meta, "t"), _check_epoch(_meta_int(meta, "epoch"))
-        shapes, dtype = _meta_layout(meta)
-        states: list[State] = [{} for _ in shapes]
-        for key, value in arrays.items():
-            k, name = _slot(key, len(states))
-            if np.shape(value) != shapes[k]:
-                raise ValueError(
-                    f"arrays[{key!r}] has shape {np.shape(value)}, expected {shapes[k]}"
-                )
-            if not np.isfinite(value).all():
-                raise ValueError(f"arrays[{key!r}] holds NaN or infinite values")
-            states[k][name] = np.array(value, dtype=dtype, copy=True)
+        t, epoch, shapes, dtype, states = _state.decode(arrays, meta, type(self).__name__)
         self.reset()
         self.t, self.epoch = t, epoch
         if shapes:
             self._shapes, self._dtype = shapes, dtype
-            self._gather(states)
+            _state.gather(self._state, states, self._shapes, self._dtype)
+
+
+def _flatten(pairs: Pairs) -> list[np.ndarray]:
+    """``[W0, b0, W1, b1, ...]``."""
+    return [array for pair in pairs for array in pair]
 
 
 def _shares_state(update: np.ndarray, state: State) -> bool:
     return any(np.shares_memory(update, value) for value in state.values())
-
-
-def _meta_int(meta: dict[str, Any], key: str) -> int:
-    try:
-        return _check_int(int(str(meta[key])), f"meta[{key!r}]", 0)
-    except (KeyError, ValueError) as err:
-        raise ValueError(f"meta[{key!r}] must be an int >= 0, got {meta.get(key)!r}") from err
-
-
-def _meta_layout(meta: dict[str, Any]) -> tuple[_Shapes, np.dtype[Any] | None]:
-    """The shapes and dtype of ``meta["layout"]`` (none when the optimizer never stepped)."""
-    layout_json = str(meta.get("layout", ""))
-    if not layout_json:
-        return [], None
-    try:
-        entries = json.loads(layout_json)
-        shapes = [tuple(int(n) for n in shape) for shape, _ in entries]
-        dtypes = {np.dtype(d) for _, d in entries}
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"meta['layout'] is not a layout: {layout_json[:80]!r}") from err
-    if len(dtypes) != 1 or not dtypes <= set(_FLOATS):
-        raise ValueError(f"meta['layout'] must name one float32 or float64 dtype, got {dtypes}")
-    return shapes, dtypes.pop()
-
-
-def _slot(key: str, n_arrays: int) -> tuple[int, str]:
-    """Parse ``"layer<i>.<W|b>.<name>"`` into (flat array index, state name)."""
-    match = _KEY.fullmatch(key)
-    k = 2 * int(match[1]) + (match[2] == "b") if match else n_arrays
-    if match is None or k >= n_arrays:
-        raise ValueError(
-            f"arrays key {key!r} is not 'layer<i>.<W|b>.<name>' for one of {n_arrays} arrays"
-        )
-    return k, match[3]

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from nnet._validation import check_reals as _check_real
 from nnet.optimizers._base import LearningRate, Optimizer, State
-from nnet.schedules import _check_reals as _check_real
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Momentum", "RMSprop"]
 

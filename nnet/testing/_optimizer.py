@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from nnet._types import Pairs
 from nnet._validation import check_positive_int
-
-Pairs = list[tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
