@@ -102,13 +102,6 @@ def get_initializer(spec: Any, **params: Any) -> Initializer:
     callable
         ``init(n_in, n_out, rng) -> (W, b)``.
 
-    Raises
-    ------
-    ValueError
-        For an unknown name (the message lists the registered ones).
-    TypeError
-        For a ``spec`` that is neither, or any ``params``.
-
     Examples
     --------
     >>> get_initializer("Xavier") is glorot
@@ -137,20 +130,13 @@ def register_initializer(name: str, fn: Initializer, *, overwrite: bool = False)
         ``fn(n_in, n_out, rng) -> (W, b)``: arrays of shapes (n_in, n_out) and
         (n_out,), drawn from the :class:`numpy.random.Generator` ``rng``.
     overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
+        Allow replacing an initializer registered before (the library's are
+        never replaced; see :doc:`/user_guide/registries` for the rules).
 
     Returns
     -------
     callable
-        ``fn``.
-
-    Raises
-    ------
-    TypeError
-        If ``name`` is not a non-empty str, or ``fn`` not callable.
-    ValueError
-        If the name (in any case) is taken and ``overwrite`` is not given, or is
-        a library initializer's.
+        ``fn`` itself.
 
     Examples
     --------

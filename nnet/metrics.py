@@ -178,13 +178,6 @@ def get_metric(spec: Any, argname: str = "metrics", **params: Any) -> tuple[str,
     -------
     tuple of (str, callable)
 
-    Raises
-    ------
-    ValueError
-        For an unknown name (the message lists the registered ones).
-    TypeError
-        For a ``spec`` that is neither, or any ``params``.
-
     Examples
     --------
     >>> get_metric("R2")[0]
@@ -217,20 +210,13 @@ def register_metric(name: str, fn: Metric, *, overwrite: bool = False) -> Metric
     fn : callable
         ``fn(Y_true, Y_pred) -> float`` on arrays of shape (n_samples, n_outputs).
     overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
+        If True, ``name`` may already be one of your metrics (library metrics
+        stay as they are).
 
     Returns
     -------
-    callable
-        ``fn``.
-
-    Raises
-    ------
-    TypeError
-        If ``name`` is not a non-empty str, or ``fn`` not callable.
-    ValueError
-        If the name (in any case) is taken and ``overwrite`` is not given, or is
-        a library metric's.
+    Metric
+        The function given, stored in :data:`METRICS`.
 
     Examples
     --------

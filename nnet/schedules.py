@@ -446,20 +446,13 @@ def register_schedule(name: str, cls: type[Schedule], *, overwrite: bool = False
         must give those ``params`` back, as a saved optimizer's schedule is
         rebuilt from them.
     overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
+        Whether ``name`` may already hold a schedule you registered (never a
+        library one).
 
     Returns
     -------
     type
-        ``cls``.
-
-    Raises
-    ------
-    TypeError
-        If ``name`` is not a non-empty str, or ``cls`` not a Schedule subclass.
-    ValueError
-        If the name (in any case) is taken and ``overwrite`` is not given, or is
-        a library schedule's.
+        The class given, which :data:`SCHEDULES` now holds under ``name``.
 
     Examples
     --------

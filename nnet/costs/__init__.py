@@ -81,13 +81,6 @@ def get_cost(spec: str | Cost, **params: Any) -> Cost:
     -------
     Cost
 
-    Raises
-    ------
-    ValueError
-        For an unknown name (the message lists the registered ones).
-    TypeError
-        For a ``spec`` that is neither, or any ``params``.
-
     Examples
     --------
     >>> get_cost("log_loss")

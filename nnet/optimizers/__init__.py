@@ -108,20 +108,13 @@ def register_optimizer(
     cls : Optimizer subclass
         Built as ``cls(**params)`` by :func:`get_optimizer`.
     overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
+        Allow replacing an optimizer registered before; the library's six are
+        never replaced, and names ignore case (:doc:`/user_guide/registries`).
 
     Returns
     -------
     type
-        ``cls``.
-
-    Raises
-    ------
-    TypeError
-        If ``name`` is not a non-empty str, or ``cls`` not an Optimizer subclass.
-    ValueError
-        If the name (in any case) is taken and ``overwrite`` is not given, or is
-        a library optimizer's.
+        ``cls``, now ``OPTIMIZERS[name]``.
 
     Examples
     --------
