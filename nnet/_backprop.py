@@ -36,7 +36,7 @@ from nnet import _penalty
 from nnet._flat import Layout, ParameterStore
 from nnet._types import Pairs
 from nnet.activations import Activation
-from nnet.costs import DISTRIBUTION_DELTAS, Cost
+from nnet.costs import Cost
 
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
@@ -170,18 +170,12 @@ class Backprop:
         shapes = zip(layout.sizes[1:-1], layout.sizes[2:]) if self.stacked else ()
         self._weights_t = [np.empty(0)] + [np.empty((*lead, o, i), layout.dtype) for i, o in shapes]
         self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
-        self._fused_delta = self._find_fused_delta(rows_sum_to_one)
+        fused = self.cost.fuses_with(self.activations[-1])  # the cost's own output delta
+        self._fused_delta = self.cost.output_delta if fused else None
+        self._rows_sum_to_one = rows_sum_to_one  # then the cost may use a cheaper form
         exact = self.activations[-1].builtin and self.activations[-1].name in self.cost.from_logits
         self._clips = self.cost.clips if exact else None
         self._loss = self.cost.fast_fn or (lambda pred, Y: loss_of(self.cost, pred, Y))
-
-    def _find_fused_delta(self, rows_sum_to_one: bool) -> Any:
-        """The cost's fused output delta for this output activation, or None (nnet.costs)."""
-        out, cost = self.activations[-1], self.cost
-        fused: Any = cost.fused.get(out.name) if (out.builtin and cost.builtin) else None
-        if rows_sum_to_one and fused in DISTRIBUTION_DELTAS:  # every target row sums to 1
-            fused = DISTRIBUTION_DELTAS[fused]
-        return fused
 
     def penalty(self, parameters: ParameterStore) -> Any:
         """The penalty of ``parameters``: a float, or one per model (0.0 without l1 and l2)."""
@@ -249,7 +243,7 @@ class Backprop:
     def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray, scale: Any) -> np.ndarray:
         r""":math:`\partial C/\partial z^L` times ``scale``, a new array."""
         if self._fused_delta is not None:
-            return self._fused_delta(a, Y, scale)
+            return self._fused_delta(a, Y, scale, self._rows_sum_to_one)
         cost = self.cost
         if cost.builtin:
             grad_a = cost.der(a, Y)

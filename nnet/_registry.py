@@ -8,9 +8,8 @@ usual spellings. Names differing only in case cannot both be registered.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 Entry = TypeVar("Entry")
 
@@ -73,24 +72,67 @@ def resolve(
     return None
 
 
-def register(
-    name: Any,
-    build: Callable[[], Entry],
-    registry: MutableMapping[str, Entry],
-    kind: str,
-    overwrite: bool,
-) -> Entry:
-    """Store ``build()`` under ``name``; library entries can never be replaced."""
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty str, got {name!r}")
-    same_up_to_case = canonical_name(name, registry)
-    if same_up_to_case != name:
-        raise ValueError(
-            f"{kind} {same_up_to_case!r} is already registered and names ignore case; "
-            "choose another name"
-        )
-    existing = registry.get(name)
-    if existing is not None and (getattr(existing, "builtin", False) or not overwrite):
-        raise ValueError(f"{kind} {name!r} is already registered; choose another name")
-    registry[name] = dataclasses.replace(build(), name=name)  # type: ignore[type-var]
-    return registry[name]
+class Registry(Generic[Entry]):
+    """One registry: a name → entry dict with the library's lookup and registration rules.
+
+    Every registry of the library is one of these around its public dict
+    (``ACTIVATIONS``, ``COSTS``, ``INITIALIZERS``, ``OPTIMIZERS``, ``SCHEDULES``,
+    ``METRICS``), so all six look names up, refuse unknown names and register new
+    ones alike: names ignore case, the library's own entries can never be replaced,
+    and an unknown name gets the same message everywhere.
+
+    Parameters
+    ----------
+    kind : str
+        What an entry is, in messages and in ``register_<kind>``: ``"optimizer"``.
+    module : str
+        The public module holding ``register_<kind>``: ``"optimizers"``.
+    entries : dict
+        The public name → entry dict; the entries it holds now are the library's own.
+    what : str
+        The name of ``register_<kind>``'s second parameter: ``"fn"`` or ``"cls"``.
+    aliases : mapping, optional
+        Other names (any case) → keys of ``entries``.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        module: str,
+        entries: dict[str, Entry],
+        what: str,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
+        self.kind, self.module, self.entries, self.what = kind, module, entries, what
+        self.aliases = dict(aliases or {})
+        self.builtin = frozenset(entries)
+
+    def key(self, name: str) -> str:
+        """The key that ``name`` means (any case, or an alias); ``name`` itself if none."""
+        return canonical_name(name, self.entries, self.aliases)
+
+    def lookup(self, name: str, argname: str | None = None) -> Entry:
+        """The entry under ``name`` (any case); else ValueError, prefixed by ``argname``."""
+        key = self.key(name)
+        if key not in self.entries:
+            prefix = f"{argname}: " if argname else ""
+            raise ValueError(
+                f"{prefix}unknown {self.kind} {name!r}; choose one of {sorted(self.entries)} or "
+                f"register your own with nnet.{self.module}.register_{self.kind}(name, {self.what})"
+            )
+        return self.entries[key]
+
+    def register(self, name: Any, make: Callable[[], Entry], overwrite: bool) -> Entry:
+        """Store ``make()`` under ``name`` after checking the name; library entries stay."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty str, got {name!r}")
+        same_up_to_case = canonical_name(name, self.entries)
+        if same_up_to_case != name:
+            raise ValueError(
+                f"{self.kind} {same_up_to_case!r} is already registered and names ignore case; "
+                "choose another name"
+            )
+        if name in self.entries and (name in self.builtin or not overwrite):
+            raise ValueError(f"{self.kind} {name!r} is already registered; choose another name")
+        self.entries[name] = make()
+        return self.entries[name]

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from nnet._registry import canonical_name
+from nnet._registry import Registry
 
-__all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal"]
+__all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal", "register_initializer"]
 
 Initializer = Callable[[int, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
@@ -83,22 +83,70 @@ INITIALIZERS: dict[str, Initializer] = {
 """Name → initializer."""
 
 
-def get_initializer(spec: Any) -> Initializer:
+_REGISTRY = Registry("initializer", "initializers", INITIALIZERS, "fn")
+
+
+def get_initializer(spec: Any, **params: Any) -> Initializer:
     """Return the initializer for a name in :data:`INITIALIZERS` (any case) or a callable.
+
+    Parameters
+    ----------
+    spec : str or callable
+        A registry name, or a callable ``init(n_in, n_out, rng) -> (W, b)``,
+        returned as is.
+    **params
+        None: no initializer takes parameters (the registries share one shape).
+
+    Returns
+    -------
+    callable
+        ``init(n_in, n_out, rng) -> (W, b)``.
 
     Examples
     --------
     >>> get_initializer("Xavier") is glorot
     True
     """
+    if params:
+        raise TypeError(f"initializers take no parameters, got {sorted(params)}")
     if isinstance(spec, str):
-        name = canonical_name(spec, INITIALIZERS)
-        if name not in INITIALIZERS:
-            raise ValueError(f"unknown init {spec!r}; expected one of {sorted(INITIALIZERS)}")
-        return INITIALIZERS[name]
+        return _REGISTRY.lookup(spec)
     if callable(spec):
         return spec
     raise TypeError(
         f"init must be a name in {sorted(INITIALIZERS)} or a callable "
         f"init(n_in, n_out, rng) -> (W, b), got {type(spec).__name__}"
     )
+
+
+def register_initializer(name: str, fn: Initializer, *, overwrite: bool = False) -> Initializer:
+    """Register an initializer under ``name``, so ``init=name`` works everywhere.
+
+    Parameters
+    ----------
+    name : str
+        The new name (names ignore case).
+    fn : callable
+        ``fn(n_in, n_out, rng) -> (W, b)``: arrays of shapes (n_in, n_out) and
+        (n_out,), drawn from the :class:`numpy.random.Generator` ``rng``.
+    overwrite : bool, default=False
+        Allow replacing an initializer registered before (the library's are
+        never replaced; see :doc:`/user_guide/registries` for the rules).
+
+    Returns
+    -------
+    callable
+        ``fn`` itself.
+
+    Examples
+    --------
+    >>> def lecun(n_in, n_out, rng):
+    ...     return rng.normal(0.0, np.sqrt(1.0 / n_in), (n_in, n_out)), np.zeros(n_out)
+    >>> _ = register_initializer("lecun_demo", lecun, overwrite=True)
+    >>> get_initializer("LeCun_Demo") is lecun
+    True
+    >>> del INITIALIZERS["lecun_demo"]  # an entry is a dict item
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable fn(n_in, n_out, rng) -> (W, b), got {fn!r}")
+    return _REGISTRY.register(name, lambda: fn, overwrite)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnet._registry import canonical_name
+from nnet._registry import Registry
 from nnet._types import NetworkLike
 from nnet._validation import check_inputs, check_targets
 
@@ -49,6 +49,7 @@ __all__ = [
     "labels",
     "mse",
     "r2",
+    "register_metric",
 ]
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
@@ -155,11 +156,28 @@ METRICS: dict[str, Metric] = {"accuracy": accuracy, "mse": mse, "r2": r2}
 """Name → metric function, for :func:`get_metric` and ``train(metrics=[...])``."""
 
 
-def get_metric(spec: Any, argname: str = "metrics") -> tuple[str, Metric]:
+_REGISTRY = Registry("metric", "metrics", METRICS, "fn")
+
+
+def get_metric(spec: Any, argname: str = "metrics", **params: Any) -> tuple[str, Metric]:
     """Return ``(name, function)`` for a name in :data:`METRICS` or a callable.
 
-    Names are case-insensitive. A callable is named by its ``__name__`` (its
-    class name if it has none).
+    Unlike the other registries' ``get_*``, this returns the name too: it labels
+    the metric's column in the training history.
+
+    Parameters
+    ----------
+    spec : str or callable
+        A registry name (any case), or a callable ``metric(Y_true, Y_pred) ->
+        float``, named by its ``__name__`` (its class name if it has none).
+    argname : str, default="metrics"
+        The argument name used in error messages.
+    **params
+        None: no metric takes parameters (the registries share one shape).
+
+    Returns
+    -------
+    tuple of (str, callable)
 
     Examples
     --------
@@ -170,19 +188,49 @@ def get_metric(spec: Any, argname: str = "metrics") -> tuple[str, Metric]:
     >>> get_metric(mae)[0]
     'mae'
     """
+    if params:
+        raise TypeError(f"metrics take no parameters, got {sorted(params)}")
     if isinstance(spec, str):
-        name = canonical_name(spec, METRICS)
-        if name not in METRICS:
-            raise ValueError(
-                f"{argname}: unknown metric {spec!r}; expected one of {sorted(METRICS)}"
-            )
-        return name, METRICS[name]
+        name = _REGISTRY.key(spec)
+        return name, _REGISTRY.lookup(spec, argname)
     if callable(spec):
         return str(getattr(spec, "__name__", type(spec).__name__)), spec
     raise TypeError(
         f"{argname} must hold metric names from {sorted(METRICS)} or callables "
         f"metric(Y_true, Y_pred) -> float, got {spec!r}"
     )
+
+
+def register_metric(name: str, fn: Metric, *, overwrite: bool = False) -> Metric:
+    """Register a metric under ``name``, so ``metrics=[name]`` works everywhere.
+
+    Parameters
+    ----------
+    name : str
+        The new name (names ignore case); the history records the metric under it.
+    fn : callable
+        ``fn(Y_true, Y_pred) -> float`` on arrays of shape (n_samples, n_outputs).
+    overwrite : bool, default=False
+        If True, ``name`` may already be one of your metrics (library metrics
+        stay as they are).
+
+    Returns
+    -------
+    Metric
+        The function given, stored in :data:`METRICS`.
+
+    Examples
+    --------
+    >>> def max_error(Y_true, Y_pred):
+    ...     return float(np.max(np.abs(Y_true - Y_pred)))
+    >>> _ = register_metric("max_error_demo", max_error, overwrite=True)
+    >>> get_metric("Max_Error_Demo") == ("max_error_demo", max_error)
+    True
+    >>> del METRICS["max_error_demo"]  # an entry is a dict item
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable fn(Y_true, Y_pred) -> float, got {fn!r}")
+    return _REGISTRY.register(name, lambda: fn, overwrite)
 
 
 def get_metrics(metrics: Any, argname: str = "metrics") -> list[tuple[str, Metric]]:

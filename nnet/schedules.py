@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnet._registry import canonical_name
+from nnet._registry import Registry
 from nnet._validation import check_epoch, check_int, check_real, check_reals
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "StepInverseTime",
     "as_schedule",
     "get_schedule",
+    "register_schedule",
 ]
 
 
@@ -318,16 +319,30 @@ def as_schedule(learning_rate: Any, name: str = "learning_rate") -> Schedule:
     )
 
 
-def get_schedule(spec: Any, **kwargs: Any) -> Schedule:
-    """Return a schedule from a name in :data:`SCHEDULES` (with ``kwargs``), a Schedule or a float.
+_REGISTRY = Registry("schedule", "schedules", SCHEDULES, "cls")
+
+
+def get_schedule(spec: Any, **params: Any) -> Schedule:
+    """Return a schedule from a name in :data:`SCHEDULES` (with ``params``), a Schedule or a float.
 
     Parameters
     ----------
     spec : str or Schedule or float or callable
-        A registry name, built with ``kwargs``; anything else goes through
-        :func:`as_schedule` (and then ``kwargs`` must be empty).
-    **kwargs
+        A registry name (any case), built with ``params``; anything else goes
+        through :func:`as_schedule` (and then ``params`` must be empty).
+    **params
         Constructor arguments of the named schedule.
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the registered ones) or a bad value.
+    TypeError
+        For a ``spec`` of another type, or ``params`` without a name.
 
     Examples
     --------
@@ -337,13 +352,47 @@ def get_schedule(spec: Any, **kwargs: Any) -> Schedule:
     Constant(learning_rate=0.01)
     """
     if isinstance(spec, str):
-        spec = canonical_name(spec, SCHEDULES)  # case-insensitive
-        if spec not in SCHEDULES:
-            raise ValueError(f"unknown schedule {spec!r}; expected one of {sorted(SCHEDULES)}")
-        return SCHEDULES[spec](**kwargs)
-    if kwargs:
+        return _REGISTRY.lookup(spec)(**params)
+    if params:
         raise TypeError(f"keyword arguments are only accepted with a schedule name, got {spec!r}")
     try:
         return as_schedule(spec, "schedule")
     except TypeError as err:
         raise TypeError(f"{err}; or a name in {sorted(SCHEDULES)}") from None
+
+
+def register_schedule(name: str, cls: type[Schedule], *, overwrite: bool = False) -> type[Schedule]:
+    """Register a :class:`Schedule` subclass under ``name``, for :func:`get_schedule` and files.
+
+    Parameters
+    ----------
+    name : str
+        The new name (names ignore case).
+    cls : Schedule subclass
+        Built as ``cls(**params)`` by :func:`get_schedule`; its ``get_config()``
+        must give those ``params`` back, as a saved optimizer's schedule is
+        rebuilt from them.
+    overwrite : bool, default=False
+        Whether ``name`` may already hold a schedule you registered (never a
+        library one).
+
+    Returns
+    -------
+    type
+        The class given, which :data:`SCHEDULES` now holds under ``name``.
+
+    Examples
+    --------
+    >>> class Halving(Schedule):
+    ...     def __init__(self, initial=0.1):
+    ...         self.initial = initial
+    ...     def __call__(self, epoch):
+    ...         return self.initial * 0.5**epoch
+    >>> _ = register_schedule("halving_demo", Halving, overwrite=True)
+    >>> get_schedule("Halving_Demo", initial=0.4)(2)
+    0.1
+    >>> del SCHEDULES["halving_demo"]  # an entry is a dict item
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Schedule)):
+        raise TypeError(f"cls must be a Schedule subclass, got {cls!r}")
+    return _REGISTRY.register(name, lambda: cls, overwrite)

@@ -183,7 +183,7 @@ def save_optimizer_state(optimizer: Optimizer, path: PathLike) -> None:
         raise ValueError(
             f"{cls.__name__} is not in nnet.optimizers.OPTIMIZERS, so a file cannot name it; "
             f"before saving, and again before loading, register it: "
-            f"nnet.optimizers.OPTIMIZERS[{cls.__name__.lower()!r}] = {cls.__name__}"
+            f"nnet.optimizers.register_optimizer({cls.__name__.lower()!r}, {cls.__name__})"
         )
     config = {k: _encode_config(k, v) for k, v in optimizer.get_config().items()}
     arrays, state = optimizer.state_dict()
@@ -226,7 +226,7 @@ def load_optimizer_state(path: PathLike) -> Optimizer:
     True
     """
     path, spec, arrays = _read(path, "optimizer")
-    how = f"nnet.optimizers.OPTIMIZERS[{spec['optimizer']!r}] = TheClass"
+    how = f"nnet.optimizers.register_optimizer({spec['optimizer']!r}, TheClass)"
     cls = lookup(path, OPTIMIZERS, spec["optimizer"], "optimizer", how)
     try:
         config = {

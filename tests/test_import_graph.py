@@ -31,8 +31,9 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "building blocks",
         {
-            "activations", "activations._activation", "costs", "initializers", "metrics",
-            "schedules", "plotting", "_safetensors_io",
+            "activations", "activations._activation", "activations._builtins", "costs",
+            "costs._builtins", "costs._cost", "initializers", "metrics", "schedules", "plotting",
+            "_safetensors_io",
         },
     ),
     (
@@ -50,7 +51,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "testing._optimizer", "testing._trace", "testing.strategies",
         },
     ),
-    ("sweeps", {"_grid", "_stack", "sweep", "study"}),
+    ("sweeps", {"_grid", "_stack", "_stack_history", "sweep", "study"}),
     (
         "front ends",
         {

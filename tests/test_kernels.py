@@ -1,4 +1,5 @@
-"""The in-place NumPy kernels of the hot path equal the public autograd-ready functions."""
+"""The in-place NumPy kernels of the hot path equal the public autograd-ready functions, and
+each fused output delta is the chain rule it replaces."""
 
 from __future__ import annotations
 
@@ -52,3 +53,27 @@ def test_fast_losses_equal_public_costs(name, dtype):
 def test_library_activation_parameters_must_be_non_negative_numbers(bad):
     with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
         get_activation("leaky_relu", alpha=bad)
+
+
+FUSED = [cost for cost in COSTS.values() if cost.fused_activation is not None]
+
+
+@pytest.mark.parametrize("cost", FUSED, ids=repr)
+@pytest.mark.parametrize("stacked", [False, True])
+@pytest.mark.parametrize("rows_sum_to_one", [False, True])
+def test_fused_output_delta_is_the_chain_rule_through_its_activation(
+    cost, stacked, rows_sum_to_one
+):
+    act = ACTIVATIONS[cost.fused_activation]
+    assert cost.fuses_with(act) and not cost.fuses_with(ACTIVATIONS["identity"])
+    z = RNG.normal(size=(2, 7, 3) if stacked else (7, 3))
+    target = make_targets(cost.name, 7, 3, RNG)
+    if not rows_sum_to_one and cost.name == "cross_entropy":
+        target = RNG.uniform(0.0, 1.0, (7, 3))  # rows summing to anything: the general form
+    scale = np.array([0.5, -2.0]).reshape(-1, 1, 1) if stacked else 0.5
+    a = act(z)
+    models = zip(z, a) if stacked else [(z, a)]
+    chain_rule = [act.backward(zk, ak, cost.der(ak, target)) for zk, ak in models]
+    expected = scale * (np.stack(chain_rule) if stacked else chain_rule[0])
+    got = cost.output_delta(a, target, scale, rows_sum_to_one)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)

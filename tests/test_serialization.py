@@ -529,7 +529,9 @@ def test_unsavable_optimizers_are_refused(tmp_path):
         def update(self, grad, state, learning_rate):
             return -learning_rate * grad
 
-    with pytest.raises(ValueError, match=r"nnet\.optimizers\.OPTIMIZERS\['custom'\] = Custom"):
+    with pytest.raises(
+        ValueError, match=r"nnet\.optimizers\.register_optimizer\('custom', Custom\)"
+    ):
         save_optimizer_state(Custom(), tmp_path / "o.safetensors")
     with pytest.raises(ValueError, match="SCHEDULES"):
         save_optimizer_state(Adam(learning_rate=LambdaSchedule(lambda e: 0.1)), tmp_path / "o.st")
@@ -551,4 +553,6 @@ def test_corrupted_or_unregistered_optimizer_files_are_refused(tmp_path, monkeyp
         bad.write_bytes(bytes(corrupted))
         assert_refused(bad, [], load=load_optimizer_state)
     monkeypatch.delitem(OPTIMIZERS, "adam")
-    assert_refused(path, [], load=load_optimizer_state, match=r"OPTIMIZERS\['adam'\]")
+    assert_refused(
+        path, [], load=load_optimizer_state, match=r"register_optimizer\('adam', TheClass\)"
+    )

@@ -36,8 +36,9 @@ class Activation:
         True for the library's own entries; only these take part in the fused
         output-layer deltas of :mod:`nnet.costs`.
     fast_forward, fast_backward : callable or None, default=None
-        Plain-NumPy in-place kernels for the network's hot path (see
-        :mod:`nnet._kernels`): ``fast_forward(z, **params)`` overwrites ``z``
+        Plain-NumPy in-place kernels for the network's hot path (the library's
+        sit beside their functions in ``nnet/activations/_builtins.py``):
+        ``fast_forward(z, **params)`` overwrites ``z``
         with the activation; ``fast_backward(a, grad_a, **params)`` overwrites
         ``grad_a`` with :math:`\partial C/\partial z`, from the output ``a`` alone.
 

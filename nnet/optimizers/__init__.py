@@ -16,7 +16,7 @@ returning such updates works as an optimizer (duck typing, see
 
 from typing import Any, overload
 
-from nnet._registry import canonical_name
+from nnet._registry import Registry
 from nnet.optimizers._base import Optimizer, SupportsStep
 from nnet.optimizers._rules import SGD, Adagrad, Adam, AdamW, Momentum, RMSprop
 
@@ -31,6 +31,7 @@ __all__ = [
     "RMSprop",
     "SupportsStep",
     "get_optimizer",
+    "register_optimizer",
 ]
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -41,23 +42,36 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "adam": Adam,
     "adamw": AdamW,
 }
-"""Name → optimizer class, for :func:`get_optimizer`."""
+"""Name → optimizer class, for :func:`get_optimizer` and optimizer-state files."""
+
+_REGISTRY = Registry("optimizer", "optimizers", OPTIMIZERS, "cls")
 
 
 @overload
-def get_optimizer(spec: str | type[Optimizer] | Optimizer, **kwargs: Any) -> Optimizer: ...
+def get_optimizer(spec: str | type[Optimizer] | Optimizer, **params: Any) -> Optimizer: ...
 @overload
-def get_optimizer(spec: SupportsStep, **kwargs: Any) -> SupportsStep: ...
-def get_optimizer(spec: Any, **kwargs: Any) -> SupportsStep:
+def get_optimizer(spec: SupportsStep, **params: Any) -> SupportsStep: ...
+def get_optimizer(spec: Any, **params: Any) -> SupportsStep:
     """Return an optimizer from a name in :data:`OPTIMIZERS`, a class, or an object with ``step``.
 
     Parameters
     ----------
     spec : str or Optimizer subclass or object with a ``step`` method
-        A name or class is built with ``kwargs``; an instance (any object
-        with a ``step(layer_grads)`` method) is returned as is.
-    **kwargs
+        A name (any case) or class is built with ``params``; an instance (any
+        object with a ``step(layer_grads)`` method) is returned as is.
+    **params
         Hyperparameters of the optimizer to build.
+
+    Returns
+    -------
+    Optimizer or object with a ``step`` method
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the registered ones).
+    TypeError
+        For a ``spec`` of another type, or ``params`` with an instance.
 
     Examples
     --------
@@ -65,17 +79,55 @@ def get_optimizer(spec: Any, **kwargs: Any) -> SupportsStep:
     Momentum(learning_rate=0.1, momentum=0.9, nesterov=True)
     """
     if isinstance(spec, str):
-        spec = canonical_name(spec, OPTIMIZERS)  # case-insensitive: "Adam" is "adam"
-        if spec not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {spec!r}; expected one of {sorted(OPTIMIZERS)}")
-        return OPTIMIZERS[spec](**kwargs)
+        return _REGISTRY.lookup(spec)(**params)  # case-insensitive: "Adam" is "adam"
     if isinstance(spec, type) and issubclass(spec, Optimizer):
-        return spec(**kwargs)
+        return spec(**params)
     if callable(getattr(spec, "step", None)) and not isinstance(spec, type):
-        if kwargs:
+        if params:
             raise TypeError(f"keyword arguments need an optimizer name or class, got {spec!r}")
         return spec
     raise TypeError(
         f"optimizer must be a name in {sorted(OPTIMIZERS)}, an Optimizer subclass or an "
         f"object with a step(layer_grads) method, got {spec!r}"
     )
+
+
+def register_optimizer(
+    name: str, cls: type[Optimizer], *, overwrite: bool = False
+) -> type[Optimizer]:
+    """Register an :class:`Optimizer` subclass under ``name``, for names and optimizer files.
+
+    :func:`~nnet.serialization.save_optimizer_state` stores an optimizer by
+    this name, and :func:`~nnet.serialization.load_optimizer_state` needs it
+    registered again in the loading process.
+
+    Parameters
+    ----------
+    name : str
+        The new name (names ignore case).
+    cls : Optimizer subclass
+        Built as ``cls(**params)`` by :func:`get_optimizer`.
+    overwrite : bool, default=False
+        Allow replacing an optimizer registered before; the library's six are
+        never replaced, and names ignore case (:doc:`/user_guide/registries`).
+
+    Returns
+    -------
+    type
+        ``cls``, now ``OPTIMIZERS[name]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class SignSGD(Optimizer):
+    ...     elementwise = True  # each number on its own: the flat path and stacks work
+    ...     def update(self, grad, state, learning_rate):
+    ...         return -learning_rate * np.sign(grad)
+    >>> _ = register_optimizer("sign_sgd_demo", SignSGD, overwrite=True)
+    >>> get_optimizer("sign_sgd_demo", learning_rate=0.5).step([(np.array([[3.0]]), np.zeros(1))])
+    [(array([[-0.5]]), array([-0.]))]
+    >>> del OPTIMIZERS["sign_sgd_demo"]  # an entry is a dict item
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        raise TypeError(f"cls must be an Optimizer subclass, got {cls!r}")
+    return _REGISTRY.register(name, lambda: cls, overwrite)
