@@ -63,6 +63,18 @@ def mse(pred: Any, target: Any) -> Any:
 
     .. math:: C = \frac{1}{N K}\sum_{i,k} (p_{ik} - t_{ik})^2
 
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> float(mse(np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]])))
@@ -73,6 +85,18 @@ def mse(pred: Any, target: Any) -> Any:
 
 def mse_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`mse`: :math:`2(p - t)/(NK)`.
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        The gradient of the cost with respect to ``pred``.
 
     Examples
     --------
@@ -91,6 +115,18 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
     ``pred`` is clipped to :math:`[\epsilon, 1-\epsilon]` (machine epsilon of
     its dtype, as scikit-learn does), so ``log(0)`` never happens.
 
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> round(float(binary_cross_entropy(np.array([[0.5]]), np.array([[1.0]]))), 6)
@@ -103,6 +139,18 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
 
 def binary_cross_entropy_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`binary_cross_entropy`: :math:`\frac{p - t}{p(1 - p)NK}`.
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        The gradient of the cost with respect to ``pred``.
 
     Examples
     --------
@@ -122,6 +170,18 @@ def cross_entropy(pred: Any, target: Any) -> Any:
     ``pred`` is floored at the smallest normal number of its dtype, so a zero
     probability gives a large finite cost instead of ``log(0)``.
 
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> round(float(cross_entropy(np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]]))), 6)
@@ -134,6 +194,18 @@ def cross_entropy(pred: Any, target: Any) -> Any:
 
 def cross_entropy_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`cross_entropy`: :math:`-t/(pN)`.
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        The gradient of the cost with respect to ``pred``.
 
     Examples
     --------
@@ -155,6 +227,18 @@ def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     underflows, and stays exact (with the gradient :math:`(a - t)/N`) where one
     does.
 
+    Parameters
+    ----------
+    z : array_like of shape (n_samples, n_outputs)
+        The output layer's pre-activations (the logits).
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> z, t = np.array([[800.0, 0.0]]), np.array([[0.0, 1.0]])
@@ -171,6 +255,18 @@ def sigmoid_binary_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     r""":func:`binary_cross_entropy` of ``sigmoid(z)``, from the logits ``z`` without clipping.
 
     .. math:: C = \frac{1}{N K}\sum_{i,k} \log(1 + e^{z_{ik}}) - t_{ik} z_{ik}
+
+    Parameters
+    ----------
+    z : array_like of shape (n_samples, n_outputs)
+        The output layer's pre-activations (the logits).
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
 
     Examples
     --------
@@ -237,6 +333,9 @@ class Cost:
         this cost, written with autograd and in plain NumPy. A network uses it
         for its cost, so that the cost stays exact (and equal to what its
         fused delta differentiates) where the probabilities underflow.
+    clips : callable or None, default=None
+        ``clips(pred) -> bool``: whether the cost clips some of these predictions
+        (where its value stops following the formula); None when it never does.
 
     Examples
     --------
@@ -258,7 +357,20 @@ class Cost:
     clips: Callable[[np.ndarray], bool] | None = dataclasses.field(default=None, repr=False)
 
     def __call__(self, pred: Any, target: Any) -> Any:
-        """Return the cost of ``pred`` against ``target``."""
+        """Return the cost of ``pred`` against ``target``.
+
+        Parameters
+        ----------
+        pred : array_like of shape (n_samples, n_outputs)
+            The network's outputs.
+        target : array_like of shape (n_samples, n_outputs)
+            The targets.
+
+        Returns
+        -------
+        float
+            The cost (a 0-d array under autograd).
+        """
         return self.fn(pred, target)
 
     def _loss(self, pred: np.ndarray, target: np.ndarray) -> float:
@@ -317,6 +429,16 @@ _ALIASES = {
 def get_cost(name: str) -> Cost:
     """Look up a registered cost by name.
 
+    Parameters
+    ----------
+    name : str
+        A key of :data:`COSTS` or an alias (``"log_loss"``), in any case.
+
+    Returns
+    -------
+    Cost
+        The registered cost.
+
     Examples
     --------
     >>> get_cost("log_loss")
@@ -335,6 +457,20 @@ def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
     custom callable without ``der`` is differentiated by autograd, and one that
     autograd cannot differentiate raises :class:`TypeError` here.
 
+    Parameters
+    ----------
+    fn : str or Cost or callable
+        A registry name, a :class:`Cost`, or ``fn(pred, target) -> float``.
+    der : callable, optional
+        The gradient ``der(pred, target)`` of a custom ``fn``; from autograd when omitted.
+    argname : str, default="cost_fun"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Cost
+        The registry entry for a library cost, else a new record.
+
     Examples
     --------
     >>> make_cost(cross_entropy) is COSTS["cross_entropy"]
@@ -351,6 +487,22 @@ def register_cost(
     name: str, fn: CostFunc, der: CostFunc | None = None, *, overwrite: bool = False
 ) -> Cost:
     """Register a custom cost under ``name`` so strings (and saved models) can use it.
+
+    Parameters
+    ----------
+    name : str
+        The new name.
+    fn : callable
+        ``fn(pred, target) -> float``, written with :mod:`autograd.numpy`.
+    der : callable or None, default=None
+        The gradient with respect to ``pred``; derived with autograd when ``None``.
+    overwrite : bool, default=False
+        Allow replacing a custom entry (library entries can never be replaced).
+
+    Returns
+    -------
+    Cost
+        The registered record.
 
     Examples
     --------

@@ -59,6 +59,11 @@ def get_optimizer(spec: Any, **kwargs: Any) -> SupportsStep:
     **kwargs
         Hyperparameters of the optimizer to build.
 
+    Returns
+    -------
+    Optimizer or object with ``step``
+        The optimizer built, or ``spec`` itself.
+
     Examples
     --------
     >>> get_optimizer("momentum", learning_rate=0.1, nesterov=True)
