@@ -167,7 +167,8 @@ def standardizer(
 
 
 def _scores(net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, metrics: list[str]) -> str:
-    with np.errstate(over="ignore", invalid="ignore"):
+    # predict refuses inputs so large that the outputs overflow: the user's data
+    with np.errstate(over="ignore", invalid="ignore"), user_input():
         pred = net.predict(X)
     if not np.isfinite(pred).all():
         return "(the predictions are not finite)"

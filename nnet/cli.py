@@ -154,7 +154,8 @@ def _predict(args: argparse.Namespace) -> None:
             f"{args.csv}, line {row + 2}, column {extra['features'][column]!r}: "
             f"{X[row, column]:g} is too large to standardize with the model's scaling"
         )
-    with np.errstate(over="ignore", invalid="ignore"):
+    # predict refuses inputs so large that the outputs overflow: the user's data
+    with np.errstate(over="ignore", invalid="ignore"), user_input():
         pred = net.predict(scaled)
     if not np.isfinite(pred).all():
         row = int(np.argwhere(~np.isfinite(pred))[0][0])
