@@ -163,7 +163,7 @@ def _injected_bug(*args: object, **kwargs: object) -> None:
     ("command", "owner", "name"),
     [
         (["train", "--epochs", "2", "--quiet"], "nnet.training._Loop", "run_epoch"),
-        (["train", "--epochs", "2", "--quiet"], "nnet.network.NeuralNetwork", "predict"),
+        (["train", "--epochs", "2", "--quiet"], "nnet.callbacks.History", "epochs_run"),
         (["sweep", "--grid", "lr=0.1,0.2", "--epochs", "2", "--quiet"], "nnet.study.Study", "best"),
     ],
 )
@@ -173,7 +173,9 @@ def test_an_error_inside_the_library_shows_its_traceback_and_asks_for_a_report(
     from nnet.cli import main
 
     module, _, cls = owner.rpartition(".")
-    monkeypatch.setattr(getattr(importlib.import_module(module), cls), name, _injected_bug)
+    target = getattr(importlib.import_module(module), cls)
+    bug = property(_injected_bug) if isinstance(vars(target)[name], property) else _injected_bug
+    monkeypatch.setattr(target, name, bug)
     status = main(command)
     err = capsys.readouterr().err
     assert status not in (0, 2, 130)
