@@ -46,7 +46,7 @@ __all__ = [
     "sweep",
     "train",
 ]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the only place the version is written (see pyproject.toml)
 
 _ESTIMATORS = ("NeuralNetClassifier", "NeuralNetRegressor")
 

@@ -32,12 +32,13 @@ from nnet._batches import Batches, rows_sum_to_one
 from nnet._flat import Layout, ParameterStore
 from nnet._grid import make_network, make_optimizer
 from nnet._stack_history import StackHistory
+from nnet._train_checks import check_metrics, check_validation
 from nnet._validation import is_real as _is_number
 from nnet._validation import make_rng
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
-from nnet.training import _TINY, _check_metrics, _check_validation, train
+from nnet.training import LOSS_FLOOR, train
 
 __all__ = ["MEMORY_BUDGET", "train_models"]
 
@@ -75,8 +76,8 @@ def train_models(
         return _one_by_one(template, opt, X, Y, models, epochs, batch_size, validation_data,
                            metrics, early_stopping, seed, explosion_factor)  # fmt: skip
     data = template._check_XY(X, Y)
-    val = _check_validation(template, validation_data)
-    named_metrics = _check_metrics(metrics)
+    val = check_validation(template, validation_data)
+    named_metrics = check_metrics(metrics)
     networks: list[NeuralNetwork | None] = [None] * len(models)
     histories: list[History | None] = [None] * len(models)
     for indices in _stacks(template, opt, models, data, val, batch_size, bool(named_metrics)):
@@ -239,7 +240,7 @@ class _Stack:
         self._diverge(~store.all_finite() & self.active)
         logs = {"train_loss": total / len(self.X)}
         if explosion_factor is not None and self.first_loss is not None:
-            limit = explosion_factor * np.maximum(self.first_loss, _TINY)
+            limit = explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
             self._diverge((logs["train_loss"] > limit) & self.active)
         if self.metrics:
             logs.update(self._evaluate("", self.X, self.Y))

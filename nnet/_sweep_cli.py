@@ -9,6 +9,10 @@ The data, network and optimizer options are those of ``nnet train``; each
 ``--grid KEY=V1,V2,...`` adds a key of :func:`nnet.sweep.sweep`'s grid, plus
 ``hidden`` (hidden widths: ``8``, ``16``, ``8x8`` for two layers of 8, ``none``),
 ``activation`` (the hidden layers') and ``lr`` (``learning_rate``).
+
+Every value the user gives is checked before the sweep starts, inside
+:func:`~nnet._cli_errors.user_input` (a refusal is one line); an error during
+the sweep itself is a bug (see :mod:`nnet._cli_errors`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nnet._cli_errors import UsageError, user_input
 from nnet.datasets import DATASETS
 from nnet.optimizers import OPTIMIZERS
 
@@ -117,30 +122,38 @@ def parse_grid(specs: list[str], n_outputs: int) -> dict[str, list[Any]]:
 def run_sweep(args: argparse.Namespace) -> None:
     """Run ``nnet sweep``: load and split the data, sweep, print the best, write the files."""
     from nnet import NeuralNetwork, sweep
-    from nnet.cli import _check_train_args, _load_data, _split, _standardizer, _targets
+    from nnet._cli_train import check_train_args, load_data, split, standardizer, targets
+    from nnet._grid import make_plan
     from nnet.optimizers import get_optimizer
 
-    _check_train_args(args)  # the options shared with nnet train (and matplotlib for --plot)
-    name, data = _load_data(args)
-    Y, classes = _targets(data)
-    grid = parse_grid(args.grid, Y.shape[1])
+    check_train_args(args)  # the options shared with nnet train (and matplotlib for --plot)
+    if args.n_jobs == 0:
+        raise UsageError("--n-jobs must be a non-zero int (as in joblib), got 0")
+    name, data = load_data(args)
+    Y, classes = targets(data)
+    with user_input():  # --grid's text
+        grid = parse_grid(args.grid, Y.shape[1])
     plot = _plot_keys(args, grid, bool(classes)) if args.plot is not None else None
-    X_train, X_test, Y_train, Y_test = _split(args, data.X, Y, classes)
-    mean, scale = _standardizer(args, X_train)
+    X_train, X_test, Y_train, Y_test = split(args, data.X, Y, classes)
+    mean, scale = standardizer(args, X_train)
     X_train, X_test = (X_train - mean) / scale, (X_test - mean) / scale
     output, cost = ("softmax", "cross_entropy") if classes else ("identity", "mse")
-    hidden = _hidden(args.hidden)
-    net = NeuralNetwork(X_train.shape[1], [*hidden, Y.shape[1]],
-                        [args.activation] * len(hidden) + [output], cost_fun=cost, l2=args.l2,
-                        init=args.init, seed=args.seed)  # fmt: skip
     kwargs = {"momentum": args.momentum} if args.optimizer == "momentum" else {}
-    optimizer = get_optimizer(args.optimizer, learning_rate=args.lr, **kwargs)
+    with user_input():  # --hidden, --activation, --l2, --init, --lr, --momentum
+        hidden = _hidden(args.hidden)
+        net = NeuralNetwork(X_train.shape[1], [*hidden, Y.shape[1]],
+                            [args.activation] * len(hidden) + [output], cost_fun=cost,
+                            l2=args.l2, init=args.init, seed=args.seed)  # fmt: skip
+        optimizer = get_optimizer(args.optimizer, learning_rate=args.lr, **kwargs)
     if "optimizer" in grid:
         optimizer = None
+    batch_size = args.batch_size or None
+    with user_input():  # every grid value, checked by the sweep's own planning
+        make_plan(net, optimizer, grid, epochs=args.epochs, batch_size=batch_size, seed=args.seed)
     metrics = _metrics(bool(classes))
     start = time.perf_counter()
     study = sweep(net, optimizer, X_train, Y_train, grid, epochs=args.epochs,
-                  batch_size=args.batch_size or None, validation_data=(X_test, Y_test),
+                  batch_size=batch_size, validation_data=(X_test, Y_test),
                   metrics=metrics, seed=args.seed, n_jobs=args.n_jobs,
                   progress=not args.quiet)  # fmt: skip
     elapsed = time.perf_counter() - start
@@ -161,8 +174,6 @@ def run_sweep(args: argparse.Namespace) -> None:
 def _plot_keys(
     args: argparse.Namespace, grid: dict[str, list[Any]], classes: bool
 ) -> tuple[str, str, str]:
-    from nnet.cli import UsageError
-
     varied = [k for k, v in grid.items() if len(v) > 1]
     x = _ALIASES.get(args.x, args.x) or (varied[0] if varied else "")
     y = _ALIASES.get(args.y, args.y) or next((k for k in varied if k != x), "")

@@ -33,6 +33,13 @@ STOP_REASONS = ("completed", "early_stopping", "callback", "diverged", "interrup
 class History:
     """What :func:`nnet.training.train` recorded, one entry per completed epoch.
 
+    Parameters
+    ----------
+    train_loss, val_loss, metrics, best_epoch, stop_reason
+        The attributes below, by keyword (:func:`~nnet.training.train` fills them).
+    monitor, learning_rate, restored_best, epoch_time
+        Likewise.
+
     Attributes
     ----------
     train_loss : list of float
@@ -100,6 +107,12 @@ class History:
         """Return the history as plain data: lists of floats, ints and strings.
 
         Everything but :attr:`epoch_time` (see :meth:`to_frame` for it).
+
+        Returns
+        -------
+        dict
+            Attribute name -> value (lists, ints, strings, None), plus ``epochs_run``
+            and ``best_loss``.
         """
         data = dataclasses.asdict(self)
         del data["epoch_time"]  # wall-clock time differs between identical runs
@@ -112,6 +125,11 @@ class History:
         The columns are ``train_loss``, ``val_loss`` (when recorded), each
         metric and ``epoch_time``; the index is the 0-based ``epoch``. Needs
         pandas (``pip install pandas``), imported only here.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per epoch.
 
         Examples
         --------
@@ -155,7 +173,22 @@ def _short(values: list[float]) -> str:
 
 
 def record_epoch(history: History, logs: dict[str, float], seconds: float | None = None) -> bool:
-    """Append one epoch's numbers (and its duration) to ``history``; whether the loss improved."""
+    """Append one epoch's numbers (and its duration) to ``history``; whether the loss improved.
+
+    Parameters
+    ----------
+    history : History
+        Appended to in place.
+    logs : dict of str to float
+        ``train_loss``, optionally ``val_loss``, and the metrics of the epoch.
+    seconds : float or None, default=None
+        The epoch's wall-clock time, if measured.
+
+    Returns
+    -------
+    bool
+        Whether the monitored loss is the lowest so far (the epoch is the new best).
+    """
     history.train_loss.append(logs["train_loss"])
     if seconds is not None:
         history.epoch_time.append(seconds)
@@ -173,6 +206,23 @@ def record_epoch(history: History, logs: dict[str, float], seconds: float | None
 
 
 def call_callbacks(hooks: list[Callback], epoch: int, history: History, net: NeuralNetwork) -> bool:
-    """Call every callback (all of them, even once one asks to stop); whether any did."""
+    """Call every callback (all of them, even once one asks to stop); whether any did.
+
+    Parameters
+    ----------
+    hooks : list of callable
+        The callbacks, ``callback(epoch, history, net)``.
+    epoch : int
+        The 0-based epoch just completed.
+    history : History
+        The history so far.
+    net : NeuralNetwork
+        The network being trained.
+
+    Returns
+    -------
+    bool
+        Whether any callback returned a truthy value (asked to stop).
+    """
     answers = [hook(epoch, history, net) for hook in hooks]
     return any(bool(answer) for answer in answers)

@@ -21,6 +21,11 @@ __all__ = ["DATASETS", "Dataset", "load_csv", "load_dataset", "make_runge", "mak
 class Dataset:
     """Features, target and what they are.
 
+    Parameters
+    ----------
+    X, y, feature_names, target_name, task
+        The attributes below, by keyword.
+
     Attributes
     ----------
     X : ndarray of shape (n_samples, n_features)
@@ -44,6 +49,20 @@ def make_runge(n_samples: int = 200, noise: float = 0.05, seed: int | None = 0) 
     .. math:: y = \frac{1}{1 + 25x^2} + \varepsilon,
               \qquad \varepsilon \sim \mathcal N(0, \sigma^2)
 
+    Parameters
+    ----------
+    n_samples : int, default=200
+        Number of points, drawn uniformly on [-1, 1].
+    noise : float, default=0.05
+        Standard deviation :math:`\sigma` of the Gaussian noise.
+    seed : int or None, default=0
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_samples, 1), ``y`` of shape (n_samples,); regression.
+
     Examples
     --------
     >>> data = make_runge(5, noise=0.0, seed=0)
@@ -58,6 +77,20 @@ def make_runge(n_samples: int = 200, noise: float = 0.05, seed: int | None = 0) 
 
 def make_xor(n_samples: int = 200, noise: float = 0.15, seed: int | None = 0) -> Dataset:
     """Points scattered around the four corners of the unit square, labelled by XOR.
+
+    Parameters
+    ----------
+    n_samples : int, default=200
+        Number of points.
+    noise : float, default=0.15
+        Standard deviation of the Gaussian scatter around each corner.
+    seed : int or None, default=0
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_samples, 2), labels 0 and 1; classification.
 
     Examples
     --------
@@ -98,6 +131,18 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 
 def load_dataset(name: str, seed: int | None = 0) -> Dataset:
     """Load a bundled or generated dataset by name (see :data:`DATASETS`).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DATASETS`.
+    seed : int or None, default=0
+        Seed of a generated data set's noise (the bundled ones ignore it).
+
+    Returns
+    -------
+    Dataset
+        The data set.
 
     Examples
     --------
@@ -214,6 +259,20 @@ def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
     The task is ``"regression"`` for a continuous numeric target and
     ``"classification"`` otherwise (labels, or a few integer values), as
     :func:`sklearn.utils.multiclass.type_of_target` decides; ``task`` overrides it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A UTF-8 CSV file whose first line names the columns.
+    target : str
+        The name of the target column.
+    task : {"classification", "regression"} or None, default=None
+        The task; inferred from the target when None.
+
+    Returns
+    -------
+    Dataset
+        The features (every other column, as floats), the target and the task.
 
     Examples
     --------

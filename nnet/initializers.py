@@ -35,6 +35,22 @@ def normal(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray,
     The course's default (``np.random.randn``); fine for small, shallow nets
     on standardized inputs, but it saturates sigmoids of wide layers.
 
+    Parameters
+    ----------
+    n_in : int
+        Inputs of the layer (rows of ``W``).
+    n_out : int
+        Outputs of the layer (columns of ``W``, length of ``b``).
+    rng : numpy.random.Generator
+        The generator drawn from.
+
+    Returns
+    -------
+    W : ndarray of shape (n_in, n_out)
+        The weights.
+    b : ndarray of shape (n_out,)
+        The biases.
+
     Examples
     --------
     >>> W, b = normal(3, 2, np.random.default_rng(0))
@@ -50,6 +66,22 @@ def glorot(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray,
     .. math:: W_{ij} \sim \mathcal U(-L, L),
               \qquad L = \sqrt{\frac{6}{n_\mathrm{in} + n_\mathrm{out}}}
 
+    Parameters
+    ----------
+    n_in : int
+        Inputs of the layer (rows of ``W``).
+    n_out : int
+        Outputs of the layer (columns of ``W``, length of ``b``).
+    rng : numpy.random.Generator
+        The generator drawn from.
+
+    Returns
+    -------
+    W : ndarray of shape (n_in, n_out)
+        The weights.
+    b : ndarray of shape (n_out,)
+        The biases.
+
     Examples
     --------
     >>> W, b = glorot(3, 2, np.random.default_rng(0))
@@ -64,6 +96,22 @@ def he(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.
     r"""He (Kaiming) normal weights for ReLU-like layers, and zero biases.
 
     .. math:: W_{ij} \sim \mathcal N\!\left(0, \frac{2}{n_\mathrm{in}}\right)
+
+    Parameters
+    ----------
+    n_in : int
+        Inputs of the layer (rows of ``W``).
+    n_out : int
+        Outputs of the layer (columns of ``W``, length of ``b``).
+    rng : numpy.random.Generator
+        The generator drawn from.
+
+    Returns
+    -------
+    W : ndarray of shape (n_in, n_out)
+        The weights.
+    b : ndarray of shape (n_out,)
+        The biases.
 
     Examples
     --------

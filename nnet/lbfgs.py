@@ -41,6 +41,11 @@ LBFGSCallback = Callable[[int, History, NeuralNetwork], Any]
 class LBFGSResult:
     """What :func:`train_lbfgs` did.
 
+    Parameters
+    ----------
+    history, converged, n_iter, n_fun, message
+        The attributes below, by keyword (:func:`train_lbfgs` fills them).
+
     Attributes
     ----------
     history : History

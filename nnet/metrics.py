@@ -61,6 +61,16 @@ def labels(Y: Any) -> np.ndarray:
 
     A 1-D integer array is taken as class labels already and returned as is.
 
+    Parameters
+    ----------
+    Y : array_like of shape (n_samples, n_outputs) or (n_samples,)
+        Outputs or targets, or integer class labels.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        The class of each sample.
+
     Examples
     --------
     >>> labels(np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]))
@@ -109,6 +119,18 @@ def accuracy(Y_true: Any, Y_pred: Any) -> float:
     ``Y_true`` may be one-hot / 0-1 targets of the shape of ``Y_pred``, or
     integer class labels of shape (n_samples,).
 
+    Parameters
+    ----------
+    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
+        Targets: one-hot or 0-1 rows, or integer class labels.
+    Y_pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+
+    Returns
+    -------
+    float
+        The fraction of samples classified right, in [0, 1].
+
     Examples
     --------
     >>> accuracy(np.eye(3), np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1]]))
@@ -124,6 +146,18 @@ def accuracy(Y_true: Any, Y_pred: Any) -> float:
 
 def mse(Y_true: Any, Y_pred: Any) -> float:
     """Mean squared error over all samples and outputs.
+
+    Parameters
+    ----------
+    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
+        Targets, the shape of ``Y_pred`` (or 1-D for one output).
+    Y_pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+
+    Returns
+    -------
+    float
+        The mean of the squared differences.
 
     Examples
     --------
@@ -141,6 +175,18 @@ def mse(Y_true: Any, Y_pred: Any) -> float:
 
 def r2(Y_true: Any, Y_pred: Any) -> float:
     r"""Coefficient of determination :math:`R^2`, averaged uniformly over outputs.
+
+    Parameters
+    ----------
+    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
+        Targets, the shape of ``Y_pred`` (or 1-D for one output).
+    Y_pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+
+    Returns
+    -------
+    float
+        :math:`R^2` (1 is a perfect fit; it can be negative).
 
     Examples
     --------
@@ -178,6 +224,7 @@ def get_metric(spec: Any, argname: str = "metrics", **params: Any) -> tuple[str,
     Returns
     -------
     tuple of (str, callable)
+        The metric's name (the column label in histories) and its function.
 
     Examples
     --------
@@ -235,6 +282,18 @@ def register_metric(name: str, fn: Metric, *, overwrite: bool = False) -> Metric
 
 def get_metrics(metrics: Any, argname: str = "metrics") -> list[tuple[str, Metric]]:
     """Return ``[(name, function), ...]`` for one metric or a list of them (None: none).
+
+    Parameters
+    ----------
+    metrics : str or callable or list of them or None
+        Metric names from :data:`METRICS` or callables; None for no metric.
+    argname : str, default="metrics"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    list of (str, callable)
+        ``(name, function)`` per metric, in the order given.
 
     Raises
     ------

@@ -301,6 +301,11 @@ class NeuralNetwork:
 
         Same inputs and output as :meth:`compute_gradient`, which must equal it.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, network_input_size)
+        Y : array-like of shape (n_samples, n_outputs)
+
         Returns
         -------
         list of (ndarray, ndarray)
@@ -327,6 +332,13 @@ class NeuralNetwork:
 
         See :func:`nnet.serialization.save_network`; ``extra`` is a JSON-able
         mapping stored beside the architecture.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (``.safetensors``).
+        extra : mapping, optional
+            JSON-able data stored beside the architecture.
         """
         _network_file.save(self, path, extra)
 
@@ -335,6 +347,16 @@ class NeuralNetwork:
         """Load a network saved by :meth:`save`, bit-exact; a bad file raises ``ModelFileError``.
 
         See :func:`nnet.serialization.load_network`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        NeuralNetwork
+            The saved network, with the same weights bit for bit.
         """
         return _network_file.load(path, NeuralNetwork)
 
@@ -350,6 +372,11 @@ class NeuralNetwork:
 
     def summary(self) -> str:
         """Return a table of the layers: shapes, activation and parameter counts.
+
+        Returns
+        -------
+        str
+            The table, one line per layer.
 
         Examples
         --------

@@ -73,10 +73,27 @@ class Schedule(abc.ABC):
 
     @abc.abstractmethod
     def __call__(self, epoch: int) -> float:
-        """Return the learning rate of the 0-based ``epoch`` (a non-negative int)."""
+        """Return the learning rate of the 0-based ``epoch`` (a non-negative int).
+
+        Parameters
+        ----------
+        epoch : int
+            The 0-based epoch.
+
+        Returns
+        -------
+        float
+            The learning rate, > 0.
+        """
 
     def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments as a dict, ``{name: value}``."""
+        """Return the constructor arguments as a dict, ``{name: value}``.
+
+        Returns
+        -------
+        dict
+            Constructor argument name -> value.
+        """
         return _config(self)
 
     def __repr__(self) -> str:
@@ -298,6 +315,11 @@ def as_schedule(learning_rate: Any, name: str = "learning_rate") -> Schedule:
     name : str, default="learning_rate"
         The argument name used in error messages.
 
+    Returns
+    -------
+    Schedule
+        The schedule.
+
     Examples
     --------
     >>> as_schedule(0.01)
@@ -336,6 +358,7 @@ def get_schedule(spec: Any, **params: Any) -> Schedule:
     Returns
     -------
     Schedule
+        The schedule.
 
     Raises
     ------

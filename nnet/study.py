@@ -145,6 +145,11 @@ class Study:
     def to_frame(self) -> Any:
         """:meth:`table` as a :class:`pandas.DataFrame` (pandas is optional).
 
+        Returns
+        -------
+        pandas.DataFrame
+            One row per model, the columns of :meth:`table`.
+
         Raises
         ------
         ImportError
@@ -164,6 +169,18 @@ class Study:
         Losses (names with ``loss``, ``error``, ``mse`` or ``mae``) are minimized,
         scores (``accuracy``, ``r2``, ...) maximized; NaN results are ignored and
         ties go to the first model in grid order.
+
+        Parameters
+        ----------
+        metric : str, default="val_loss"
+            A column of :meth:`table`.
+
+        Returns
+        -------
+        params : dict
+            The best model's grid values.
+        network : NeuralNetwork
+            The best model's trained network.
 
         Raises
         ------

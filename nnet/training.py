@@ -20,16 +20,21 @@ import numpy as np
 from nnet._backprop import Backprop, forward, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._network_checks import NonFiniteError
-from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
+from nnet._train_checks import (  # check_metrics, check_validation: also for nnet._stack
+    TrainOptions,
+    check_train_args,
+    split_validation,
+)
 from nnet._validation import check_real as _check_real
+from nnet._validation import make_rng
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
-from nnet.metrics import Metric, get_metrics
+from nnet.metrics import Metric
 from nnet.network import NeuralNetwork
-from nnet.optimizers import Optimizer, get_optimizer
+from nnet.optimizers import Optimizer
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 
-_TINY = 1e-12
+LOSS_FLOOR = 1e-12
 """The floor under the loss at the initial weights in the explosion rule (a loss of 0)."""
 
 
@@ -162,125 +167,29 @@ def train(
         factor = _check_real(explosion_factor, "explosion_factor", 1.0, low_open=True)
     if validation_split is not None:
         rng = make_rng(seed, rng)
-        X, Y, validation_data = _split_validation(net, X, Y, validation_split, validation_data, rng)
+        X, Y, validation_data = split_validation(net, X, Y, validation_split, validation_data, rng)
         seed = None
-    loop, patience, hooks = _check_args(
-        net, optimizer, X, Y, epochs, batch_size, validation_data, metrics,
-        early_stopping, callbacks, seed, rng, shuffle,
+    options = check_train_args(
+        net, optimizer, X, Y, epochs=epochs, batch_size=batch_size,
+        validation_data=validation_data, metrics=metrics, early_stopping=early_stopping,
+        callbacks=callbacks, seed=seed, rng=rng, shuffle=shuffle,
     )  # fmt: skip
+    loop = _Loop(options)
     history = History(monitor="val_loss" if loop.val is not None else "train_loss")
-    _fit(loop, history, epochs, patience, hooks, bool(progress), factor)
+    _fit(loop, history, epochs, options.patience, options.callbacks, bool(progress), factor)
     return history
-
-
-# ----------------------------------------------------------------------------- checks
-def _check_args(
-    net: Any,
-    optimizer: Any,
-    X: Any,
-    Y: Any,
-    epochs: Any,
-    batch_size: Any,
-    validation_data: Any,
-    metrics: Any,
-    early_stopping: Any,
-    callbacks: Any,
-    seed: Any,
-    rng: Any,
-    shuffle: Any,
-) -> tuple[_Loop, int | None, list[Callback]]:
-    """Check every argument of :func:`train`, changing nothing; return the loop and its stops."""
-    if not isinstance(net, NeuralNetwork):
-        raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
-    opt = get_optimizer(optimizer)
-    data = net._check_XY(X, Y)
-    check_positive_int(epochs, "epochs")
-    if batch_size is not None:
-        check_positive_int(batch_size, "batch_size")
-    val = _check_validation(net, validation_data)
-    named_metrics = _check_metrics(metrics)
-    patience = (
-        None if early_stopping is None else check_positive_int(early_stopping, "early_stopping")
-    )
-    hooks = _check_callbacks(callbacks)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-    generator = make_rng(seed, rng)
-    order = generator if shuffle else None
-    return _Loop(net, opt, data, val, named_metrics, batch_size, order), patience, hooks
-
-
-def _split_validation(
-    net: Any, X: Any, Y: Any, fraction: Any, validation_data: Any, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Hold out ``fraction`` of the rows, chosen by ``rng``: (X_train, Y_train, (X_val, Y_val))."""
-    if validation_data is not None:
-        raise ValueError("give validation_data or validation_split, not both")
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating)):
-        raise TypeError(f"validation_split must be a float in (0, 1), got {fraction!r}")
-    if not 0 < fraction < 1:
-        raise ValueError(f"validation_split must be a float in (0, 1), got {fraction!r}")
-    if not isinstance(net, NeuralNetwork):
-        raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
-    X = check_inputs(X, net.network_input_size, net.dtype)
-    n_out, probabilities = net.layer_output_sizes[-1], net.cost_fun.probabilities
-    Y = check_targets(Y, len(X), n_out, net.dtype, probabilities)
-    n_val = round(fraction * len(X))
-    if not 0 < n_val < len(X):
-        raise ValueError(
-            f"validation_split={fraction} of {len(X)} samples leaves {n_val} for validation "
-            f"and {len(X) - n_val} for training; both need at least one"
-        )
-    rows = rng.permutation(len(X))
-    val, kept = np.sort(rows[:n_val]), np.sort(rows[n_val:])
-    return X[kept], Y[kept], (X[val], Y[val])
-
-
-def _check_validation(net: NeuralNetwork, data: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    if data is None:
-        return None
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(f"validation_data must be a pair (X_val, Y_val), got {data!r:.80}")
-    Xv = check_inputs(data[0], net.network_input_size, net.dtype, "validation_data[0]")
-    n_out = net.layer_output_sizes[-1]
-    probabilities = net.cost_fun.probabilities
-    Yv = check_targets(data[1], len(Xv), n_out, net.dtype, probabilities, "validation_data[1]")
-    return Xv, Yv
-
-
-def _check_metrics(metrics: Any) -> list[tuple[str, Metric]]:
-    return get_metrics(metrics, "metrics")
-
-
-def _check_callbacks(callbacks: Any) -> list[Callback]:
-    if callbacks is None:
-        return []
-    hooks = [callbacks] if callable(callbacks) else callbacks
-    if not isinstance(hooks, (list, tuple)) or not all(callable(h) for h in hooks):
-        raise TypeError(
-            "callbacks must be a list of callables callback(epoch, history, net), "
-            f"got {callbacks!r}"
-        )
-    return list(hooks)
 
 
 # ----------------------------------------------------------------------------- the loop
 class _Loop:
     """One call's checked data and optimizer, and the work of one epoch."""
 
-    def __init__(
-        self,
-        net: NeuralNetwork,
-        opt: Any,
-        data: tuple[np.ndarray, np.ndarray],
-        val: tuple[np.ndarray, np.ndarray] | None,
-        metrics: list[tuple[str, Metric]],
-        batch_size: int | None,
-        order: np.random.Generator | None,
-    ) -> None:
-        self.net, self.opt, (self.X, self.Y), self.val, self.metrics = net, opt, data, val, metrics
+    def __init__(self, options: TrainOptions) -> None:
+        net, opt = options.net, options.optimizer
+        self.net, self.opt, (self.X, self.Y) = net, opt, options.data
+        self.val, self.metrics = options.validation, options.metrics
         self.store = net.parameters
-        self.batches = Batches(self.X, self.Y, batch_size, order)
+        self.batches = Batches(self.X, self.Y, options.batch_size, options.order)
         self.backprop = Backprop(
             net, self.store.layout, self.batches.size, rows_sum_to_one=rows_sum_to_one(self.Y)
         )
@@ -424,7 +333,11 @@ def _fit(
 
 def _check_explosion(loss: float, first_loss: float | None, factor: float | None) -> None:
     """Raise :class:`_Diverged` when ``loss`` exceeds ``factor`` times the first mini-batch's."""
-    if factor is not None and first_loss is not None and loss > factor * max(first_loss, _TINY):
+    if (
+        factor is not None
+        and first_loss is not None
+        and loss > factor * max(first_loss, LOSS_FLOOR)
+    ):
         raise _Diverged(
             f"the training loss {loss:.4g} exceeds {factor:g} times the loss at the initial "
             f"weights ({first_loss:.4g}): it is exploding"

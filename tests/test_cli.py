@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import shutil
 import subprocess
 import sys
@@ -141,3 +142,44 @@ def test_predict_refuses_a_csv_without_the_model_columns(flowers_csv, tmp_path):
     _write_csv(other, ["length", "height"], [[1, 2]])
     result = run("predict", "--model", str(model), "--csv", str(other))
     assert result.returncode == 2 and "no column 'width'" in result.stderr
+
+
+# ----------------------------------------------------------------------------- user error or bug
+# In-process: main() is the command (the subprocess tests above check the console script).
+def test_a_value_the_library_refuses_is_still_one_line_and_status_2(capsys):
+    from nnet.cli import main
+
+    assert main(["train", "--lr", "-1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("nnet: error:") and "learning_rate" in err
+
+
+def _injected_bug(*args: object, **kwargs: object) -> None:
+    raise ValueError("injected bug deep inside the library")
+
+
+@pytest.mark.parametrize(
+    ("command", "owner", "name"),
+    [
+        (["train", "--epochs", "2", "--quiet"], "nnet.training._Loop", "run_epoch"),
+        (["train", "--epochs", "2", "--quiet"], "nnet.callbacks.History", "epochs_run"),
+        (["sweep", "--grid", "lr=0.1,0.2", "--epochs", "2", "--quiet"], "nnet.study.Study", "best"),
+    ],
+)
+def test_an_error_inside_the_library_shows_its_traceback_and_asks_for_a_report(
+    command, owner, name, monkeypatch, capsys
+):
+    from nnet.cli import main
+
+    module, _, cls = owner.rpartition(".")
+    target = getattr(importlib.import_module(module), cls)
+    bug = property(_injected_bug) if isinstance(vars(target)[name], property) else _injected_bug
+    monkeypatch.setattr(target, name, bug)
+    status = main(command)
+    err = capsys.readouterr().err
+    assert status not in (0, 2, 130)
+    assert "Traceback (most recent call last)" in err
+    assert "ValueError: injected bug deep inside the library" in err
+    assert "nnet: internal error" in err and "please report it" in err
+    assert "nnet: error:" not in err  # not passed off as the user's mistake

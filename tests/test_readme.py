@@ -33,3 +33,8 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch):
     for block in _blocks("python"):
         exec(compile(block, "README.md", "exec"), namespace)
     assert (tmp_path / "model.safetensors").exists()
+
+
+def test_contributing_gives_the_readme_test_command():
+    test_command = _blocks("bash")[0].strip().splitlines()[1]
+    assert test_command in (ROOT / "CONTRIBUTING.md").read_text()

@@ -66,7 +66,18 @@ class Activation:
             raise ValueError(f"activation {self.name!r} needs `der` or `vjp`")
 
     def __call__(self, z: Any) -> Any:
-        """Apply the activation to ``z``."""
+        """Apply the activation to ``z``.
+
+        Parameters
+        ----------
+        z : array_like
+            Pre-activations.
+
+        Returns
+        -------
+        ndarray
+            The activation, ``fn(z, **params)``.
+        """
         return self.fn(z, **self.params)
 
     def backward(self, z: Any, a: Any, grad_a: Any) -> Any:
@@ -76,6 +87,11 @@ class Activation:
         ----------
         z, a, grad_a : ndarray of shape (n_samples, n_units)
             Pre-activation, activation and the gradient of the cost w.r.t. ``a``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_units)
+            :math:`\partial C/\partial z`.
         """
         if self.vjp is not None:
             return self.vjp(z, a, grad_a)
@@ -102,7 +118,18 @@ class Activation:
         return np.asarray(self.backward(z, a, grad))
 
     def with_params(self, **params: Any) -> Activation:
-        """Return a copy with other parameters, e.g. another leaky-ReLU slope."""
+        """Return a copy with other parameters, e.g. another leaky-ReLU slope.
+
+        Parameters
+        ----------
+        **params
+            New values of the activation's parameters (names it already has).
+
+        Returns
+        -------
+        Activation
+            A new record; this one is unchanged.
+        """
         unknown = set(params) - set(self.params)
         if unknown:
             raise TypeError(

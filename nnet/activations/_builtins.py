@@ -59,6 +59,16 @@ def sigmoid(z: Any) -> Any:
     relative accuracy for small :math:`\sigma(z)` (the form
     :math:`\tfrac12(1 + \tanh\tfrac z2)` loses it to cancellation).
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The activation of each element, the shape of ``z``.
+
     Examples
     --------
     >>> sigmoid(np.array([0.0, 1000.0, -1000.0]))
@@ -69,6 +79,16 @@ def sigmoid(z: Any) -> Any:
 
 def sigmoid_der(z: Any) -> Any:
     r"""Derivative of :func:`sigmoid`: :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The derivative at each element, the shape of ``z``.
 
     Examples
     --------
@@ -98,6 +118,16 @@ SIGMOID = _builtin("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, _sigmoid_b
 def tanh(z: Any) -> Any:
     r"""Hyperbolic tangent, :math:`\tanh z`.
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The activation of each element, the shape of ``z``.
+
     Examples
     --------
     >>> tanh(np.array([0.0]))
@@ -108,6 +138,16 @@ def tanh(z: Any) -> Any:
 
 def tanh_der(z: Any) -> Any:
     r"""Derivative of :func:`tanh`: :math:`1 - \tanh^2 z`.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The derivative at each element, the shape of ``z``.
 
     Examples
     --------
@@ -135,6 +175,16 @@ TANH = _builtin("tanh", tanh, tanh_der, _tanh_forward, _tanh_backward)
 def relu(z: Any) -> Any:
     r"""Rectified linear unit, :math:`\max(0, z)`.
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The activation of each element, the shape of ``z``.
+
     Examples
     --------
     >>> relu(np.array([-1.0, 2.0]))
@@ -147,6 +197,16 @@ def relu(z: Any) -> Any:
 
 def relu_der(z: Any) -> Any:
     r"""Derivative of :func:`relu`: :math:`1` where :math:`z > 0`, else :math:`0` (also at 0).
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The derivative at each element, the shape of ``z``.
 
     Examples
     --------
@@ -178,6 +238,18 @@ def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
 
     Use another slope by name with ``get_activation("leaky_relu", alpha=0.1)``.
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+    alpha : float, default=0.01
+        The slope for ``z <= 0``.
+
+    Returns
+    -------
+    ndarray
+        The activation of each element, the shape of ``z``.
+
     Examples
     --------
     >>> leaky_relu(np.array([-2.0, 3.0]), alpha=0.1)
@@ -188,6 +260,18 @@ def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
 
 def leaky_relu_der(z: Any, alpha: float = 0.01) -> Any:
     r"""Derivative of :func:`leaky_relu`: :math:`1` where :math:`z > 0`, else :math:`\alpha`.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+    alpha : float, default=0.01
+        The slope for ``z <= 0``.
+
+    Returns
+    -------
+    ndarray
+        The derivative at each element, the shape of ``z``.
 
     Examples
     --------
@@ -225,6 +309,18 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
 
     ``exp`` only ever sees non-positive numbers, so it cannot overflow.
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+    alpha : float, default=1.0
+        The scale of the negative branch, :math:`\alpha(e^z - 1)`.
+
+    Returns
+    -------
+    ndarray
+        The activation of each element, the shape of ``z``.
+
     Examples
     --------
     >>> elu(np.array([-1.0, 2.0]))
@@ -235,6 +331,18 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
 
 def elu_der(z: Any, alpha: float = 1.0) -> Any:
     r"""Derivative of :func:`elu`: :math:`1` where :math:`z > 0`, else :math:`\alpha e^{z}`.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+    alpha : float, default=1.0
+        The scale of the negative branch, :math:`\alpha(e^z - 1)`.
+
+    Returns
+    -------
+    ndarray
+        The derivative at each element, the shape of ``z``.
 
     Examples
     --------
@@ -271,6 +379,16 @@ ELU = _builtin("elu", elu, elu_der, _elu_forward, _elu_backward, alpha=1.0)
 def identity(z: Any) -> Any:
     r"""Identity (linear) activation, :math:`f(z) = z`; the output of a regression net.
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The activation of each element, the shape of ``z``.
+
     Examples
     --------
     >>> identity(np.array([-1.5]))
@@ -281,6 +399,16 @@ def identity(z: Any) -> Any:
 
 def identity_der(z: Any) -> Any:
     r"""Derivative of :func:`identity`: ones shaped like ``z``.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape (rows are samples).
+
+    Returns
+    -------
+    ndarray
+        The derivative at each element, the shape of ``z``.
 
     Examples
     --------
@@ -314,6 +442,11 @@ def softmax(z: Any) -> Any:
     ----------
     z : ndarray of shape (n_samples, n_classes)
 
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        Rows of non-negative numbers summing to 1.
+
     Examples
     --------
     >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]]))
@@ -334,6 +467,20 @@ def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
 
     This is exact for any cost; with cross-entropy it simplifies to
     :math:`a - t` (the fused delta used by :mod:`nnet.costs`).
+
+    Parameters
+    ----------
+    z : array_like of shape (n_samples, n_classes) or None
+        The pre-activations (unused: the rule needs only ``a``).
+    a : ndarray of shape (n_samples, n_classes)
+        The softmax output, ``softmax(z)``.
+    grad_a : ndarray of shape (n_samples, n_classes)
+        :math:`\partial C/\partial a`.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        :math:`\partial C/\partial z`.
 
     Examples
     --------

@@ -104,6 +104,20 @@ def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
     custom callable without ``der`` is differentiated by autograd, and one that
     autograd cannot differentiate raises :class:`TypeError` here.
 
+    Parameters
+    ----------
+    fn : str or Cost or callable
+        A registry name, a :class:`Cost`, or ``fn(pred, target) -> float``.
+    der : callable, optional
+        The gradient ``der(pred, target)`` of a custom ``fn``; from autograd when omitted.
+    argname : str, default="cost_fun"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Cost
+        The registry entry for a library cost, else a new record.
+
     Examples
     --------
     >>> make_cost(cross_entropy) is COSTS["cross_entropy"]

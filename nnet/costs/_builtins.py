@@ -61,6 +61,18 @@ def mse(pred: Any, target: Any) -> Any:
 
     .. math:: C = \frac{1}{N K}\sum_{i,k} (p_{ik} - t_{ik})^2
 
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> float(mse(np.array([[1.0], [3.0]]), np.array([[0.0], [1.0]])))
@@ -71,6 +83,18 @@ def mse(pred: Any, target: Any) -> Any:
 
 def mse_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`mse`: :math:`2(p - t)/(NK)`.
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        The gradient of the cost with respect to ``pred``.
 
     Examples
     --------
@@ -100,6 +124,18 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
     ``pred`` is clipped to :math:`[\epsilon, 1-\epsilon]` (machine epsilon of
     its dtype, as scikit-learn does), so ``log(0)`` never happens.
 
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> round(float(binary_cross_entropy(np.array([[0.5]]), np.array([[1.0]]))), 6)
@@ -112,6 +148,18 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
 
 def binary_cross_entropy_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`binary_cross_entropy`: :math:`\frac{p - t}{p(1 - p)NK}`.
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        The gradient of the cost with respect to ``pred``.
 
     Examples
     --------
@@ -145,6 +193,18 @@ def sigmoid_binary_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     r""":func:`binary_cross_entropy` of ``sigmoid(z)``, from the logits ``z`` without clipping.
 
     .. math:: C = \frac{1}{N K}\sum_{i,k} \log(1 + e^{z_{ik}}) - t_{ik} z_{ik}
+
+    Parameters
+    ----------
+    z : array_like of shape (n_samples, n_outputs)
+        The output layer's pre-activations (the logits).
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
 
     Examples
     --------
@@ -200,6 +260,18 @@ def cross_entropy(pred: Any, target: Any) -> Any:
     ``pred`` is floored at the smallest normal number of its dtype, so a zero
     probability gives a large finite cost instead of ``log(0)``.
 
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
+
     Examples
     --------
     >>> round(float(cross_entropy(np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]]))), 6)
@@ -212,6 +284,18 @@ def cross_entropy(pred: Any, target: Any) -> Any:
 
 def cross_entropy_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`cross_entropy`: :math:`-t/(pN)`.
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_samples, n_outputs)
+        The network's outputs.
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        The gradient of the cost with respect to ``pred``.
 
     Examples
     --------
@@ -244,6 +328,18 @@ def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     equals ``cross_entropy(softmax(z), target)`` wherever no probability
     underflows, and stays exact (with the gradient :math:`(a - t)/N`) where one
     does.
+
+    Parameters
+    ----------
+    z : array_like of shape (n_samples, n_outputs)
+        The output layer's pre-activations (the logits).
+    target : array_like of shape (n_samples, n_outputs)
+        The targets.
+
+    Returns
+    -------
+    float
+        The cost (a 0-d array under autograd).
 
     Examples
     --------

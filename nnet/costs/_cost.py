@@ -74,7 +74,20 @@ class Cost:
     fused_activation: ClassVar[str | None] = None
 
     def __call__(self, pred: Any, target: Any) -> Any:
-        """Return the cost of ``pred`` against ``target``."""
+        """Return the cost of ``pred`` against ``target``.
+
+        Parameters
+        ----------
+        pred : array_like of shape (n_samples, n_outputs)
+            The network's outputs.
+        target : array_like of shape (n_samples, n_outputs)
+            The targets.
+
+        Returns
+        -------
+        float
+            The cost (a 0-d array under autograd).
+        """
         return self.fn(pred, target)
 
     def fuses_with(self, activation: Activation) -> bool:

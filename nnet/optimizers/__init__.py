@@ -65,6 +65,7 @@ def get_optimizer(spec: Any, **params: Any) -> SupportsStep:
     Returns
     -------
     Optimizer or object with a ``step`` method
+        The optimizer built, or ``spec`` itself.
 
     Raises
     ------

@@ -24,7 +24,18 @@ class SupportsStep(Protocol):
     """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
 
     def step(self, layer_grads: Pairs, /) -> Pairs:
-        """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``."""
+        """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
+
+        Parameters
+        ----------
+        layer_grads : list of (ndarray, ndarray)
+            ``[(dW, db), ...]``, the shapes of the network's layers.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            The updates, the shapes and dtypes of ``layer_grads``.
+        """
         ...
 
 
@@ -120,7 +131,13 @@ class Optimizer:
         return self.schedule(self.t if self.schedule.per_step else self.epoch)
 
     def set_epoch(self, epoch: int) -> None:
-        """Set the 0-based epoch whose learning rate the next steps use."""
+        """Set the 0-based epoch whose learning rate the next steps use.
+
+        Parameters
+        ----------
+        epoch : int
+            A non-negative int.
+        """
         self.epoch = check_epoch(epoch)
 
     def reset(self) -> None:
@@ -166,6 +183,11 @@ class Optimizer:
     def start(self, parameters: ParameterStore) -> None:
         """Prepare to train ``parameters`` (the training loop calls this once per call).
 
+        Parameters
+        ----------
+        parameters : ParameterStore
+            The network's parameter store (``net.parameters``).
+
         Raises
         ------
         ValueError
@@ -195,6 +217,11 @@ class Optimizer:
         :math:`\eta` (the current learning rate) for a rule that is
         ``linear_in_gradient``, else 1.0; then call
         ``flat_update(grad, prescaled=True)``.
+
+        Returns
+        -------
+        float or ndarray
+            :math:`\eta`, or 1.0 (one value per model for a stack).
         """
         return self._step_rate() if self.linear_in_gradient else 1.0
 
@@ -338,7 +365,13 @@ class Optimizer:
         return np.concatenate([p.ravel() for p in params])
 
     def get_config(self) -> dict[str, Any]:
-        """Return the constructor hyperparameters, ``{name: value}``."""
+        """Return the constructor hyperparameters, ``{name: value}``.
+
+        Returns
+        -------
+        dict
+            Constructor argument name -> value.
+        """
         return _config(self)
 
     def __repr__(self) -> str:

@@ -27,6 +27,13 @@ _TOLERANCES = {
 class ArrayCheck:
     """The comparison of one gradient array with one reference.
 
+    Parameters
+    ----------
+    layer, array, activation, reference, max_abs, max_rel, tolerance
+        The attributes below, by keyword (:func:`check_gradients` fills them).
+    checked, excluded
+        Likewise.
+
     Attributes
     ----------
     layer : int
@@ -87,6 +94,13 @@ class GradientReport:
 
     ``str(report)`` is a table; in a notebook the report shows as an HTML table.
 
+    Parameters
+    ----------
+    checks, notes
+        The attributes below, by keyword (:func:`check_gradients` fills them).
+    cost_name : str, default=""
+        The network's cost, named in the report's table.
+
     Attributes
     ----------
     checks : list of ArrayCheck
@@ -114,7 +128,13 @@ class GradientReport:
         return max(self.checks, key=lambda c: (not c.ok, _ratio(c)))
 
     def summary(self) -> str:
-        """One line: passed, or the worst array and where the error enters."""
+        """One line: passed, or the worst array and where the error enters.
+
+        Returns
+        -------
+        str
+            The line.
+        """
         n = len(self.checks)
         if self.ok:
             return f"gradient check passed: {n} of {n} comparisons within tolerance"
@@ -137,7 +157,13 @@ class GradientReport:
         )
 
     def rows(self) -> list[tuple[str, ...]]:
-        """The table's rows, as strings."""
+        """The table's rows, as strings.
+
+        Returns
+        -------
+        list of tuple of str
+            One row per :class:`ArrayCheck`.
+        """
         return [
             (str(c.layer), c.activation, c.array, c.reference,
              _num(c.max_abs, c.checked), _num(c.max_rel, c.checked), f"{c.tolerance:.1e}",

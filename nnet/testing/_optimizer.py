@@ -32,6 +32,11 @@ from nnet._validation import check_positive_int
 class Quadratic:
     r"""A separable convex quadratic over ``[(W, b), ...]``-shaped parameters.
 
+    Parameters
+    ----------
+    start, minimum, curvature
+        The attributes below, by keyword (or use :meth:`random`).
+
     Attributes
     ----------
     start, minimum, curvature : list of (ndarray, ndarray)
@@ -52,7 +57,22 @@ class Quadratic:
     def random(
         cls, shapes: Sequence[tuple[int, int]], dtype: Any = np.float64, seed: int = 0
     ) -> Quadratic:
-        """A quadratic over layers of ``shapes`` ``[(n_in, n_out), ...]`` (W shapes)."""
+        """A quadratic over layers of ``shapes`` ``[(n_in, n_out), ...]`` (W shapes).
+
+        Parameters
+        ----------
+        shapes : sequence of (int, int)
+            The ``(n_in, n_out)`` shape of each layer's ``W``.
+        dtype : dtype, default=numpy.float64
+            The arrays' dtype.
+        seed : int, default=0
+            Seed of :func:`numpy.random.default_rng`.
+
+        Returns
+        -------
+        Quadratic
+            Start and minimum drawn from N(0, 1), curvatures from U(0.5, 2).
+        """
         rng = np.random.default_rng(seed)
 
         def pairs(draw: Callable[[tuple[int, ...]], np.ndarray]) -> Pairs:
@@ -65,7 +85,18 @@ class Quadratic:
         )
 
     def value(self, params: Any) -> float:
-        """:math:`f(\\theta)`."""
+        """:math:`f(\\theta)`.
+
+        Parameters
+        ----------
+        params : list of (ndarray, ndarray)
+            A point, shaped as ``start``.
+
+        Returns
+        -------
+        float
+            The value of the quadratic there.
+        """
         return 0.5 * sum(
             float(np.sum(c * (p - m) ** 2))
             for pp, mm, cc in zip(params, self.minimum, self.curvature)
@@ -73,7 +104,18 @@ class Quadratic:
         )
 
     def gradient(self, params: Any) -> Pairs:
-        """:math:`\\nabla f(\\theta)` as ``[(dW, db), ...]``."""
+        """:math:`\\nabla f(\\theta)` as ``[(dW, db), ...]``.
+
+        Parameters
+        ----------
+        params : list of (ndarray, ndarray)
+            A point, shaped as ``start``.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            The gradient there, shaped as ``params``.
+        """
         return [
             tuple(c * (p - m) for p, m, c in zip(pp, mm, cc))
             for pp, mm, cc in zip(params, self.minimum, self.curvature)
@@ -83,6 +125,13 @@ class Quadratic:
 @dataclass
 class OptimizerReport:
     """The result of :func:`check_optimizer`.
+
+    Parameters
+    ----------
+    name : str
+        The optimizer's class name.
+    values, reference_errors
+        The attributes below, by keyword (:func:`check_optimizer` fills them).
 
     Attributes
     ----------

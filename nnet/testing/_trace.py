@@ -39,6 +39,11 @@ QUANTITIES = ("a_in", "z", "a", "dC_da", "dC_dz", "dC_dW", "dC_db")
 class LayerTrace:
     """One layer's forward and backward quantities (arrays of the network's dtype).
 
+    Parameters
+    ----------
+    a_in, z, a, dC_da, dC_dz, dC_dW, dC_db, activation, fused
+        The attributes below, by keyword (:func:`trace` fills them).
+
     Attributes
     ----------
     a_in : ndarray of shape (n_samples, n_in)
@@ -68,6 +73,15 @@ class Trace:
 
     ``trace[l]`` is layer ``l + 1``; ``str(trace)`` shows shapes and a few numbers
     per quantity, in the course's order; notebooks show it as an HTML table.
+
+    Parameters
+    ----------
+    layers : tuple of LayerTrace
+        One per layer, first to last.
+    cost : float
+        The cost of the traced batch, penalty included.
+    penalty : float
+        The L1/L2 penalty part of ``cost``.
     """
 
     layers: tuple[LayerTrace, ...]
@@ -81,7 +95,13 @@ class Trace:
         return len(self.layers)
 
     def gradients(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``[(dC_dW, dC_db), ...]``, the structure of ``compute_gradient``."""
+        """``[(dC_dW, dC_db), ...]``, the structure of ``compute_gradient``.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            ``(dC_dW, dC_db)`` per layer.
+        """
         return [(layer.dC_dW, layer.dC_db) for layer in self.layers]
 
     def _rows(self) -> list[tuple[str, str, str, str]]:

@@ -56,7 +56,17 @@ def _st() -> Any:
 
 
 class Problem(NamedTuple):
-    """A network with inputs and matching targets: ``net, X, Y = problem``."""
+    """A network with inputs and matching targets: ``net, X, Y = problem``.
+
+    Parameters
+    ----------
+    net : NeuralNetwork
+        The network.
+    X : ndarray of shape (n_samples, network_input_size)
+        Inputs.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets that suit the network's cost.
+    """
 
     net: NeuralNetwork
     X: np.ndarray
@@ -84,6 +94,20 @@ def _choices(parts: Sequence[Any] | None, default: Sequence[Any], name: str) -> 
 
 def targets(cost: Any, n_samples: int, n_outputs: int, rng: np.random.Generator) -> np.ndarray:
     """Targets that make sense for ``cost``: one-hot rows, 0/1 labels, or real values.
+
+    Parameters
+    ----------
+    cost : str or Cost
+        The network's cost.
+    n_samples, n_outputs : int
+        The shape of the targets.
+    rng : numpy.random.Generator
+        The generator drawn from.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        One-hot rows for cross-entropy, 0/1 for other probability costs, else N(0, 1).
 
     Examples
     --------
@@ -215,6 +239,15 @@ def quadratics(
     max_layers: int = 3, max_width: int = 6, dtypes: Sequence[Any] = (np.float64,)
 ) -> Any:
     """A strategy for :class:`~nnet.testing.Quadratic` problems (see ``check_optimizer``).
+
+    Parameters
+    ----------
+    max_layers : int, default=3
+        The most layers drawn.
+    max_width : int, default=6
+        The largest layer width drawn.
+    dtypes : sequence of dtype, default=(numpy.float64,)
+        The dtypes drawn from.
 
     Returns
     -------
