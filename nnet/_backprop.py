@@ -157,10 +157,13 @@ class Backprop:
         self.regularize_bias = net.regularize_bias
         self.stacked = layout.stacked
         self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
-        # Per model, penalties broadcast as (K,) against losses and (K, 1) against vectors.
-        self._l1_column, self._l2_column = _column(self.l1), _column(self.l2)
         self._penalized = _penalty.on(self.l1) or _penalty.on(self.l2)
         self._mask = None if self.regularize_bias or not self._penalized else layout.weight_mask()
+        self._step_penalty = (
+            _penalty.StepPenalty(layout.shape, self._mask, self.l1, self.l2, layout.dtype)
+            if self._penalized
+            else None
+        )
         self.grad = layout.empty()  # every step writes all of it
         self.layer_grads: Pairs = layout.layers(self.grad)
         lead = layout.lead
@@ -200,8 +203,6 @@ class Backprop:
             loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
         else:
             loss = self._loss(output, Y)
-        if self._penalized:
-            loss = loss + self.penalty(parameters)
         delta = self._output_delta(zs[-1], output, Y, _rows_scale(scale))
         for layer in range(len(layers) - 1, -1, -1):
             dW, db = self.layer_grads[layer]
@@ -211,10 +212,8 @@ class Backprop:
                 error = product(delta, self._transposed(layer, layers), errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
-        if self._penalized:
-            _penalty.penalty_gradient(
-                parameters.vector, self.grad, self._mask, self._l1_column, self._l2_column, scale
-            )
+        if self._step_penalty is not None:  # its value and gradient, at these parameters
+            loss = loss + self._step_penalty.add_gradient(parameters.vector, self.grad, scale)
         return loss
 
     def _transposed(self, layer: int, layers: Pairs) -> np.ndarray:
@@ -267,11 +266,3 @@ class Backprop:
 def _rows_scale(scale: Any) -> Any:
     """A scale of one value per model as (K, 1, 1), against (K, n, width) arrays."""
     return scale.reshape(-1, 1, 1) if isinstance(scale, np.ndarray) else scale
-
-
-def _column(values: Any) -> Any:
-    """Per-model values as (K, 1), to broadcast against flat (K, n_params) vectors; numbers
-    unchanged."""
-    if isinstance(values, np.ndarray):
-        return values.reshape(-1, 1)
-    return values
