@@ -21,15 +21,19 @@ forward):
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import autograd.numpy as anp
 import numpy as np
 from autograd.scipy.special import expit as _autograd_expit
 from scipy.special import expit
 
+from nnet._docstrings import fill_doc
 from nnet._kernels import row_maxima, row_sums
 from nnet.activations._activation import Activation, ArrayFunc
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _builtin(
@@ -45,9 +49,32 @@ def _builtin(
     return Activation(name, fn, der, vjp, params, True, forward, backward)
 
 
+_Z = """
+Parameters
+----------
+z : array_like
+    Pre-activations, any shape (rows are samples).
+"""
+_LEAKY_ALPHA = """
+alpha : float, default=0.01
+    The slope for ``z <= 0``.
+"""
+_ELU_ALPHA = r"""
+alpha : float, default=1.0
+    The scale of the negative branch, :math:`\alpha(e^z - 1)`.
+"""
+
+
+def _elementwise_doc(value: str, alpha: str = "") -> Callable[[_F], _F]:
+    """Fill ``{sections}``: Parameters (``z``, then ``alpha``) and Returns (``value``)."""
+    returns = f"Returns\n-------\nndarray\n    The {value} each element, the shape of ``z``."
+    return fill_doc(sections=_Z.strip("\n") + alpha.rstrip("\n") + "\n\n" + returns)
+
+
 # --- sigmoid ------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def sigmoid(z: Any) -> Any:
     r"""Logistic sigmoid, computed without overflow for any ``z``.
 
@@ -59,15 +86,7 @@ def sigmoid(z: Any) -> Any:
     relative accuracy for small :math:`\sigma(z)` (the form
     :math:`\tfrac12(1 + \tanh\tfrac z2)` loses it to cancellation).
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -77,18 +96,11 @@ def sigmoid(z: Any) -> Any:
     return _autograd_expit(z)
 
 
+@_elementwise_doc("derivative at")
 def sigmoid_der(z: Any) -> Any:
     r"""Derivative of :func:`sigmoid`: :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -115,18 +127,11 @@ SIGMOID = _builtin("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, _sigmoid_b
 # --- tanh ---------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def tanh(z: Any) -> Any:
     r"""Hyperbolic tangent, :math:`\tanh z`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -136,18 +141,11 @@ def tanh(z: Any) -> Any:
     return anp.tanh(z)
 
 
+@_elementwise_doc("derivative at")
 def tanh_der(z: Any) -> Any:
     r"""Derivative of :func:`tanh`: :math:`1 - \tanh^2 z`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -172,18 +170,11 @@ TANH = _builtin("tanh", tanh, tanh_der, _tanh_forward, _tanh_backward)
 # --- relu ---------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def relu(z: Any) -> Any:
     r"""Rectified linear unit, :math:`\max(0, z)`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -195,18 +186,11 @@ def relu(z: Any) -> Any:
     return anp.where(z > 0, z, 0.0)
 
 
+@_elementwise_doc("derivative at")
 def relu_der(z: Any) -> Any:
     r"""Derivative of :func:`relu`: :math:`1` where :math:`z > 0`, else :math:`0` (also at 0).
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -231,6 +215,7 @@ RELU = _builtin("relu", relu, relu_der, _relu_forward, _relu_backward)
 # --- leaky_relu ---------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of", _LEAKY_ALPHA)
 def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
     r"""Leaky ReLU with slope ``alpha`` for negative inputs.
 
@@ -238,17 +223,7 @@ def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
 
     Use another slope by name with ``get_activation("leaky_relu", alpha=0.1)``.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=0.01
-        The slope for ``z <= 0``.
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -258,20 +233,11 @@ def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
     return anp.where(z > 0, z, alpha * z)
 
 
+@_elementwise_doc("derivative at", _LEAKY_ALPHA)
 def leaky_relu_der(z: Any, alpha: float = 0.01) -> Any:
     r"""Derivative of :func:`leaky_relu`: :math:`1` where :math:`z > 0`, else :math:`\alpha`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=0.01
-        The slope for ``z <= 0``.
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -302,6 +268,7 @@ LEAKY_RELU = _builtin(
 # --- elu ----------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of", _ELU_ALPHA)
 def elu(z: Any, alpha: float = 1.0) -> Any:
     r"""Exponential linear unit.
 
@@ -309,17 +276,7 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
 
     ``exp`` only ever sees non-positive numbers, so it cannot overflow.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=1.0
-        The scale of the negative branch, :math:`\alpha(e^z - 1)`.
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -329,20 +286,11 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
     return anp.where(z > 0, z, alpha * anp.expm1(anp.where(z > 0, 0.0, z)))
 
 
+@_elementwise_doc("derivative at", _ELU_ALPHA)
 def elu_der(z: Any, alpha: float = 1.0) -> Any:
     r"""Derivative of :func:`elu`: :math:`1` where :math:`z > 0`, else :math:`\alpha e^{z}`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=1.0
-        The scale of the negative branch, :math:`\alpha(e^z - 1)`.
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -376,18 +324,11 @@ ELU = _builtin("elu", elu, elu_der, _elu_forward, _elu_backward, alpha=1.0)
 # --- identity -----------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def identity(z: Any) -> Any:
     r"""Identity (linear) activation, :math:`f(z) = z`; the output of a regression net.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -397,18 +338,11 @@ def identity(z: Any) -> Any:
     return z
 
 
+@_elementwise_doc("derivative at")
 def identity_der(z: Any) -> Any:
     r"""Derivative of :func:`identity`: ones shaped like ``z``.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
