@@ -26,6 +26,7 @@ from nnet import _network_checks as checks
 from nnet import _network_file, _penalty, _reference
 from nnet._backprop import Backprop, forward, output_loss
 from nnet._display import network_html, network_summary
+from nnet._docstrings import fill_doc
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
 from nnet._types import Pairs
@@ -43,6 +44,13 @@ from nnet.costs import Cost, make_cost
 from nnet.initializers import get_initializer
 
 __all__ = ["NeuralNetwork"]
+
+_XY = """
+Parameters
+----------
+X : array-like of shape (n_samples, network_input_size)
+Y : array-like of shape (n_samples, n_outputs)
+"""
 
 
 class NeuralNetwork:
@@ -220,13 +228,11 @@ class NeuralNetwork:
         _check_finite(output, "the outputs", X)
         return output
 
+    @fill_doc(xy=_XY)
     def cost(self, X: Any, Y: Any) -> float:
         """Return the cost of the predictions for ``X`` against ``Y``, penalties included.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, network_input_size)
-        Y : array-like of shape (n_samples, n_outputs)
+        {xy}
 
         Returns
         -------
@@ -264,13 +270,11 @@ class NeuralNetwork:
         return forward(self.activation_funcs, self._store.layers, X)[-1]
 
     # ----------------------------------------------------------------- gradients
+    @fill_doc(xy=_XY)
     def compute_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` by backpropagation, as ``[(dW, db), ...]``.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, network_input_size)
-        Y : array-like of shape (n_samples, n_outputs)
+        {xy}
 
         Returns
         -------
@@ -296,15 +300,13 @@ class NeuralNetwork:
         _check_finite(backprop.grad, "the gradient", X)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
+    @fill_doc(xy=_XY)
     def autograd_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.
 
         Same inputs and output as :meth:`compute_gradient`, which must equal it.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, network_input_size)
-        Y : array-like of shape (n_samples, n_outputs)
+        {xy}
 
         Returns
         -------
