@@ -10,12 +10,13 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from nnet import _flat
+from nnet._configurable import Configurable
 from nnet._flat import ParameterStore
 from nnet._types import Pairs
 from nnet._validation import check_epoch, check_pairs
 from nnet.optimizers import _state
 from nnet.optimizers._state import Shapes, State
-from nnet.schedules import Schedule, _config, as_schedule
+from nnet.schedules import Schedule, as_schedule
 
 LearningRate = float | Schedule | Callable[[int], float]
 
@@ -39,7 +40,7 @@ class SupportsStep(Protocol):
         ...
 
 
-class Optimizer:
+class Optimizer(Configurable):
     r"""Base class: the update path, state, step count, schedule and state I/O.
 
     A subclass writes only :meth:`update`, the rule. Every step, whether from
@@ -363,20 +364,6 @@ class Optimizer:
         if [p.shape for p in params] != shapes:
             raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
         return np.concatenate([p.ravel() for p in params])
-
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor hyperparameters, ``{name: value}``.
-
-        Returns
-        -------
-        dict
-            Constructor argument name -> value.
-        """
-        return _config(self)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
     # ------------------------------------------------------------------ state files
     def state_dict(self) -> tuple[dict[str, np.ndarray], dict[str, str | int | float]]:
