@@ -8,8 +8,9 @@ usual spellings. Names differing only in case cannot both be registered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 Entry = TypeVar("Entry")
 
@@ -136,3 +137,13 @@ class Registry(Generic[Entry]):
             raise ValueError(f"{self.kind} {name!r} is already registered; choose another name")
         self.entries[name] = make()
         return self.entries[name]
+
+    def register_callable(
+        self, name: Any, make: Callable[..., Entry], fn: Any, der: Any, overwrite: bool
+    ) -> Entry:
+        """:meth:`register` ``make(fn, der, argname="fn")``, renamed ``name``."""
+        return self.register(
+            name,
+            lambda: dataclasses.replace(cast(Any, make(fn, der, argname="fn")), name=name),
+            overwrite,
+        )

@@ -14,7 +14,6 @@ string works wherever a function does::
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from nnet._autodiff import derive_vjp
@@ -99,8 +98,7 @@ def register_activation(
     >>> get_activation("softplus_demo") is act
     True
     """
-    make = lambda: dataclasses.replace(make_activation(fn, der, argname="fn"), name=name)  # noqa: E731
-    return _REGISTRY.register(name, make, overwrite)
+    return _REGISTRY.register_callable(name, make_activation, fn, der, overwrite)
 
 
 def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") -> Activation:

@@ -15,7 +15,6 @@ than multiplying the two factors. Each library cost lives in one section of
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from nnet._autodiff import derive_grad
@@ -158,5 +157,4 @@ def register_cost(
     >>> get_cost("mae_demo").name
     'mae_demo'
     """
-    make = lambda: dataclasses.replace(make_cost(fn, der, argname="fn"), name=name)  # noqa: E731
-    return _REGISTRY.register(name, make, overwrite)
+    return _REGISTRY.register_callable(name, make_cost, fn, der, overwrite)
