@@ -32,9 +32,9 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "building blocks",
         {
-            "activations", "activations._activation", "activations._builtins", "costs",
-            "costs._builtins", "costs._cost", "initializers", "metrics", "schedules", "plotting",
-            "_safetensors_io",
+            "activations", "activations._activation", "activations._builtins",
+            "activations._softmax", "costs", "costs._builtins", "costs._cost", "initializers",
+            "metrics", "schedules", "plotting", "_safetensors_io",
         },
     ),
     (

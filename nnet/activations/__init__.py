@@ -31,11 +31,10 @@ from nnet.activations._builtins import (
     relu_der,
     sigmoid,
     sigmoid_der,
-    softmax,
-    softmax_vjp,
     tanh,
     tanh_der,
 )
+from nnet.activations._softmax import softmax, softmax_vjp
 
 __all__ = [
     "ACTIVATIONS",

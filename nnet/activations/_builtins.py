@@ -7,7 +7,8 @@ forward):
   differentiate it (the reference, used by
   :meth:`nnet.NeuralNetwork.autograd_compliant_predict`);
 * its derivative ``f_der(z)`` (softmax, which is not elementwise, has its
-  vector-Jacobian product :func:`softmax_vjp` instead);
+  vector-Jacobian product :func:`~nnet.activations.softmax_vjp` instead, in
+  ``activations/_softmax.py``);
 * the training hot path's plain-NumPy twins: ``_f_forward(z)`` overwrites ``z`` with
   the activation and returns it (``z`` is a fresh ``a @ W + b`` that nothing else
   holds), and ``_f_backward(a, grad)`` overwrites ``grad``
@@ -30,23 +31,10 @@ from autograd.scipy.special import expit as _autograd_expit
 from scipy.special import expit
 
 from nnet._docstrings import fill_doc
-from nnet._kernels import row_maxima, row_sums
-from nnet.activations._activation import Activation, ArrayFunc
+from nnet.activations._activation import library_activation
+from nnet.activations._softmax import SOFTMAX
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _builtin(
-    name: str,
-    fn: ArrayFunc,
-    der: ArrayFunc | None,
-    forward: ArrayFunc,
-    backward: ArrayFunc,
-    vjp: ArrayFunc | None = None,
-    **params: Any,
-) -> Activation:
-    """The registry entry of a library activation, with its hot-path twins."""
-    return Activation(name, fn, der, vjp, params, True, forward, backward)
 
 
 _Z = """
@@ -121,7 +109,7 @@ def _sigmoid_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-SIGMOID = _builtin("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, _sigmoid_backward)
+SIGMOID = library_activation("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, _sigmoid_backward)
 
 
 # --- tanh ---------------------------------------------------------------------------------------
@@ -164,7 +152,7 @@ def _tanh_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-TANH = _builtin("tanh", tanh, tanh_der, _tanh_forward, _tanh_backward)
+TANH = library_activation("tanh", tanh, tanh_der, _tanh_forward, _tanh_backward)
 
 
 # --- relu ---------------------------------------------------------------------------------------
@@ -209,7 +197,7 @@ def _relu_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-RELU = _builtin("relu", relu, relu_der, _relu_forward, _relu_backward)
+RELU = library_activation("relu", relu, relu_der, _relu_forward, _relu_backward)
 
 
 # --- leaky_relu ---------------------------------------------------------------------------------
@@ -260,7 +248,7 @@ def _leaky_relu_backward(a: np.ndarray, grad: np.ndarray, alpha: float = 0.01) -
     return grad
 
 
-LEAKY_RELU = _builtin(
+LEAKY_RELU = library_activation(
     "leaky_relu", leaky_relu, leaky_relu_der, _leaky_relu_forward, _leaky_relu_backward, alpha=0.01
 )
 
@@ -318,7 +306,7 @@ def _elu_backward(a: np.ndarray, grad: np.ndarray, alpha: float = 1.0) -> np.nda
     return grad
 
 
-ELU = _builtin("elu", elu, elu_der, _elu_forward, _elu_backward, alpha=1.0)
+ELU = library_activation("elu", elu, elu_der, _elu_forward, _elu_backward, alpha=1.0)
 
 
 # --- identity -----------------------------------------------------------------------------------
@@ -360,85 +348,9 @@ def _identity_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-IDENTITY = _builtin("identity", identity, identity_der, _identity_forward, _identity_backward)
-
-
-# --- softmax ------------------------------------------------------------------------------------
-
-
-def softmax(z: Any) -> Any:
-    r"""Row-wise softmax; each row is shifted by its maximum, so ``exp`` cannot overflow.
-
-    .. math:: \operatorname{softmax}(z)_{ij} = \frac{e^{z_{ij} - m_i}}{\sum_k e^{z_{ik} - m_i}},
-              \qquad m_i = \max_k z_{ik}
-
-    Parameters
-    ----------
-    z : ndarray of shape (n_samples, n_classes)
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-        Rows of non-negative numbers summing to 1.
-
-    Examples
-    --------
-    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]]))
-    array([[0.5, 0.5],
-           [1. , 0. ]])
-    """
-    with np.errstate(over="ignore"):  # z - max(z) may be -inf (|z| ~ 1e308): exp gives 0
-        e = anp.exp(z - anp.max(z, axis=-1, keepdims=True))
-    return e / anp.sum(e, axis=-1, keepdims=True)
-
-
-def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
-    r"""Backpropagate through :func:`softmax`: the vector-Jacobian product, row by row.
-
-    With :math:`a = \operatorname{softmax}(z)` and :math:`g = \partial C/\partial a`,
-
-    .. math:: \frac{\partial C}{\partial z_{ij}} = a_{ij}\Big(g_{ij} - \sum_k g_{ik} a_{ik}\Big).
-
-    This is exact for any cost; with cross-entropy it simplifies to
-    :math:`a - t` (the fused delta used by :mod:`nnet.costs`).
-
-    Parameters
-    ----------
-    z : array_like of shape (n_samples, n_classes) or None
-        The pre-activations (unused: the rule needs only ``a``).
-    a : ndarray of shape (n_samples, n_classes)
-        The softmax output, ``softmax(z)``.
-    grad_a : ndarray of shape (n_samples, n_classes)
-        :math:`\partial C/\partial a`.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-        :math:`\partial C/\partial z`.
-
-    Examples
-    --------
-    >>> a = softmax(np.array([[0.0, 0.0]]))
-    >>> softmax_vjp(None, a, np.array([[1.0, 1.0]]))  # a constant shift has no effect
-    array([[0., 0.]])
-    """
-    return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
-
-
-def _softmax_forward(z: np.ndarray) -> np.ndarray:
-    z -= row_maxima(z)
-    np.exp(z, out=z)
-    z /= row_sums(z)
-    return z
-
-
-def _softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    grad -= row_sums(grad * a)  # row-wise <g, a>
-    grad *= a
-    return grad
-
-
-SOFTMAX = _builtin("softmax", softmax, None, _softmax_forward, _softmax_backward, softmax_vjp)
+IDENTITY = library_activation(
+    "identity", identity, identity_der, _identity_forward, _identity_backward
+)
 
 
 BUILTINS = (SIGMOID, TANH, RELU, LEAKY_RELU, ELU, IDENTITY, SOFTMAX)
