@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -19,25 +19,6 @@ from nnet.optimizers._state import Shapes, State
 from nnet.schedules import Schedule, as_schedule
 
 LearningRate = float | Schedule | Callable[[int], float]
-
-
-class SupportsStep(Protocol):
-    """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
-
-    def step(self, layer_grads: Pairs, /) -> Pairs:
-        """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
-
-        Parameters
-        ----------
-        layer_grads : list of (ndarray, ndarray)
-            ``[(dW, db), ...]``, the shapes of the network's layers.
-
-        Returns
-        -------
-        list of (ndarray, ndarray)
-            The updates, the shapes and dtypes of ``layer_grads``.
-        """
-        ...
 
 
 class Optimizer(Configurable):
