@@ -73,6 +73,31 @@ def resolve(
     return None
 
 
+def register_sections(entry: str, fn: str, der: str) -> str:
+    """The Parameters and Returns of ``register_<kind>(name, fn, der, *, overwrite)``.
+
+    ``entry`` is the record's class name, ``fn`` the function's signature and ``der``
+    what its derivative is (see :func:`nnet._docstrings.fill_doc`).
+    """
+    return f"""
+Parameters
+----------
+name : str
+    The new name (names ignore case).
+fn : callable
+    {fn} written with :mod:`autograd.numpy`.
+der : callable or None, default=None
+    {der}; derived with autograd when ``None``.
+overwrite : bool, default=False
+    Allow replacing a custom entry (library entries can never be replaced).
+
+Returns
+-------
+{entry}
+    The registered entry.
+"""
+
+
 class Registry(Generic[Entry]):
     """One registry: a name → entry dict with the library's lookup and registration rules.
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from nnet._autodiff import derive_vjp
-from nnet._registry import Registry, resolve
+from nnet._docstrings import fill_doc
+from nnet._registry import Registry, register_sections, resolve
 from nnet.activations._activation import Activation, ArrayFunc
 from nnet.activations._builtins import (
     BUILTINS,
@@ -70,25 +71,13 @@ linear = identity
 """Alias of :func:`identity`."""
 
 
+@fill_doc(sections=register_sections("Activation", "``fn(z) -> a``", "Elementwise derivative"))
 def register_activation(
     name: str, fn: ArrayFunc, der: ArrayFunc | None = None, *, overwrite: bool = False
 ) -> Activation:
     """Register a custom activation under ``name`` so strings (and saved models) can use it.
 
-    Parameters
-    ----------
-    name : str
-        The new name.
-    fn : callable
-        ``fn(z) -> a`` written with :mod:`autograd.numpy`.
-    der : callable or None, default=None
-        Elementwise derivative; derived with autograd when ``None``.
-    overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
-
-    Returns
-    -------
-    Activation
+    {sections}
 
     Examples
     --------

@@ -128,6 +128,7 @@ class Cost:
         Returns
         -------
         bool
+            Whether the output delta after ``activation`` is :meth:`output_delta`.
 
         Examples
         --------

@@ -226,6 +226,8 @@ def check_optimizer(
     Returns
     -------
     OptimizerReport
+        The quadratic's value and the error against ``reference`` at each step;
+        ``report.ok`` is True when it descended and matched the reference.
 
     Examples
     --------
