@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -287,9 +286,7 @@ class Optimizer(Configurable):
         """1 on the weights W, 0 on the biases b, in the flat layout (made once per layout)."""
         assert self._shapes is not None
         if self._mask is None:
-            self._mask = np.zeros(sum(math.prod(s) for s in self._shapes), self._dtype)
-            for k, view in enumerate(_flat.split(self._mask, self._shapes)):
-                view[...] = k % 2 == 0
+            self._mask = _flat.weight_mask_for(self._shapes, self._dtype)
         return self._mask
 
     # ------------------------------------------------------------------ the public step
@@ -332,7 +329,7 @@ class Optimizer(Configurable):
         update = self.flat_update(flat, params)
         owned = update.copy() if update is flat or _shares_state(update, self._state) else update
         out = [u.astype(g.dtype, copy=False) for u, g in zip(_flat.split(owned, shapes), grads)]
-        return list(zip(out[::2], out[1::2], strict=True))
+        return _flat.pairs(out)
 
     def _needs_params(self) -> bool:
         """Whether :meth:`step` needs ``layers`` with these hyperparameters (False)."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from nnet import _flat
 from nnet._docstrings import fill_doc
 from nnet._types import Pairs
 from nnet._validation import check_positive_int
@@ -117,7 +118,7 @@ class Quadratic:
             The gradient there, shaped as ``params``.
         """
         grads = [c * (p - m) for p, m, c in self._arrays(params)]
-        return list(zip(grads[::2], grads[1::2]))
+        return _flat.pairs(grads)
 
     def _arrays(self, params: Any) -> Iterator[tuple[Any, np.ndarray, np.ndarray]]:
         """``(p, m, c)`` for each array of ``params`` (W0, b0, W1, ...) and of the quadratic."""
