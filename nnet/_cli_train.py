@@ -21,10 +21,10 @@ import numpy as np
 
 from nnet._cli_errors import UsageError, one_line, user_input
 from nnet._network_checks import check_n_params
-from nnet.datasets import Dataset, _target_type, load_csv, load_dataset
+from nnet.datasets import DATASETS, Dataset, _target_type, load_csv, load_dataset
 from nnet.metrics import METRICS
 from nnet.network import NeuralNetwork
-from nnet.optimizers import get_optimizer
+from nnet.optimizers import OPTIMIZERS, get_optimizer
 from nnet.serialization import save_network
 from nnet.training import DivergenceWarning, train
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from nnet.callbacks import History
 
 __all__ = [
+    "add_data_args",
+    "add_optimizer_args",
     "check_train_args",
     "load_data",
     "refuse_overwriting",
@@ -40,6 +42,25 @@ __all__ = [
     "standardizer",
     "targets",
 ]
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> None:
+    """Add the data options of ``nnet train`` and ``nnet sweep``: the source and the task."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--dataset", choices=sorted(DATASETS), default=None)
+    source.add_argument("--csv", type=Path, help="a CSV file with a header line")
+    parser.add_argument("--target", help="the target column of --csv")
+    parser.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
+
+
+def add_optimizer_args(parser: argparse.ArgumentParser) -> None:
+    """Add the options both commands share from ``--activation`` to ``--batch-size``."""
+    parser.add_argument("--activation", default="sigmoid", help="hidden activation (sigmoid)")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="momentum")
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (0.01)")
+    parser.add_argument("--momentum", type=float, default=0.9, help="for --optimizer momentum")
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=10, help="0 for full-batch GD")
 
 
 def load_data(args: argparse.Namespace) -> tuple[str, Dataset]:

@@ -1,4 +1,6 @@
-"""Notebook displays (``_repr_html_``) of networks and histories, in plain HTML and SVG.
+"""How networks and histories show themselves: a network's ``repr`` and :meth:`summary
+<nnet.NeuralNetwork.summary>` (the :class:`NetworkDisplay` mixin), and the notebook
+displays (``_repr_html_``) of both, in plain HTML and SVG.
 
 Nothing here needs matplotlib: a history's curve is a small inline SVG polyline.
 """
@@ -7,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from nnet.callbacks import History
@@ -41,25 +43,57 @@ def _network_rows(net: NeuralNetwork, arrow: str) -> tuple[str, list[list[str]],
 _HEADER = ["layer", "W shape", "b shape", "activation", "params"]
 
 
-def network_summary(net: NeuralNetwork) -> str:
-    """The network's :meth:`~nnet.NeuralNetwork.summary` as plain text, columns aligned."""
-    title, rows, footer = _network_rows(net, "->")
-    rows = [_HEADER, *rows]
-    widths = [max(len(row[c]) for row in rows) for c in range(5)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths))
-        + "  "
-        + row[4].rjust(widths[4])
-        for row in rows
-    ]
-    return "\n".join([title, *lines, footer])
+class NetworkDisplay:
+    """How a network shows itself: its ``repr``, :meth:`summary` and notebook table.
 
+    Mixed into :class:`~nnet.NeuralNetwork`; it reads only the network's attributes.
+    """
 
-def network_html(net: NeuralNetwork) -> str:
-    """The network's :meth:`~nnet.NeuralNetwork.summary` as an HTML table."""
-    caption, rows, footer = _network_rows(net, "→")
-    table = _table(_HEADER, rows, caption)
-    return f"<div class='nnet-network'>{table}<p>{html.escape(footer)}</p></div>"
+    def __repr__(self) -> str:
+        net = cast("NeuralNetwork", self)
+        acts = [a.name for a in net.activation_funcs]
+        extras = "".join(f", {k}={v!r}" for k, v in (("l1", net.l1), ("l2", net.l2)) if v)
+        return (
+            f"NeuralNetwork(network_input_size={net.network_input_size}, "
+            f"layer_output_sizes={list(net.layer_output_sizes)}, activation_funcs={acts}, "
+            f"cost_fun={net.cost_fun.name!r}{extras}, dtype={net.dtype.name!r})"
+        )
+
+    def summary(self) -> str:
+        """Return a table of the layers: shapes, activation and parameter counts.
+
+        Returns
+        -------
+        str
+            The table, one line per layer.
+
+        Examples
+        --------
+        >>> from nnet import NeuralNetwork
+        >>> net = NeuralNetwork(4, [8, 3], ["sigmoid", "softmax"], cost_fun="cross_entropy")
+        >>> print(net.summary())
+        NeuralNetwork: 4 -> 8 -> 3, cost=cross_entropy, dtype=float64
+        layer  W shape  b shape  activation  params
+        1      (4, 8)   (8,)     sigmoid         40
+        2      (8, 3)   (3,)     softmax         27
+        total parameters: 67 (l1=0.0, l2=0.0)
+        """
+        title, rows, footer = _network_rows(cast("NeuralNetwork", self), "->")
+        rows = [_HEADER, *rows]
+        widths = [max(len(row[c]) for row in rows) for c in range(5)]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths))
+            + "  "
+            + row[4].rjust(widths[4])
+            for row in rows
+        ]
+        return "\n".join([title, *lines, footer])
+
+    def _repr_html_(self) -> str:
+        """The :meth:`summary` as an HTML table, for notebooks."""
+        caption, rows, footer = _network_rows(cast("NeuralNetwork", self), "→")
+        table = _table(_HEADER, rows, caption)
+        return f"<div class='nnet-network'>{table}<p>{html.escape(footer)}</p></div>"
 
 
 def _polyline(values: list[float], low: float, high: float, width: int, height: int) -> str:

@@ -62,6 +62,14 @@ def pairs(arrays: list[np.ndarray]) -> Pairs:
     return list(zip(arrays[::2], arrays[1::2], strict=True))
 
 
+def weight_mask_for(shapes: Sequence[tuple[int, ...]], dtype: Any) -> np.ndarray:
+    """A new ``(n_params,)`` vector of ``shapes``' layout: 1 on each W, 0 on each b."""
+    mask = np.zeros(sum(math.prod(shape) for shape in shapes), dtype)
+    for k, view in enumerate(split(mask, shapes)):
+        view[...] = k % 2 == 0  # W0, b0, W1, b1, ...
+    return mask
+
+
 class Layout:
     """Where each W and b sits in a parameter vector of ``sizes``, for one model or a stack.
 
@@ -116,9 +124,7 @@ class Layout:
     def weight_mask(self) -> np.ndarray:
         """A read-only ``(n_params,)`` vector, 1 on the weights W and 0 on the biases b."""
         if self._mask is None:  # made once per layout
-            mask = np.zeros(self.n_params, self.dtype)
-            for k, view in enumerate(split(mask, self.array_shapes)):
-                view[...] = k % 2 == 0
+            mask = weight_mask_for(self.array_shapes, self.dtype)
             mask.flags.writeable = False
             self._mask = mask
         return self._mask

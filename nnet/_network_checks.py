@@ -119,3 +119,13 @@ def check_sums(layers: Pairs, updates: Pairs, name: str) -> None:
 def read_only(array: np.ndarray) -> np.ndarray:
     """A view of ``array`` that cannot be written through (and says how to change it)."""
     return _readonly.read_only(array)
+
+
+def check_finite(values: np.ndarray, what: str, X: np.ndarray) -> None:
+    """Raise if ``values`` computed from finite ``X`` overflowed (finite weights, huge X)."""
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{what} overflowed for X (largest |X| = {float(np.abs(X).max()):.3g}): "
+            "the inputs are too large for this network; scale the features "
+            "(e.g. sklearn.preprocessing.StandardScaler)"
+        )

@@ -19,6 +19,20 @@ from nnet._types import Pairs
 from nnet.activations import ACTIVATIONS, Activation
 from nnet.costs import COSTS, Cost
 
+LOAD_SECTIONS = """
+Parameters
+----------
+path : str or os.PathLike
+    A file written by :func:`~nnet.serialization.save_network` or
+    :meth:`NeuralNetwork.save <nnet.network.NeuralNetwork.save>`.
+
+Returns
+-------
+NeuralNetwork
+    The saved architecture, dtype, penalties and weights, bit for bit (not ``init``).
+"""
+"""The ``{sections}`` of the two ways to load a network (see :mod:`nnet._docstrings`)."""
+
 
 def _registered(where: str, obj: Activation | Cost, registry: Mapping[str, Any]) -> str:
     """``obj.name`` if the registry holds these very functions under it, else ValueError."""

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from nnet._docstrings import fill_doc
 from nnet._plot_helpers import (
+    AX_PARAMETER,
+    RETURNS_AXES,
     _axis_values,
     _cell_text,
     _colour_limits,
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["plot_heatmap", "plot_search_heatmap"]
 
 
+@fill_doc(ax=AX_PARAMETER, returns_axes=RETURNS_AXES)
 def plot_heatmap(
     scores: Any,
     x_values: Sequence[Any] | np.ndarray,
@@ -65,8 +69,7 @@ def plot_heatmap(
         activation names) are labelled with ``str``.
     x_label, y_label : str
         Axis labels, e.g. ``r"learning rate $\eta$"`` and ``r"$\lambda$"``.
-    ax : Axes, optional
-        Where to draw; a new figure by default.
+    {ax}
     log_x, log_y : bool or "auto", default="auto"
         Label exact powers of ten on that axis as ``$10^{-3}$`` (other values
         with ``%g``). ``"auto"`` does so when the positive values span two
@@ -87,9 +90,7 @@ def plot_heatmap(
         percentiles (rounded inwards), so that one exploded run does not wash
         out every other cell's colour.
 
-    Returns
-    -------
-    Axes
+    {returns_axes}
 
     Notes
     -----
@@ -166,6 +167,7 @@ def plot_heatmap(
     return ax
 
 
+@fill_doc(ax=AX_PARAMETER, returns_axes=RETURNS_AXES)
 def plot_search_heatmap(
     cv_results: Mapping[str, Any],
     x_param: str,
@@ -193,14 +195,11 @@ def plot_search_heatmap(
     score : str, default="mean_test_score"
         The key of ``cv_results`` to draw. scikit-learn's scores are "higher is
         better" (an MSE appears as ``neg_mean_squared_error``).
-    ax : Axes, optional
-        Where to draw; a new figure by default.
+    {ax}
     **heatmap_kwargs
         Passed to :func:`plot_heatmap` (``fmt``, ``highlight``, ``vmin``, ...).
 
-    Returns
-    -------
-    Axes
+    {returns_axes}
 
     Raises
     ------

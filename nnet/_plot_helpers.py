@@ -16,6 +16,18 @@ from nnet._validation import is_real
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+AX_PARAMETER = """
+ax : Axes, optional
+    Where to draw; a new figure by default.
+"""
+"""The ``{ax}`` entry of a plotting function's Parameters (see :mod:`nnet._docstrings`)."""
+RETURNS_AXES = """
+Returns
+-------
+Axes
+"""
+"""The ``{returns_axes}`` section of a plotting function that draws on one Axes."""
+
 _INSTALL_HINT = 'nnet.plotting needs matplotlib; install it with: pip install "nnet[plot]"'
 
 

@@ -8,8 +8,9 @@ usual spellings. Names differing only in case cannot both be registered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 Entry = TypeVar("Entry")
 
@@ -70,6 +71,31 @@ def resolve(
         if spec is entry.fn and der in (None, entry.der):
             return entry
     return None
+
+
+def register_sections(entry: str, fn: str, der: str) -> str:
+    """The Parameters and Returns of ``register_<kind>(name, fn, der, *, overwrite)``.
+
+    ``entry`` is the record's class name, ``fn`` the function's signature and ``der``
+    what its derivative is (see :func:`nnet._docstrings.fill_doc`).
+    """
+    return f"""
+Parameters
+----------
+name : str
+    The new name (names ignore case).
+fn : callable
+    {fn} written with :mod:`autograd.numpy`.
+der : callable or None, default=None
+    {der}; derived with autograd when ``None``.
+overwrite : bool, default=False
+    Allow replacing a custom entry (library entries can never be replaced).
+
+Returns
+-------
+{entry}
+    The registered entry.
+"""
 
 
 class Registry(Generic[Entry]):
@@ -136,3 +162,13 @@ class Registry(Generic[Entry]):
             raise ValueError(f"{self.kind} {name!r} is already registered; choose another name")
         self.entries[name] = make()
         return self.entries[name]
+
+    def register_callable(
+        self, name: Any, make: Callable[..., Entry], fn: Any, der: Any, overwrite: bool
+    ) -> Entry:
+        """:meth:`register` ``make(fn, der, argname="fn")``, renamed ``name``."""
+        return self.register(
+            name,
+            lambda: dataclasses.replace(cast(Any, make(fn, der, argname="fn")), name=name),
+            overwrite,
+        )

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nnet._cli_errors import UsageError, user_input
-from nnet.datasets import DATASETS
-from nnet.optimizers import OPTIMIZERS
+from nnet._cli_train import add_data_args, add_optimizer_args
 
 __all__ = ["add_sweep_parser", "run_sweep"]
 
@@ -35,11 +34,7 @@ _ALIASES = {"lr": "learning_rate", "hidden": "layer_output_sizes", "activation":
 def add_sweep_parser(commands: Any) -> None:
     """Add the ``sweep`` subcommand to the ``nnet`` parser's subcommands."""
     sw = commands.add_parser("sweep", help="train a grid of networks; write a table and heatmap")
-    source = sw.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=sorted(DATASETS), default=None)
-    source.add_argument("--csv", type=Path, help="a CSV file with a header line")
-    sw.add_argument("--target", help="the target column of --csv")
-    sw.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
+    add_data_args(sw)
     sw.add_argument(
         "--grid",
         action="append",
@@ -48,12 +43,7 @@ def add_sweep_parser(commands: Any) -> None:
         help="a grid key and its values, e.g. learning_rate=1e-3,1e-2 (repeat for more keys)",
     )
     sw.add_argument("--hidden", default="8", help="hidden widths, e.g. 64x32 (default 8)")
-    sw.add_argument("--activation", default="sigmoid", help="hidden activation (sigmoid)")
-    sw.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="momentum")
-    sw.add_argument("--lr", type=float, default=0.01, help="learning rate (0.01)")
-    sw.add_argument("--momentum", type=float, default=0.9, help="for --optimizer momentum")
-    sw.add_argument("--epochs", type=int, default=100)
-    sw.add_argument("--batch-size", type=int, default=10, help="0 for full-batch GD")
+    add_optimizer_args(sw)
     sw.add_argument("--l2", type=float, default=0.0)
     sw.add_argument("--init", default="xavier", help="normal, xavier or he (xavier)")
     sw.add_argument("--no-standardize", action="store_true", help="keep the raw features")

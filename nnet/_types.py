@@ -1,4 +1,4 @@
-"""Type aliases shared across the library (for annotations only)."""
+"""Type aliases and protocols shared across the library (for annotations only)."""
 
 from __future__ import annotations
 
@@ -34,4 +34,23 @@ class NetworkLike(Protocol):
 
     def cost(self, X: Any, Y: Any) -> float:
         """The cost of the outputs for ``X`` against ``Y``, penalties included."""
+        ...
+
+
+class SupportsStep(Protocol):
+    """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
+
+    def step(self, layer_grads: Pairs, /) -> Pairs:
+        """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
+
+        Parameters
+        ----------
+        layer_grads : list of (ndarray, ndarray)
+            ``[(dW, db), ...]``, the shapes of the network's layers.
+
+        Returns
+        -------
+        list of (ndarray, ndarray)
+            The updates, the shapes and dtypes of ``layer_grads``.
+        """
         ...

@@ -26,10 +26,9 @@ from typing import Any, NoReturn
 import numpy as np
 
 from nnet._cli_errors import UsageError, one_line, report_bug, user_input
-from nnet._cli_train import refuse_overwriting, run_train
+from nnet._cli_train import add_data_args, add_optimizer_args, refuse_overwriting, run_train
 from nnet._sweep_cli import add_sweep_parser, run_sweep
-from nnet.datasets import DATASETS, numeric_columns, read_csv_columns
-from nnet.optimizers import OPTIMIZERS
+from nnet.datasets import numeric_columns, read_csv_columns
 from nnet.serialization import ModelFileError, describe_file, load_network
 
 __all__ = ["main"]
@@ -76,18 +75,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "the training split's statistics, which a saved model keeps for predict); "
         "--no-standardize keeps them raw.",
     )
-    source = tr.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=sorted(DATASETS), default=None)
-    source.add_argument("--csv", type=Path, help="a CSV file with a header line")
-    tr.add_argument("--target", help="the target column of --csv")
-    tr.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
+    add_data_args(tr)
     tr.add_argument("--hidden", type=_hidden_sizes, default=[8], help="e.g. 64,32 (default 8)")
-    tr.add_argument("--activation", default="sigmoid", help="hidden activation (sigmoid)")
-    tr.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="momentum")
-    tr.add_argument("--lr", type=float, default=0.01, help="learning rate (0.01)")
-    tr.add_argument("--momentum", type=float, default=0.9, help="for --optimizer momentum")
-    tr.add_argument("--epochs", type=int, default=100)
-    tr.add_argument("--batch-size", type=int, default=10, help="0 for full-batch GD")
+    add_optimizer_args(tr)
     tr.add_argument("--l1", type=float, default=0.0, help="L1 penalty on the weights (0)")
     tr.add_argument("--l2", type=float, default=0.0, help="L2 penalty on the weights (0)")
     tr.add_argument(

@@ -22,34 +22,40 @@ from typing import Any
 
 import numpy as np
 
+from nnet._docstrings import fill_doc
 from nnet._registry import Registry
 
 __all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal", "register_initializer"]
 
 Initializer = Callable[[int, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
+_SECTIONS = """
+Parameters
+----------
+n_in : int
+    Inputs of the layer (rows of ``W``).
+n_out : int
+    Outputs of the layer (columns of ``W``, length of ``b``).
+rng : numpy.random.Generator
+    The generator drawn from.
 
+Returns
+-------
+W : ndarray of shape (n_in, n_out)
+    The weights.
+b : ndarray of shape (n_out,)
+    The biases.
+"""
+
+
+@fill_doc(sections=_SECTIONS)
 def normal(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     r"""Standard normal weights *and* biases, :math:`W_{ij}, b_j \sim \mathcal N(0, 1)`.
 
     The course's default (``np.random.randn``); fine for small, shallow nets
     on standardized inputs, but it saturates sigmoids of wide layers.
 
-    Parameters
-    ----------
-    n_in : int
-        Inputs of the layer (rows of ``W``).
-    n_out : int
-        Outputs of the layer (columns of ``W``, length of ``b``).
-    rng : numpy.random.Generator
-        The generator drawn from.
-
-    Returns
-    -------
-    W : ndarray of shape (n_in, n_out)
-        The weights.
-    b : ndarray of shape (n_out,)
-        The biases.
+    {sections}
 
     Examples
     --------
@@ -60,27 +66,14 @@ def normal(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray,
     return rng.standard_normal((n_in, n_out)), rng.standard_normal(n_out)
 
 
+@fill_doc(sections=_SECTIONS)
 def glorot(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     r"""Glorot/Xavier uniform weights and zero biases.
 
     .. math:: W_{ij} \sim \mathcal U(-L, L),
               \qquad L = \sqrt{\frac{6}{n_\mathrm{in} + n_\mathrm{out}}}
 
-    Parameters
-    ----------
-    n_in : int
-        Inputs of the layer (rows of ``W``).
-    n_out : int
-        Outputs of the layer (columns of ``W``, length of ``b``).
-    rng : numpy.random.Generator
-        The generator drawn from.
-
-    Returns
-    -------
-    W : ndarray of shape (n_in, n_out)
-        The weights.
-    b : ndarray of shape (n_out,)
-        The biases.
+    {sections}
 
     Examples
     --------
@@ -92,26 +85,13 @@ def glorot(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray,
     return rng.uniform(-limit, limit, (n_in, n_out)), np.zeros(n_out)
 
 
+@fill_doc(sections=_SECTIONS)
 def he(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     r"""He (Kaiming) normal weights for ReLU-like layers, and zero biases.
 
     .. math:: W_{ij} \sim \mathcal N\!\left(0, \frac{2}{n_\mathrm{in}}\right)
 
-    Parameters
-    ----------
-    n_in : int
-        Inputs of the layer (rows of ``W``).
-    n_out : int
-        Outputs of the layer (columns of ``W``, length of ``b``).
-    rng : numpy.random.Generator
-        The generator drawn from.
-
-    Returns
-    -------
-    W : ndarray of shape (n_in, n_out)
-        The weights.
-    b : ndarray of shape (n_out,)
-        The biases.
+    {sections}
 
     Examples
     --------

@@ -28,10 +28,11 @@ against the network, as training does, and returns the cost and any metrics.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from nnet._docstrings import fill_doc
 from nnet._registry import Registry
 from nnet._types import NetworkLike
 from nnet._validation import check_inputs, check_targets
@@ -54,6 +55,21 @@ __all__ = [
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 """``metric(Y_true, Y_pred) -> float`` on targets and network outputs, (n_samples, n_outputs)."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_SAME_SHAPE = "Targets, the shape of ``Y_pred`` (or 1-D for one output)."
+
+
+def _metric_doc(y_true: str) -> Callable[[_F], _F]:
+    """Fill a metric's ``{parameters}``: ``Y_true`` (described by ``y_true``), ``Y_pred``."""
+    return fill_doc(
+        parameters="Parameters\n----------\n"
+        "Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)\n"
+        f"    {y_true}\n"
+        "Y_pred : array_like of shape (n_samples, n_outputs)\n"
+        "    The network's outputs."
+    )
 
 
 def labels(Y: Any) -> np.ndarray:
@@ -113,18 +129,14 @@ def _check_shapes(Y_true: Any, Y_pred: Any, class_labels: bool = False) -> tuple
     )
 
 
+@_metric_doc("Targets: one-hot or 0-1 rows, or integer class labels.")
 def accuracy(Y_true: Any, Y_pred: Any) -> float:
     """Fraction of samples whose predicted class (see :func:`labels`) is the target's.
 
     ``Y_true`` may be one-hot / 0-1 targets of the shape of ``Y_pred``, or
     integer class labels of shape (n_samples,).
 
-    Parameters
-    ----------
-    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
-        Targets: one-hot or 0-1 rows, or integer class labels.
-    Y_pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
+    {parameters}
 
     Returns
     -------
@@ -144,15 +156,11 @@ def accuracy(Y_true: Any, Y_pred: Any) -> float:
     return float(accuracy_score(labels(true), labels(pred)))
 
 
+@_metric_doc(_SAME_SHAPE)
 def mse(Y_true: Any, Y_pred: Any) -> float:
     """Mean squared error over all samples and outputs.
 
-    Parameters
-    ----------
-    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
-        Targets, the shape of ``Y_pred`` (or 1-D for one output).
-    Y_pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
+    {parameters}
 
     Returns
     -------
@@ -173,15 +181,11 @@ def mse(Y_true: Any, Y_pred: Any) -> float:
     return float(mean_squared_error(*_check_shapes(Y_true, Y_pred)))
 
 
+@_metric_doc(_SAME_SHAPE)
 def r2(Y_true: Any, Y_pred: Any) -> float:
     r"""Coefficient of determination :math:`R^2`, averaged uniformly over outputs.
 
-    Parameters
-    ----------
-    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
-        Targets, the shape of ``Y_pred`` (or 1-D for one output).
-    Y_pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
+    {parameters}
 
     Returns
     -------

@@ -25,7 +25,8 @@ import numpy as np
 from nnet import _network_checks as checks
 from nnet import _network_file, _penalty, _reference
 from nnet._backprop import Backprop, forward, output_loss
-from nnet._display import network_html, network_summary
+from nnet._display import NetworkDisplay
+from nnet._docstrings import fill_doc
 from nnet._flat import Layout, ParameterStore
 from nnet._readonly import LayerPairs
 from nnet._types import Pairs
@@ -41,11 +42,19 @@ from nnet._validation import (
 from nnet.activations import Activation
 from nnet.costs import Cost, make_cost
 from nnet.initializers import get_initializer
+from nnet.metrics import evaluate
 
 __all__ = ["NeuralNetwork"]
 
+_XY = """
+Parameters
+----------
+X : array-like of shape (n_samples, network_input_size)
+Y : array-like of shape (n_samples, n_outputs)
+"""
 
-class NeuralNetwork:
+
+class NeuralNetwork(NetworkDisplay):
     r"""A fully connected feed-forward network trained by hand-written backpropagation.
 
     Parameters
@@ -217,16 +226,14 @@ class NeuralNetwork:
         X = self._check_X(X)
         with np.errstate(all="ignore"):
             output = self._forward(X)
-        _check_finite(output, "the outputs", X)
+        checks.check_finite(output, "the outputs", X)
         return output
 
+    @fill_doc(xy=_XY)
     def cost(self, X: Any, Y: Any) -> float:
         """Return the cost of the predictions for ``X`` against ``Y``, penalties included.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, network_input_size)
-        Y : array-like of shape (n_samples, n_outputs)
+        {xy}
 
         Returns
         -------
@@ -236,13 +243,13 @@ class NeuralNetwork:
         store = self._store
         with np.errstate(all="ignore"):
             inputs, _, output = forward(self.activation_funcs, store.layers, X)
-            _check_finite(output, "the outputs", X)
+            checks.check_finite(output, "the outputs", X)
             loss = output_loss(self.cost_fun, self.activation_funcs[-1], store.layers, inputs,
                                output, Y)  # fmt: skip
             if self.l1 or self.l2:
                 mask = None if self.regularize_bias else store.layout.weight_mask()
                 loss += _penalty.penalty_value(store.vector, mask, self.l1, self.l2)
-        _check_finite(np.asarray(loss), "the cost", X)
+        checks.check_finite(np.asarray(loss), "the cost", X)
         return float(loss)
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
@@ -264,13 +271,11 @@ class NeuralNetwork:
         return forward(self.activation_funcs, self._store.layers, X)[-1]
 
     # ----------------------------------------------------------------- gradients
+    @fill_doc(xy=_XY)
     def compute_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` by backpropagation, as ``[(dW, db), ...]``.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, network_input_size)
-        Y : array-like of shape (n_samples, n_outputs)
+        {xy}
 
         Returns
         -------
@@ -293,18 +298,16 @@ class NeuralNetwork:
         backprop = backprop or Backprop(self, self._store.layout, len(X))
         with np.errstate(all="ignore"):
             loss = backprop.loss_and_gradient(self._store, X, Y)
-        _check_finite(backprop.grad, "the gradient", X)
+        checks.check_finite(backprop.grad, "the gradient", X)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
+    @fill_doc(xy=_XY)
     def autograd_gradient(self, X: Any, Y: Any) -> Pairs:
         """Return the gradient of :meth:`cost` computed by autograd: the reference.
 
         Same inputs and output as :meth:`compute_gradient`, which must equal it.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, network_input_size)
-        Y : array-like of shape (n_samples, n_outputs)
+        {xy}
 
         Returns
         -------
@@ -343,54 +346,17 @@ class NeuralNetwork:
         _network_file.save(self, path, extra)
 
     @classmethod
+    @fill_doc(sections=_network_file.LOAD_SECTIONS)
     def load(cls, path: Any) -> NeuralNetwork:
         """Load a network saved by :meth:`save`, bit-exact; a bad file raises ``ModelFileError``.
 
         See :func:`nnet.serialization.load_network`.
 
-        Parameters
-        ----------
-        path : str or os.PathLike
-            A file written by :meth:`save`.
-
-        Returns
-        -------
-        NeuralNetwork
-            The saved network, with the same weights bit for bit.
+        {sections}
         """
         return _network_file.load(path, NeuralNetwork)
 
-    # ----------------------------------------------------------------- display
-    def __repr__(self) -> str:
-        acts = [a.name for a in self.activation_funcs]
-        extras = "".join(f", {k}={v!r}" for k, v in (("l1", self.l1), ("l2", self.l2)) if v)
-        return (
-            f"NeuralNetwork(network_input_size={self.network_input_size}, "
-            f"layer_output_sizes={list(self.layer_output_sizes)}, activation_funcs={acts}, "
-            f"cost_fun={self.cost_fun.name!r}{extras}, dtype={self.dtype.name!r})"
-        )
-
-    def summary(self) -> str:
-        """Return a table of the layers: shapes, activation and parameter counts.
-
-        Returns
-        -------
-        str
-            The table, one line per layer.
-
-        Examples
-        --------
-        >>> net = NeuralNetwork(4, [8, 3], ["sigmoid", "softmax"], cost_fun="cross_entropy")
-        >>> print(net.summary())
-        NeuralNetwork: 4 -> 8 -> 3, cost=cross_entropy, dtype=float64
-        layer  W shape  b shape  activation  params
-        1      (4, 8)   (8,)     sigmoid         40
-        2      (8, 3)   (3,)     softmax         27
-        total parameters: 67 (l1=0.0, l2=0.0)
-        """
-        return network_summary(self)
-
-    # ----------------------------------------------------------------- evaluation, notebooks
+    # ----------------------------------------------------------------- evaluation
     def evaluate(self, X: Any, Y: Any, metrics: Any = None) -> dict[str, float]:
         """Return the cost on ``(X, Y)`` and each metric, with ``Y``'s shape checked.
 
@@ -416,20 +382,4 @@ class NeuralNetwork:
         >>> sorted(scores), scores["loss"] == scores["mse"]
         (['loss', 'mse'], True)
         """
-        from nnet.metrics import evaluate
-
         return evaluate(self, X, Y, metrics)
-
-    def _repr_html_(self) -> str:
-        """The :meth:`summary` as an HTML table, for notebooks."""
-        return network_html(self)
-
-
-def _check_finite(values: np.ndarray, what: str, X: np.ndarray) -> None:
-    """Raise if ``values`` computed from finite ``X`` overflowed (finite weights, huge X)."""
-    if not np.isfinite(values).all():
-        raise ValueError(
-            f"{what} overflowed for X (largest |X| = {float(np.abs(X).max()):.3g}): "
-            "the inputs are too large for this network; scale the features "
-            "(e.g. sklearn.preprocessing.StandardScaler)"
-        )

@@ -24,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnet._docstrings import fill_doc
 from nnet._plot_heatmap import plot_heatmap, plot_search_heatmap
 from nnet._plot_helpers import (
+    AX_PARAMETER,
+    RETURNS_AXES,
     _class_labels,
     _curves,
     _draw_curves,
@@ -132,6 +135,7 @@ def plot_history(
 
 
 # ----------------------------------------------------------------------------- confusion
+@fill_doc(ax=AX_PARAMETER, returns_axes=RETURNS_AXES)
 def plot_confusion_matrix(
     y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None, ax: Axes | None = None
 ) -> Axes:
@@ -149,12 +153,9 @@ def plot_confusion_matrix(
     labels : sequence, optional
         The classes, in the order of the rows and columns; by default the
         sorted classes present in either array.
-    ax : Axes, optional
-        Where to draw; a new figure by default.
+    {ax}
 
-    Returns
-    -------
-    Axes
+    {returns_axes}
 
     Examples
     --------
@@ -191,6 +192,7 @@ def plot_confusion_matrix(
 
 
 # ----------------------------------------------------------------------------- regression
+@fill_doc(ax=AX_PARAMETER, returns_axes=RETURNS_AXES)
 def plot_regression_fit(
     x: Any, y_true: Any, predictions: Any, ax: Axes | None = None, *, n_grid: int = 300
 ) -> Axes:
@@ -210,14 +212,11 @@ def plot_regression_fit(
         on ``n_grid`` points spanning ``x``, given as a column ``(n_grid, 1)``;
         another callable ``f`` (e.g. the true function) as ``f(grid)`` on the
         1-D grid. Both draw smooth curves.
-    ax : Axes, optional
-        Where to draw; a new figure by default.
+    {ax}
     n_grid : int, default=300
         Number of points at which models are evaluated.
 
-    Returns
-    -------
-    Axes
+    {returns_axes}
 
     Examples
     --------

@@ -13,7 +13,6 @@ schedule, and any callable ``epoch -> float`` works (see :func:`as_schedule`)::
 from __future__ import annotations
 
 import abc
-import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnet._configurable import Configurable
 from nnet._registry import Registry
 from nnet._validation import check_epoch, check_int, check_real, check_reals
 
@@ -40,14 +40,7 @@ __all__ = [
 ]
 
 
-def _config(obj: object) -> dict[str, Any]:
-    """``{name: obj.name}`` for each named parameter of ``type(obj).__init__`` (sklearn style)."""
-    params = inspect.signature(type(obj).__init__).parameters.values()
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return {p.name: getattr(obj, p.name) for p in params if p.kind in kinds and p.name != "self"}
-
-
-class Schedule(abc.ABC):
+class Schedule(Configurable, abc.ABC):
     """Base class of learning-rate schedules: ``schedule(epoch) -> learning rate``.
 
     A schedule whose class sets ``per_step = True`` is called with the 0-based
@@ -85,20 +78,6 @@ class Schedule(abc.ABC):
         float
             The learning rate, > 0.
         """
-
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments as a dict, ``{name: value}``.
-
-        Returns
-        -------
-        dict
-            Constructor argument name -> value.
-        """
-        return _config(self)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Schedule):

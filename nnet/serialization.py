@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nnet import _network_file, _safetensors_io
+from nnet._docstrings import fill_doc
 from nnet._errors import ModelFileError
 from nnet._safetensors_io import PathLike, _fail, _read, _scalar, _write, lookup
 from nnet._safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
@@ -87,6 +88,7 @@ def save_network(
     _network_file.save(net, path, extra)
 
 
+@fill_doc(sections=_network_file.LOAD_SECTIONS)
 def load_network(path: PathLike) -> NeuralNetwork:
     """Load a network saved by :func:`save_network`, bit-exact.
 
@@ -96,15 +98,7 @@ def load_network(path: PathLike) -> NeuralNetwork:
     header is checked against the file's size before the tensors are read,
     and loading needs about twice the file's size in memory at its peak.
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A file written by :func:`save_network`.
-
-    Returns
-    -------
-    NeuralNetwork
-        The saved architecture, dtype, penalties and weights (not ``init``).
+    {sections}
 
     Raises
     ------

@@ -23,17 +23,18 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "helpers",
         {
-            "_autodiff", "_batches", "_display", "_errors", "_estimator_docs", "_extra",
-            "_flat", "_kernels", "_penalty", "_plot_heatmap", "_plot_helpers", "_readonly",
-            "_registry", "_state_key", "_types", "_validation", "datasets", "testing._fd",
+            "_autodiff", "_batches", "_configurable", "_display", "_docstrings", "_errors",
+            "_estimator_docs", "_extra", "_flat", "_kernels", "_penalty", "_plot_heatmap",
+            "_plot_helpers", "_readonly", "_registry", "_state_key", "_types", "_validation",
+            "datasets", "testing._fd",
         },
     ),
     (
         "building blocks",
         {
-            "activations", "activations._activation", "activations._builtins", "costs",
-            "costs._builtins", "costs._cost", "initializers", "metrics", "schedules", "plotting",
-            "_safetensors_io",
+            "activations", "activations._activation", "activations._builtins",
+            "activations._softmax", "costs", "costs._builtins", "costs._cost", "initializers",
+            "metrics", "schedules", "plotting", "_safetensors_io",
         },
     ),
     (

@@ -14,11 +14,11 @@ string works wherever a function does::
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from nnet._autodiff import derive_vjp
-from nnet._registry import Registry, resolve
+from nnet._docstrings import fill_doc
+from nnet._registry import Registry, register_sections, resolve
 from nnet.activations._activation import Activation, ArrayFunc
 from nnet.activations._builtins import (
     BUILTINS,
@@ -32,11 +32,10 @@ from nnet.activations._builtins import (
     relu_der,
     sigmoid,
     sigmoid_der,
-    softmax,
-    softmax_vjp,
     tanh,
     tanh_der,
 )
+from nnet.activations._softmax import softmax, softmax_vjp
 
 __all__ = [
     "ACTIVATIONS",
@@ -72,25 +71,13 @@ linear = identity
 """Alias of :func:`identity`."""
 
 
+@fill_doc(sections=register_sections("Activation", "``fn(z) -> a``", "Elementwise derivative"))
 def register_activation(
     name: str, fn: ArrayFunc, der: ArrayFunc | None = None, *, overwrite: bool = False
 ) -> Activation:
     """Register a custom activation under ``name`` so strings (and saved models) can use it.
 
-    Parameters
-    ----------
-    name : str
-        The new name.
-    fn : callable
-        ``fn(z) -> a`` written with :mod:`autograd.numpy`.
-    der : callable or None, default=None
-        Elementwise derivative; derived with autograd when ``None``.
-    overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
-
-    Returns
-    -------
-    Activation
+    {sections}
 
     Examples
     --------
@@ -99,8 +86,7 @@ def register_activation(
     >>> get_activation("softplus_demo") is act
     True
     """
-    make = lambda: dataclasses.replace(make_activation(fn, der, argname="fn"), name=name)  # noqa: E731
-    return _REGISTRY.register(name, make, overwrite)
+    return _REGISTRY.register_callable(name, make_activation, fn, der, overwrite)
 
 
 def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") -> Activation:

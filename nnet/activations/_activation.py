@@ -37,7 +37,8 @@ class Activation:
         output-layer deltas of :mod:`nnet.costs`.
     fast_forward, fast_backward : callable or None, default=None
         Plain-NumPy in-place kernels for the network's hot path (the library's
-        sit beside their functions in ``nnet/activations/_builtins.py``):
+        sit beside their functions in ``nnet/activations/_builtins.py`` and
+        ``_softmax.py``):
         ``fast_forward(z, **params)`` overwrites ``z``
         with the activation; ``fast_backward(a, grad_a, **params)`` overwrites
         ``grad_a`` with :math:`\partial C/\partial z`, from the output ``a`` alone.
@@ -145,3 +146,16 @@ class Activation:
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"Activation({self.name!r}{extra})"
+
+
+def library_activation(
+    name: str,
+    fn: ArrayFunc,
+    der: ArrayFunc | None,
+    forward: ArrayFunc,
+    backward: ArrayFunc,
+    vjp: ArrayFunc | None = None,
+    **params: Any,
+) -> Activation:
+    """The registry entry of a library activation, with its hot-path twins."""
+    return Activation(name, fn, der, vjp, params, True, forward, backward)

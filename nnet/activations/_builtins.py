@@ -7,7 +7,8 @@ forward):
   differentiate it (the reference, used by
   :meth:`nnet.NeuralNetwork.autograd_compliant_predict`);
 * its derivative ``f_der(z)`` (softmax, which is not elementwise, has its
-  vector-Jacobian product :func:`softmax_vjp` instead);
+  vector-Jacobian product :func:`~nnet.activations.softmax_vjp` instead, in
+  ``activations/_softmax.py``);
 * the training hot path's plain-NumPy twins: ``_f_forward(z)`` overwrites ``z`` with
   the activation and returns it (``z`` is a fresh ``a @ W + b`` that nothing else
   holds), and ``_f_backward(a, grad)`` overwrites ``grad``
@@ -21,33 +22,47 @@ forward):
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import autograd.numpy as anp
 import numpy as np
 from autograd.scipy.special import expit as _autograd_expit
 from scipy.special import expit
 
-from nnet._kernels import row_maxima, row_sums
-from nnet.activations._activation import Activation, ArrayFunc
+from nnet._docstrings import fill_doc
+from nnet.activations._activation import library_activation
+from nnet.activations._softmax import SOFTMAX
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _builtin(
-    name: str,
-    fn: ArrayFunc,
-    der: ArrayFunc | None,
-    forward: ArrayFunc,
-    backward: ArrayFunc,
-    vjp: ArrayFunc | None = None,
-    **params: Any,
-) -> Activation:
-    """The registry entry of a library activation, with its hot-path twins."""
-    return Activation(name, fn, der, vjp, params, True, forward, backward)
+_Z = """
+Parameters
+----------
+z : array_like
+    Pre-activations, any shape (rows are samples).
+"""
+_LEAKY_ALPHA = """
+alpha : float, default=0.01
+    The slope for ``z <= 0``.
+"""
+_ELU_ALPHA = r"""
+alpha : float, default=1.0
+    The scale of the negative branch, :math:`\alpha(e^z - 1)`.
+"""
+
+
+def _elementwise_doc(value: str, alpha: str = "") -> Callable[[_F], _F]:
+    """Fill ``{sections}``: Parameters (``z``, then ``alpha``) and Returns (``value``)."""
+    returns = f"Returns\n-------\nndarray\n    The {value} each element, the shape of ``z``."
+    return fill_doc(sections=_Z.strip("\n") + alpha.rstrip("\n") + "\n\n" + returns)
 
 
 # --- sigmoid ------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def sigmoid(z: Any) -> Any:
     r"""Logistic sigmoid, computed without overflow for any ``z``.
 
@@ -59,15 +74,7 @@ def sigmoid(z: Any) -> Any:
     relative accuracy for small :math:`\sigma(z)` (the form
     :math:`\tfrac12(1 + \tanh\tfrac z2)` loses it to cancellation).
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -77,18 +84,11 @@ def sigmoid(z: Any) -> Any:
     return _autograd_expit(z)
 
 
+@_elementwise_doc("derivative at")
 def sigmoid_der(z: Any) -> Any:
     r"""Derivative of :func:`sigmoid`: :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -109,24 +109,17 @@ def _sigmoid_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-SIGMOID = _builtin("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, _sigmoid_backward)
+SIGMOID = library_activation("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, _sigmoid_backward)
 
 
 # --- tanh ---------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def tanh(z: Any) -> Any:
     r"""Hyperbolic tangent, :math:`\tanh z`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -136,18 +129,11 @@ def tanh(z: Any) -> Any:
     return anp.tanh(z)
 
 
+@_elementwise_doc("derivative at")
 def tanh_der(z: Any) -> Any:
     r"""Derivative of :func:`tanh`: :math:`1 - \tanh^2 z`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -166,24 +152,17 @@ def _tanh_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-TANH = _builtin("tanh", tanh, tanh_der, _tanh_forward, _tanh_backward)
+TANH = library_activation("tanh", tanh, tanh_der, _tanh_forward, _tanh_backward)
 
 
 # --- relu ---------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def relu(z: Any) -> Any:
     r"""Rectified linear unit, :math:`\max(0, z)`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -195,18 +174,11 @@ def relu(z: Any) -> Any:
     return anp.where(z > 0, z, 0.0)
 
 
+@_elementwise_doc("derivative at")
 def relu_der(z: Any) -> Any:
     r"""Derivative of :func:`relu`: :math:`1` where :math:`z > 0`, else :math:`0` (also at 0).
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -225,12 +197,13 @@ def _relu_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-RELU = _builtin("relu", relu, relu_der, _relu_forward, _relu_backward)
+RELU = library_activation("relu", relu, relu_der, _relu_forward, _relu_backward)
 
 
 # --- leaky_relu ---------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of", _LEAKY_ALPHA)
 def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
     r"""Leaky ReLU with slope ``alpha`` for negative inputs.
 
@@ -238,17 +211,7 @@ def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
 
     Use another slope by name with ``get_activation("leaky_relu", alpha=0.1)``.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=0.01
-        The slope for ``z <= 0``.
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -258,20 +221,11 @@ def leaky_relu(z: Any, alpha: float = 0.01) -> Any:
     return anp.where(z > 0, z, alpha * z)
 
 
+@_elementwise_doc("derivative at", _LEAKY_ALPHA)
 def leaky_relu_der(z: Any, alpha: float = 0.01) -> Any:
     r"""Derivative of :func:`leaky_relu`: :math:`1` where :math:`z > 0`, else :math:`\alpha`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=0.01
-        The slope for ``z <= 0``.
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -294,7 +248,7 @@ def _leaky_relu_backward(a: np.ndarray, grad: np.ndarray, alpha: float = 0.01) -
     return grad
 
 
-LEAKY_RELU = _builtin(
+LEAKY_RELU = library_activation(
     "leaky_relu", leaky_relu, leaky_relu_der, _leaky_relu_forward, _leaky_relu_backward, alpha=0.01
 )
 
@@ -302,6 +256,7 @@ LEAKY_RELU = _builtin(
 # --- elu ----------------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of", _ELU_ALPHA)
 def elu(z: Any, alpha: float = 1.0) -> Any:
     r"""Exponential linear unit.
 
@@ -309,17 +264,7 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
 
     ``exp`` only ever sees non-positive numbers, so it cannot overflow.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=1.0
-        The scale of the negative branch, :math:`\alpha(e^z - 1)`.
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -329,20 +274,11 @@ def elu(z: Any, alpha: float = 1.0) -> Any:
     return anp.where(z > 0, z, alpha * anp.expm1(anp.where(z > 0, 0.0, z)))
 
 
+@_elementwise_doc("derivative at", _ELU_ALPHA)
 def elu_der(z: Any, alpha: float = 1.0) -> Any:
     r"""Derivative of :func:`elu`: :math:`1` where :math:`z > 0`, else :math:`\alpha e^{z}`.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-    alpha : float, default=1.0
-        The scale of the negative branch, :math:`\alpha(e^z - 1)`.
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -370,24 +306,17 @@ def _elu_backward(a: np.ndarray, grad: np.ndarray, alpha: float = 1.0) -> np.nda
     return grad
 
 
-ELU = _builtin("elu", elu, elu_der, _elu_forward, _elu_backward, alpha=1.0)
+ELU = library_activation("elu", elu, elu_der, _elu_forward, _elu_backward, alpha=1.0)
 
 
 # --- identity -----------------------------------------------------------------------------------
 
 
+@_elementwise_doc("activation of")
 def identity(z: Any) -> Any:
     r"""Identity (linear) activation, :math:`f(z) = z`; the output of a regression net.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The activation of each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -397,18 +326,11 @@ def identity(z: Any) -> Any:
     return z
 
 
+@_elementwise_doc("derivative at")
 def identity_der(z: Any) -> Any:
     r"""Derivative of :func:`identity`: ones shaped like ``z``.
 
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape (rows are samples).
-
-    Returns
-    -------
-    ndarray
-        The derivative at each element, the shape of ``z``.
+    {sections}
 
     Examples
     --------
@@ -426,85 +348,9 @@ def _identity_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-IDENTITY = _builtin("identity", identity, identity_der, _identity_forward, _identity_backward)
-
-
-# --- softmax ------------------------------------------------------------------------------------
-
-
-def softmax(z: Any) -> Any:
-    r"""Row-wise softmax; each row is shifted by its maximum, so ``exp`` cannot overflow.
-
-    .. math:: \operatorname{softmax}(z)_{ij} = \frac{e^{z_{ij} - m_i}}{\sum_k e^{z_{ik} - m_i}},
-              \qquad m_i = \max_k z_{ik}
-
-    Parameters
-    ----------
-    z : ndarray of shape (n_samples, n_classes)
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-        Rows of non-negative numbers summing to 1.
-
-    Examples
-    --------
-    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]]))
-    array([[0.5, 0.5],
-           [1. , 0. ]])
-    """
-    with np.errstate(over="ignore"):  # z - max(z) may be -inf (|z| ~ 1e308): exp gives 0
-        e = anp.exp(z - anp.max(z, axis=-1, keepdims=True))
-    return e / anp.sum(e, axis=-1, keepdims=True)
-
-
-def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
-    r"""Backpropagate through :func:`softmax`: the vector-Jacobian product, row by row.
-
-    With :math:`a = \operatorname{softmax}(z)` and :math:`g = \partial C/\partial a`,
-
-    .. math:: \frac{\partial C}{\partial z_{ij}} = a_{ij}\Big(g_{ij} - \sum_k g_{ik} a_{ik}\Big).
-
-    This is exact for any cost; with cross-entropy it simplifies to
-    :math:`a - t` (the fused delta used by :mod:`nnet.costs`).
-
-    Parameters
-    ----------
-    z : array_like of shape (n_samples, n_classes) or None
-        The pre-activations (unused: the rule needs only ``a``).
-    a : ndarray of shape (n_samples, n_classes)
-        The softmax output, ``softmax(z)``.
-    grad_a : ndarray of shape (n_samples, n_classes)
-        :math:`\partial C/\partial a`.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-        :math:`\partial C/\partial z`.
-
-    Examples
-    --------
-    >>> a = softmax(np.array([[0.0, 0.0]]))
-    >>> softmax_vjp(None, a, np.array([[1.0, 1.0]]))  # a constant shift has no effect
-    array([[0., 0.]])
-    """
-    return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
-
-
-def _softmax_forward(z: np.ndarray) -> np.ndarray:
-    z -= row_maxima(z)
-    np.exp(z, out=z)
-    z /= row_sums(z)
-    return z
-
-
-def _softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    grad -= row_sums(grad * a)  # row-wise <g, a>
-    grad *= a
-    return grad
-
-
-SOFTMAX = _builtin("softmax", softmax, None, _softmax_forward, _softmax_backward, softmax_vjp)
+IDENTITY = library_activation(
+    "identity", identity, identity_der, _identity_forward, _identity_backward
+)
 
 
 BUILTINS = (SIGMOID, TANH, RELU, LEAKY_RELU, ELU, IDENTITY, SOFTMAX)

@@ -15,11 +15,11 @@ than multiplying the two factors. Each library cost lives in one section of
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from nnet._autodiff import derive_grad
-from nnet._registry import Registry, resolve
+from nnet._docstrings import fill_doc
+from nnet._registry import Registry, register_sections, resolve
 from nnet.costs._builtins import (
     BUILTINS,
     binary_cross_entropy,
@@ -130,26 +130,15 @@ def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
     return Cost(name, fn, der if der is not None else derive_grad(fn, argname))
 
 
+@fill_doc(
+    sections=register_sections("Cost", "``fn(pred, target) -> float``", "Gradient w.r.t. ``pred``")
+)
 def register_cost(
     name: str, fn: CostFunc, der: CostFunc | None = None, *, overwrite: bool = False
 ) -> Cost:
     """Register a custom cost under ``name`` so strings (and saved models) can use it.
 
-    Parameters
-    ----------
-    name : str
-        The new name (names ignore case).
-    fn : callable
-        ``fn(pred, target) -> float`` written with :mod:`autograd.numpy`.
-    der : callable or None, default=None
-        Gradient w.r.t. ``pred``; derived with autograd when ``None``.
-    overwrite : bool, default=False
-        Allow replacing a custom entry (library entries can never be replaced).
-
-    Returns
-    -------
-    Cost
-        The registered entry.
+    {sections}
 
     Examples
     --------
@@ -158,5 +147,4 @@ def register_cost(
     >>> get_cost("mae_demo").name
     'mae_demo'
     """
-    make = lambda: dataclasses.replace(make_cost(fn, der, argname="fn"), name=name)  # noqa: E731
-    return _REGISTRY.register(name, make, overwrite)
+    return _REGISTRY.register_callable(name, make_cost, fn, der, overwrite)

@@ -27,8 +27,9 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
+from nnet._docstrings import fill_doc
 from nnet._kernels import model_dot, model_sum, row_maxima, row_sums
-from nnet.costs._cost import Cost
+from nnet.costs._cost import COST_SECTIONS, GRADIENT_SECTIONS, LOGITS_SECTIONS, Cost
 
 
 def _tiny(x: Any) -> float:
@@ -56,22 +57,13 @@ def _per_model_size(pred: Any) -> int:
 # --- mse ----------------------------------------------------------------------------------------
 
 
+@fill_doc(sections=COST_SECTIONS)
 def mse(pred: Any, target: Any) -> Any:
     r"""Mean squared error over all elements, as ``np.mean((pred - target) ** 2)``.
 
     .. math:: C = \frac{1}{N K}\sum_{i,k} (p_{ik} - t_{ik})^2
 
-    Parameters
-    ----------
-    pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    float
-        The cost (a 0-d array under autograd).
+    {sections}
 
     Examples
     --------
@@ -81,20 +73,11 @@ def mse(pred: Any, target: Any) -> Any:
     return anp.mean((pred - target) ** 2)
 
 
+@fill_doc(sections=GRADIENT_SECTIONS)
 def mse_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`mse`: :math:`2(p - t)/(NK)`.
 
-    Parameters
-    ----------
-    pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_outputs)
-        The gradient of the cost with respect to ``pred``.
+    {sections}
 
     Examples
     --------
@@ -116,6 +99,7 @@ MSE = Cost("mse", mse, mse_der, builtin=True, fast_fn=_mse_loss)
 # --- binary_cross_entropy (fused with sigmoid) --------------------------------------------------
 
 
+@fill_doc(sections=COST_SECTIONS)
 def binary_cross_entropy(pred: Any, target: Any) -> Any:
     r"""Binary cross-entropy (log-loss), mean over all elements.
 
@@ -124,17 +108,7 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
     ``pred`` is clipped to :math:`[\epsilon, 1-\epsilon]` (machine epsilon of
     its dtype, as scikit-learn does), so ``log(0)`` never happens.
 
-    Parameters
-    ----------
-    pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    float
-        The cost (a 0-d array under autograd).
+    {sections}
 
     Examples
     --------
@@ -146,20 +120,11 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
     return -anp.mean(target * anp.log(p) + (1.0 - target) * anp.log(1.0 - p))
 
 
+@fill_doc(sections=GRADIENT_SECTIONS)
 def binary_cross_entropy_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`binary_cross_entropy`: :math:`\frac{p - t}{p(1 - p)NK}`.
 
-    Parameters
-    ----------
-    pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_outputs)
-        The gradient of the cost with respect to ``pred``.
+    {sections}
 
     Examples
     --------
@@ -189,22 +154,13 @@ def _binary_cross_entropy_clips(pred: np.ndarray) -> bool:
     )
 
 
+@fill_doc(sections=LOGITS_SECTIONS)
 def sigmoid_binary_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     r""":func:`binary_cross_entropy` of ``sigmoid(z)``, from the logits ``z`` without clipping.
 
     .. math:: C = \frac{1}{N K}\sum_{i,k} \log(1 + e^{z_{ik}}) - t_{ik} z_{ik}
 
-    Parameters
-    ----------
-    z : array_like of shape (n_samples, n_outputs)
-        The output layer's pre-activations (the logits).
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    float
-        The cost (a 0-d array under autograd).
+    {sections}
 
     Examples
     --------
@@ -252,6 +208,7 @@ BINARY_CROSS_ENTROPY = _BinaryCrossEntropy(
 # --- cross_entropy (fused with softmax) ---------------------------------------------------------
 
 
+@fill_doc(sections=COST_SECTIONS)
 def cross_entropy(pred: Any, target: Any) -> Any:
     r"""Categorical cross-entropy: mean over samples of :math:`-\sum_k t_{ik}\log p_{ik}`.
 
@@ -260,17 +217,7 @@ def cross_entropy(pred: Any, target: Any) -> Any:
     ``pred`` is floored at the smallest normal number of its dtype, so a zero
     probability gives a large finite cost instead of ``log(0)``.
 
-    Parameters
-    ----------
-    pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    float
-        The cost (a 0-d array under autograd).
+    {sections}
 
     Examples
     --------
@@ -282,20 +229,11 @@ def cross_entropy(pred: Any, target: Any) -> Any:
     return -anp.sum(target * anp.log(p)) / anp.shape(pred)[0]
 
 
+@fill_doc(sections=GRADIENT_SECTIONS)
 def cross_entropy_der(pred: Any, target: Any) -> Any:
     r"""Gradient of :func:`cross_entropy`: :math:`-t/(pN)`.
 
-    Parameters
-    ----------
-    pred : array_like of shape (n_samples, n_outputs)
-        The network's outputs.
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_outputs)
-        The gradient of the cost with respect to ``pred``.
+    {sections}
 
     Examples
     --------
@@ -318,6 +256,7 @@ def _cross_entropy_clips(pred: np.ndarray) -> bool:
     return bool(np.minimum.reduce(pred, axis=None) <= _limits(pred.dtype)[1])
 
 
+@fill_doc(sections=LOGITS_SECTIONS)
 def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     r""":func:`cross_entropy` of ``softmax(z)``, computed from the logits ``z`` without clipping.
 
@@ -329,17 +268,7 @@ def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     underflows, and stays exact (with the gradient :math:`(a - t)/N`) where one
     does.
 
-    Parameters
-    ----------
-    z : array_like of shape (n_samples, n_outputs)
-        The output layer's pre-activations (the logits).
-    target : array_like of shape (n_samples, n_outputs)
-        The targets.
-
-    Returns
-    -------
-    float
-        The cost (a 0-d array under autograd).
+    {sections}
 
     Examples
     --------

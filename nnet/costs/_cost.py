@@ -8,10 +8,44 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from nnet._docstrings import fill_doc
+
 if TYPE_CHECKING:
     from nnet.activations import Activation
 
 CostFunc = Callable[[Any, Any], Any]
+
+_PRED = """
+Parameters
+----------
+pred : array_like of shape (n_samples, n_outputs)
+    The network's outputs."""
+_LOGITS = """
+Parameters
+----------
+z : array_like of shape (n_samples, n_outputs)
+    The output layer's pre-activations (the logits)."""
+_TARGET = """
+target : array_like of shape (n_samples, n_outputs)
+    The targets.
+"""
+_RETURNS_COST = """
+Returns
+-------
+float
+    The cost (a 0-d array under autograd)."""
+_RETURNS_GRADIENT = """
+Returns
+-------
+ndarray of shape (n_samples, n_outputs)
+    The gradient of the cost with respect to ``pred``."""
+
+COST_SECTIONS = _PRED + _TARGET + _RETURNS_COST
+"""A cost's ``{sections}`` (see :func:`nnet._docstrings.fill_doc`): ``pred, target -> float``."""
+GRADIENT_SECTIONS = _PRED + _TARGET + _RETURNS_GRADIENT
+"""A cost gradient's ``{sections}``: ``pred, target -> ndarray``."""
+LOGITS_SECTIONS = _LOGITS + _TARGET + _RETURNS_COST
+"""The ``{sections}`` of a cost from the logits: ``z, target -> float``."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,20 +107,11 @@ class Cost:
 
     fused_activation: ClassVar[str | None] = None
 
+    @fill_doc(sections=COST_SECTIONS)
     def __call__(self, pred: Any, target: Any) -> Any:
         """Return the cost of ``pred`` against ``target``.
 
-        Parameters
-        ----------
-        pred : array_like of shape (n_samples, n_outputs)
-            The network's outputs.
-        target : array_like of shape (n_samples, n_outputs)
-            The targets.
-
-        Returns
-        -------
-        float
-            The cost (a 0-d array under autograd).
+        {sections}
         """
         return self.fn(pred, target)
 
@@ -103,6 +128,7 @@ class Cost:
         Returns
         -------
         bool
+            Whether the output delta after ``activation`` is :meth:`output_delta`.
 
         Examples
         --------

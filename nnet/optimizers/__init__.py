@@ -17,7 +17,8 @@ returning such updates works as an optimizer (duck typing, see
 from typing import Any, overload
 
 from nnet._registry import Registry
-from nnet.optimizers._base import Optimizer, SupportsStep
+from nnet._types import SupportsStep
+from nnet.optimizers._base import Optimizer
 from nnet.optimizers._rules import SGD, Adagrad, Adam, AdamW, Momentum, RMSprop
 
 __all__ = [

@@ -2,44 +2,25 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nnet import _flat
+from nnet._configurable import Configurable
 from nnet._flat import ParameterStore
 from nnet._types import Pairs
 from nnet._validation import check_epoch, check_pairs
 from nnet.optimizers import _state
 from nnet.optimizers._state import Shapes, State
-from nnet.schedules import Schedule, _config, as_schedule
+from nnet.schedules import Schedule, as_schedule
 
 LearningRate = float | Schedule | Callable[[int], float]
 
 
-class SupportsStep(Protocol):
-    """Anything with ``step(layer_grads) -> updates`` can drive the training loop."""
-
-    def step(self, layer_grads: Pairs, /) -> Pairs:
-        """Return additive updates ``[(uW, ub), ...]`` for ``layer_grads = [(dW, db), ...]``.
-
-        Parameters
-        ----------
-        layer_grads : list of (ndarray, ndarray)
-            ``[(dW, db), ...]``, the shapes of the network's layers.
-
-        Returns
-        -------
-        list of (ndarray, ndarray)
-            The updates, the shapes and dtypes of ``layer_grads``.
-        """
-        ...
-
-
-class Optimizer:
+class Optimizer(Configurable):
     r"""Base class: the update path, state, step count, schedule and state I/O.
 
     A subclass writes only :meth:`update`, the rule. Every step, whether from
@@ -305,9 +286,7 @@ class Optimizer:
         """1 on the weights W, 0 on the biases b, in the flat layout (made once per layout)."""
         assert self._shapes is not None
         if self._mask is None:
-            self._mask = np.zeros(sum(math.prod(s) for s in self._shapes), self._dtype)
-            for k, view in enumerate(_flat.split(self._mask, self._shapes)):
-                view[...] = k % 2 == 0
+            self._mask = _flat.weight_mask_for(self._shapes, self._dtype)
         return self._mask
 
     # ------------------------------------------------------------------ the public step
@@ -350,7 +329,7 @@ class Optimizer:
         update = self.flat_update(flat, params)
         owned = update.copy() if update is flat or _shares_state(update, self._state) else update
         out = [u.astype(g.dtype, copy=False) for u, g in zip(_flat.split(owned, shapes), grads)]
-        return list(zip(out[::2], out[1::2], strict=True))
+        return _flat.pairs(out)
 
     def _needs_params(self) -> bool:
         """Whether :meth:`step` needs ``layers`` with these hyperparameters (False)."""
@@ -363,20 +342,6 @@ class Optimizer:
         if [p.shape for p in params] != shapes:
             raise ValueError(f"layers must have the shapes of layer_grads, {shapes}")
         return np.concatenate([p.ravel() for p in params])
-
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor hyperparameters, ``{name: value}``.
-
-        Returns
-        -------
-        dict
-            Constructor argument name -> value.
-        """
-        return _config(self)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
     # ------------------------------------------------------------------ state files
     def state_dict(self) -> tuple[dict[str, np.ndarray], dict[str, str | int | float]]:

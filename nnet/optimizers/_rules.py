@@ -6,10 +6,22 @@ from typing import Any
 
 import numpy as np
 
+from nnet._docstrings import fill_doc
 from nnet._validation import check_reals as _check_real
 from nnet.optimizers._base import LearningRate, Optimizer, State
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Momentum", "RMSprop"]
+
+
+_EPS = r"""
+eps : float, default=1e-8
+    :math:`\epsilon` > 0.
+"""
+
+
+def _learning_rate(default: str) -> str:
+    """The ``learning_rate`` entry of an optimizer's Parameters, with its default."""
+    return f"learning_rate : float or Schedule, default={default}\n    :math:`\\eta`."
 
 
 def _zeros(state: State, name: str, like: np.ndarray) -> np.ndarray:
@@ -35,6 +47,7 @@ def _scaled_ratio(grad: np.ndarray, squares: np.ndarray, eps: Any, scale: Any) -
     return out
 
 
+@fill_doc(learning_rate=_learning_rate("0.01"))
 class SGD(Optimizer):
     r"""Plain stochastic gradient descent.
 
@@ -42,8 +55,7 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or Schedule, default=0.01
-        :math:`\eta`.
+    {learning_rate}
 
     Examples
     --------
@@ -58,6 +70,7 @@ class SGD(Optimizer):
         return np.negative(_times(learning_rate, grad))
 
 
+@fill_doc(learning_rate=_learning_rate("0.01"))
 class Momentum(Optimizer):
     r"""Gradient descent with (heavy-ball or Nesterov) momentum.
 
@@ -72,8 +85,7 @@ class Momentum(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or Schedule, default=0.01
-        :math:`\eta`.
+    {learning_rate}
     momentum : float, default=0.9
         :math:`\mu`, in [0, 1).
     nesterov : bool, default=False
@@ -109,6 +121,7 @@ class Momentum(Optimizer):
         return velocity  # step() hands the caller a copy; the training loop adds it at once
 
 
+@fill_doc(learning_rate=_learning_rate("0.01"))
 class Adagrad(Optimizer):
     r"""Adagrad: per-coordinate rates shrinking with the sum of squared gradients.
 
@@ -116,8 +129,7 @@ class Adagrad(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or Schedule, default=0.01
-        :math:`\eta`.
+    {learning_rate}
     eps : float, default=1e-8
         :math:`\epsilon` > 0, guards the division.
 
@@ -140,6 +152,7 @@ class Adagrad(Optimizer):
         return _scaled_ratio(grad, sum_squares, self.eps, -learning_rate)
 
 
+@fill_doc(learning_rate=_learning_rate("0.001"), eps=_EPS)
 class RMSprop(Optimizer):
     r"""RMSprop: divide by a running root mean square of the gradients.
 
@@ -147,12 +160,10 @@ class RMSprop(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or Schedule, default=0.001
-        :math:`\eta`.
+    {learning_rate}
     rho : float, default=0.9
         :math:`\rho`, decay of the running mean, in [0, 1).
-    eps : float, default=1e-8
-        :math:`\epsilon` > 0.
+    {eps}
 
     Examples
     --------
@@ -177,6 +188,7 @@ class RMSprop(Optimizer):
         return _scaled_ratio(grad, mean_square, self.eps, -learning_rate)
 
 
+@fill_doc(learning_rate=_learning_rate("0.001"), eps=_EPS)
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015) with bias-corrected moments.
 
@@ -189,14 +201,12 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or Schedule, default=0.001
-        :math:`\eta`.
+    {learning_rate}
     beta1 : float, default=0.9
         :math:`\beta_1`, decay of the first moment, in [0, 1).
     beta2 : float, default=0.999
         :math:`\beta_2`, decay of the second moment, in [0, 1).
-    eps : float, default=1e-8
-        :math:`\epsilon` > 0.
+    {eps}
 
     Examples
     --------
@@ -236,6 +246,7 @@ class Adam(Optimizer):
         return update
 
 
+@fill_doc(learning_rate=_learning_rate("0.001"))
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
 
@@ -247,8 +258,7 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    learning_rate : float or Schedule, default=0.001
-        :math:`\eta`.
+    {learning_rate}
     beta1, beta2, eps : float
         As in :class:`Adam`.
     weight_decay : float, default=0.01

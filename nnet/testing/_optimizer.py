@@ -18,14 +18,23 @@ with curvatures :math:`c` in [0.5, 2]. Two properties are checked:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from nnet import _flat
+from nnet._docstrings import fill_doc
 from nnet._types import Pairs
 from nnet._validation import check_positive_int
+
+_POINT = """
+Parameters
+----------
+params : list of (ndarray, ndarray)
+    A point, shaped as ``start``.
+"""
 
 
 @dataclass(frozen=True)
@@ -84,42 +93,37 @@ class Quadratic:
             pairs(lambda s: rng.uniform(0.5, 2.0, size=s)),
         )
 
+    @fill_doc(params=_POINT)
     def value(self, params: Any) -> float:
         """:math:`f(\\theta)`.
 
-        Parameters
-        ----------
-        params : list of (ndarray, ndarray)
-            A point, shaped as ``start``.
+        {params}
 
         Returns
         -------
         float
             The value of the quadratic there.
         """
-        return 0.5 * sum(
-            float(np.sum(c * (p - m) ** 2))
-            for pp, mm, cc in zip(params, self.minimum, self.curvature)
-            for p, m, c in zip(pp, mm, cc)
-        )
+        return 0.5 * sum(float(np.sum(c * (p - m) ** 2)) for p, m, c in self._arrays(params))
 
+    @fill_doc(params=_POINT)
     def gradient(self, params: Any) -> Pairs:
         """:math:`\\nabla f(\\theta)` as ``[(dW, db), ...]``.
 
-        Parameters
-        ----------
-        params : list of (ndarray, ndarray)
-            A point, shaped as ``start``.
+        {params}
 
         Returns
         -------
         list of (ndarray, ndarray)
             The gradient there, shaped as ``params``.
         """
-        return [
-            tuple(c * (p - m) for p, m, c in zip(pp, mm, cc))
-            for pp, mm, cc in zip(params, self.minimum, self.curvature)
-        ]
+        grads = [c * (p - m) for p, m, c in self._arrays(params)]
+        return _flat.pairs(grads)
+
+    def _arrays(self, params: Any) -> Iterator[tuple[Any, np.ndarray, np.ndarray]]:
+        """``(p, m, c)`` for each array of ``params`` (W0, b0, W1, ...) and of the quadratic."""
+        for pp, mm, cc in zip(params, self.minimum, self.curvature):
+            yield from zip(pp, mm, cc)
 
 
 @dataclass
@@ -223,6 +227,8 @@ def check_optimizer(
     Returns
     -------
     OptimizerReport
+        The quadratic's value and the error against ``reference`` at each step;
+        ``report.ok`` is True when it descended and matched the reference.
 
     Examples
     --------
