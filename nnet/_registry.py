@@ -148,6 +148,19 @@ class Registry(Generic[Entry]):
             )
         return self.entries[key]
 
+    def entry_or_callable(
+        self, spec: Any, params: Mapping[str, Any], argname: str | None, refusal: str
+    ) -> Any:
+        """For a registry whose entries take no parameters: the entry a name means, or a
+        callable ``spec`` itself; ``refusal`` is the TypeError's text for anything else."""
+        if params:
+            raise TypeError(f"{self.kind}s take no parameters, got {sorted(params)}")
+        if isinstance(spec, str):
+            return self.lookup(spec, argname)
+        if callable(spec):
+            return spec
+        raise TypeError(refusal)
+
     def register(self, name: Any, make: Callable[[], Entry], overwrite: bool) -> Entry:
         """Store ``make()`` under ``name`` after checking the name; library entries stay."""
         if not isinstance(name, str) or not name:

@@ -18,7 +18,7 @@ its dtype. ``rng`` is a :class:`numpy.random.Generator`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -135,16 +135,11 @@ def get_initializer(spec: Any, **params: Any) -> Initializer:
     >>> get_initializer("Xavier") is glorot
     True
     """
-    if params:
-        raise TypeError(f"initializers take no parameters, got {sorted(params)}")
-    if isinstance(spec, str):
-        return _REGISTRY.lookup(spec)
-    if callable(spec):
-        return spec
-    raise TypeError(
+    refusal = (
         f"init must be a name in {sorted(INITIALIZERS)} or a callable "
         f"init(n_in, n_out, rng) -> (W, b), got {type(spec).__name__}"
     )
+    return cast(Initializer, _REGISTRY.entry_or_callable(spec, params, None, refusal))
 
 
 def register_initializer(name: str, fn: Initializer, *, overwrite: bool = False) -> Initializer:

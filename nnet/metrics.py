@@ -239,17 +239,14 @@ def get_metric(spec: Any, argname: str = "metrics", **params: Any) -> tuple[str,
     >>> get_metric(mae)[0]
     'mae'
     """
-    if params:
-        raise TypeError(f"metrics take no parameters, got {sorted(params)}")
-    if isinstance(spec, str):
-        name = _REGISTRY.key(spec)
-        return name, _REGISTRY.lookup(spec, argname)
-    if callable(spec):
-        return str(getattr(spec, "__name__", type(spec).__name__)), spec
-    raise TypeError(
+    refusal = (
         f"{argname} must hold metric names from {sorted(METRICS)} or callables "
         f"metric(Y_true, Y_pred) -> float, got {spec!r}"
     )
+    fn = _REGISTRY.entry_or_callable(spec, params, argname, refusal)
+    if isinstance(spec, str):
+        return _REGISTRY.key(spec), fn
+    return str(getattr(spec, "__name__", type(spec).__name__)), fn
 
 
 def register_metric(name: str, fn: Metric, *, overwrite: bool = False) -> Metric:

@@ -60,15 +60,15 @@ __all__ = [
 ]
 
 
+linear = identity
+"""Alias of :func:`identity`."""
+
 ACTIVATIONS: dict[str, Activation] = {act.name: act for act in BUILTINS}
 """Name → :class:`Activation` for every activation the library ships (and registered ones)."""
 
 _REGISTRY = Registry(
     "activation", "activations", ACTIVATIONS, "fn", {"linear": "identity", "logistic": "sigmoid"}
 )
-
-linear = identity
-"""Alias of :func:`identity`."""
 
 
 @fill_doc(sections=register_sections("Activation", "``fn(z) -> a``", "Elementwise derivative"))
