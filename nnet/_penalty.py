@@ -15,6 +15,8 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
+from nnet._kernels import rows_dot
+
 __all__ = ["StepPenalty", "on", "penalized", "penalty", "penalty_value"]
 
 
@@ -122,4 +124,4 @@ def _rows_dot(x: np.ndarray, y: np.ndarray) -> Any:
     r""":math:`\langle x, y\rangle`: a float for vectors, one per row for (K, n) arrays."""
     if x.ndim == 1:
         return float(np.dot(x, y))
-    return np.einsum("kp,kp->k", x, y)
+    return rows_dot(x, y)
