@@ -157,13 +157,7 @@ class Backprop:
         self.regularize_bias = net.regularize_bias
         self.stacked = layout.stacked
         self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
-        self._penalized = _penalty.on(self.l1) or _penalty.on(self.l2)
-        self._mask = None if self.regularize_bias or not self._penalized else layout.weight_mask()
-        self._step_penalty = (
-            _penalty.StepPenalty(layout.shape, self._mask, self.l1, self.l2, layout.dtype)
-            if self._penalized
-            else None
-        )
+        self._penalty = _penalty.step_penalty(layout, self.l1, self.l2, self.regularize_bias)
         self.grad = layout.empty()  # every step writes all of it
         self.layer_grads: Pairs = layout.layers(self.grad)
         lead = layout.lead
@@ -182,9 +176,7 @@ class Backprop:
 
     def penalty(self, parameters: ParameterStore) -> Any:
         """The penalty of ``parameters``: a float, or one per model (0.0 without l1 and l2)."""
-        if not self._penalized:
-            return 0.0
-        return _penalty.penalty_value(parameters.vector, self._mask, self.l1, self.l2)
+        return 0.0 if self._penalty is None else self._penalty.value(parameters.vector)
 
     def loss_and_gradient(
         self, parameters: ParameterStore, X: np.ndarray, Y: np.ndarray, scale: Any = 1.0
@@ -212,8 +204,8 @@ class Backprop:
                 error = product(delta, self._transposed(layer, layers), errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
-        if self._step_penalty is not None:  # its value and gradient, at these parameters
-            loss = loss + self._step_penalty.add_gradient(parameters.vector, self.grad, scale)
+        if self._penalty is not None:  # its value and gradient, at these parameters
+            loss = loss + self._penalty.add_gradient(parameters.vector, self.grad, scale)
         return loss
 
     def _transposed(self, layer: int, layers: Pairs) -> np.ndarray:

@@ -9,15 +9,18 @@ and in plain NumPy for the training loop, where it is paid at every step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import autograd.numpy as anp
 import numpy as np
 
 from nnet._kernels import rows_dot
 
-__all__ = ["StepPenalty", "on", "penalized", "penalty", "penalty_value"]
+if TYPE_CHECKING:
+    from nnet._flat import Layout
+
+__all__ = ["StepPenalty", "on", "penalized", "penalty", "step_penalty"]
 
 
 def penalized(pairs: Sequence[Any], regularize_bias: bool) -> list[Any]:
@@ -33,23 +36,6 @@ def penalty(layers: Sequence[Any], l1: float, l2: float, regularize_bias: bool) 
             total = total + l2 * anp.sum(p**2)
         if l1:
             total = total + l1 * anp.sum(anp.abs(p))
-    return total
-
-
-def penalty_value(vector: np.ndarray, mask: np.ndarray | None, l1: Any, l2: Any) -> Any:
-    """:math:`P` in plain NumPy, from the flat parameter vector (see :mod:`nnet._flat`).
-
-    ``mask`` is 1 on the penalized entries (the weights) and 0 elsewhere, or None
-    when every entry is penalized. For a stack, ``vector`` is (K, n_params) and
-    ``l1``, ``l2`` are numbers or (K,) arrays; the value is then one per model.
-    """
-    total: Any = 0.0
-    if on(l2):
-        squares = vector * vector
-        total = total + l2 * (squares @ mask if mask is not None else squares.sum(axis=-1))
-    if on(l1):
-        absolute = np.abs(vector)
-        total = total + l1 * (absolute @ mask if mask is not None else absolute.sum(axis=-1))
     return total
 
 
@@ -92,6 +78,10 @@ class StepPenalty:
         self._c1 = _laid_out(np.asarray(l1), vector_shape, mask, dtype) if on(l1) else None
         self._buffer = np.empty(vector_shape, dtype)
 
+    def value(self, vector: np.ndarray) -> Any:
+        """:math:`P` at ``vector``: a float, or one value per model."""
+        return sum((part for _, part in self._terms(vector)), 0.0)
+
     def add_gradient(self, vector: np.ndarray, grad: np.ndarray, scale: Any = 1.0) -> Any:
         r"""Add ``scale`` times :math:`\nabla P` to ``grad``; return :math:`P`.
 
@@ -99,16 +89,29 @@ class StepPenalty:
         float, or one value per model.
         """
         value: Any = 0.0
+        for term, part in self._terms(vector):
+            value = value + part
+            if not (isinstance(scale, float) and scale == 1.0):
+                term *= scale
+            grad += term
+        return value
+
+    def _terms(self, vector: np.ndarray) -> Iterator[tuple[np.ndarray, Any]]:
+        """Each penalty's gradient (in the one buffer, valid until the next) and value."""
         for coefficient, signs in ((self._c2, False), (self._c1, True)):
             if coefficient is None:
                 continue
             term = np.sign(vector, out=self._buffer) if signs else vector
             term = np.multiply(term, coefficient, out=self._buffer)
-            value = value + (1.0 if signs else 0.5) * _rows_dot(term, vector)
-            if not (isinstance(scale, float) and scale == 1.0):
-                term *= scale
-            grad += term
-        return value
+            yield term, (1.0 if signs else 0.5) * _rows_dot(term, vector)
+
+
+def step_penalty(layout: Layout, l1: Any, l2: Any, regularize_bias: bool) -> StepPenalty | None:
+    """The :class:`StepPenalty` of parameters in ``layout``, or None without ``l1`` and ``l2``."""
+    if not (on(l1) or on(l2)):
+        return None
+    mask = None if regularize_bias else layout.weight_mask()
+    return StepPenalty(layout.shape, mask, l1, l2, layout.dtype)
 
 
 def _laid_out(

@@ -246,9 +246,9 @@ class NeuralNetwork(NetworkDisplay):
             checks.check_finite(output, "the outputs", X)
             loss = output_loss(self.cost_fun, self.activation_funcs[-1], store.layers, inputs,
                                output, Y)  # fmt: skip
-            if self.l1 or self.l2:
-                mask = None if self.regularize_bias else store.layout.weight_mask()
-                loss += _penalty.penalty_value(store.vector, mask, self.l1, self.l2)
+            penalty = _penalty.step_penalty(store.layout, self.l1, self.l2, self.regularize_bias)
+            if penalty is not None:
+                loss += penalty.value(store.vector)
         checks.check_finite(np.asarray(loss), "the cost", X)
         return float(loss)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 
 from nnet.activations import ACTIVATIONS
@@ -17,8 +20,10 @@ __all__ = [
     "BUILTIN_COSTS",
     "PROBABILITY_OUTPUTS",
     "flatten",
+    "flower_rows",
     "make_targets",
     "relative_error",
+    "write_csv",
 ]
 
 
@@ -33,3 +38,21 @@ def relative_error(got, expected) -> float:
     diff = np.linalg.norm(got - expected)
     scale = np.linalg.norm(expected)
     return 0.0 if diff == 0 else float(diff / scale) if scale > 0 else float("inf")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]], **open_kw) -> Path:
+    """Write ``header`` and ``rows`` to ``path`` as CSV (``open_kw``: e.g. an encoding)."""
+    with path.open("w", newline="", **open_kw) as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def flower_rows(n: int = 60) -> list[tuple[float, float, str]]:
+    """``(length, width, species)`` rows of two well-separated classes with string labels."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        label = ["setosa", "virginica"][i % 2]
+        center = 0.0 if label == "setosa" else 4.0
+        rows.append((round(center + rng.normal(), 4), round(center - rng.normal(), 4), label))
+    return rows

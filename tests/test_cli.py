@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import flower_rows, write_csv
 
 from nnet.datasets import DATASETS, make_runge
 
@@ -52,23 +53,11 @@ def test_every_bundled_dataset_trains(dataset, tmp_path):
     assert plot.stat().st_size > 1000
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
-    with path.open("w", newline="") as handle:
-        csv.writer(handle).writerows([header, *rows])
-
-
 @pytest.fixture
 def flowers_csv(tmp_path: Path) -> Path:
     """Two well-separated classes with string labels and an extra column order."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(60):
-        label = ["setosa", "virginica"][i % 2]
-        center = 0.0 if label == "setosa" else 4.0
-        rows.append([round(center + rng.normal(), 4), label, round(center - rng.normal(), 4)])
-    path = tmp_path / "flowers.csv"
-    _write_csv(path, ["length", "species", "width"], rows)
-    return path
+    rows = [[length, label, width] for length, width, label in flower_rows()]
+    return write_csv(tmp_path / "flowers.csv", ["length", "species", "width"], rows)
 
 
 def test_csv_train_save_predict_info(flowers_csv, tmp_path):
@@ -96,7 +85,7 @@ def test_csv_train_save_predict_info(flowers_csv, tmp_path):
 def test_csv_regression_is_inferred(tmp_path):
     data = make_runge(150, seed=1)
     path = tmp_path / "runge.csv"
-    _write_csv(path, ["x", "y"], np.column_stack([data.X[:, 0], data.y]).tolist())
+    write_csv(path, ["x", "y"], np.column_stack([data.X[:, 0], data.y]).tolist())
     result = run("train", "--csv", str(path), "--target", "y", "--epochs", "5", "--quiet")
     assert result.returncode == 0, result.stderr
     assert "regression" in result.stdout and "r2" in result.stdout
@@ -139,7 +128,7 @@ def test_predict_refuses_a_csv_without_the_model_columns(flowers_csv, tmp_path):
     args = ["--target", "species", "--save", str(model), "--epochs", "1", "--quiet"]
     assert run("train", "--csv", str(flowers_csv), *args).returncode == 0
     other = tmp_path / "other.csv"
-    _write_csv(other, ["length", "height"], [[1, 2]])
+    write_csv(other, ["length", "height"], [[1, 2]])
     result = run("predict", "--model", str(model), "--csv", str(other))
     assert result.returncode == 2 and "no column 'width'" in result.stderr
 

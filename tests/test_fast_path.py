@@ -224,6 +224,8 @@ def test_the_plain_numpy_penalty_equals_the_autograd_one(l1, l2, regularize_bias
     net.layers = [(W, b + 0.5) for W, b in net.layers]  # nonzero biases: their penalty counts
     expected = float(_penalty.penalty(net.layers, l1, l2, regularize_bias))
     mask = None if regularize_bias else net.parameters.layout.weight_mask()
-    value = float(_penalty.penalty_value(net.parameters.vector, mask, l1, l2))
+    store = net.parameters
+    step_penalty = _penalty.StepPenalty(store.layout.shape, mask, l1, l2, dtype)
+    value = float(step_penalty.value(store.vector))
     assert value == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-13)
     assert expected > 0

@@ -21,26 +21,16 @@ import numpy as np
 import pytest
 import safetensors
 import safetensors.numpy
+from helpers import flower_rows, write_csv
 
 from nnet import serialization as ser
 from nnet.serialization import describe_file, load_network
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]], **open_kw) -> Path:
-    with path.open("w", newline="", **open_kw) as handle:
-        csv.writer(handle).writerows([header, *rows])
-    return path
-
-
 @pytest.fixture
 def flowers(tmp_path: Path) -> Path:
     """Two separable classes with string labels: 'length', 'width' -> 'species'."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for i in range(60):
-        label = ["setosa", "virginica"][i % 2]
-        center = 0.0 if label == "setosa" else 4.0
-        rows.append([round(center + rng.normal(), 4), round(center - rng.normal(), 4), label])
+    rows = [list(row) for row in flower_rows()]
     return write_csv(tmp_path / "flowers.csv", ["length", "width", "species"], rows)
 
 
