@@ -301,6 +301,25 @@ def test_ctrl_c_during_start_up_is_one_line_and_130(nnet_cli, one_line_error):
     one_line_error(result, "nnet: interrupted", status=130)
 
 
+def test_ctrl_c_caught_after_an_eval_still_exits_130(tmp_path, one_line_error):
+    """CPython's ``-m`` would die by SIGINT once a KeyboardInterrupt left a string eval."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import nnet.cli\n"
+        "def interrupted_in_an_eval(args):\n"
+        "    exec('raise KeyboardInterrupt')  # as inside collections.namedtuple\n"
+        "nnet.cli.run_train = interrupted_in_an_eval\n"
+    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "nnet", "train", "--quiet"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=120,
+    )
+    one_line_error(result, "nnet: interrupted", status=130)
+
+
 def test_ctrl_c_during_training_saves_nothing(tmp_path, one_line_error):
     model = tmp_path / "m.safetensors"
     proc = _start("train", "--dataset", "digits", "--epochs", "100000", "--save", str(model))
