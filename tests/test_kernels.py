@@ -12,6 +12,9 @@ from nnet.costs import COSTS
 
 RNG = np.random.default_rng(0)
 Z = np.vstack([RNG.normal(scale=3.0, size=(6, 5)), np.zeros((1, 5)), np.full((1, 5), -1e4)])
+# Kernels may switch method with the array's size (sigmoid does): test both sides.
+EDGES = [-1e4, -750.0, -720.0, -100.0, -88.0, 0.0, 88.0, 720.0, 1e4]
+Z_LARGE = np.concatenate([RNG.normal(scale=10.0, size=(300, 10)), np.tile(EDGES, (2, 10))[:, :10]])
 VARIANTS = [ACTIVATIONS[name] for name in BUILTIN_ACTIVATIONS] + [
     get_activation("leaky_relu", alpha=0.3),
     get_activation("leaky_relu", alpha=0.0),
@@ -22,9 +25,10 @@ VARIANTS = [ACTIVATIONS[name] for name in BUILTIN_ACTIVATIONS] + [
 
 @pytest.mark.parametrize("act", VARIANTS, ids=repr)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fast_kernels_equal_public_functions(act, dtype):
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_fast_kernels_equal_public_functions(act, dtype, size):
     assert act.fast_forward is not None and act.fast_backward is not None
-    z = Z.astype(dtype)
+    z = (Z if size == "small" else Z_LARGE).astype(dtype)
     grad = RNG.normal(size=z.shape).astype(dtype)
     a = act._forward_inplace(z.copy())
     rtol = 1e-6 if dtype == np.float32 else 1e-13
@@ -77,3 +81,4 @@ def test_fused_output_delta_is_the_chain_rule_through_its_activation(
     expected = scale * (np.stack(chain_rule) if stacked else chain_rule[0])
     got = cost.output_delta(a, target, scale, rows_sum_to_one)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)
+
