@@ -49,21 +49,27 @@ def forward(
     layers: Pairs,
     X: np.ndarray,
     outputs: list[np.ndarray] | None = None,
+    *,
+    activate_last: bool = True,
 ) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
     """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
 
     ``z = a @ W + b`` is written into ``outputs[layer]`` (buffers of ``len(X)``
     rows) or a new array, and the library's activations run in place on
     it; they backpropagate from their output, so their ``z`` is not kept (None).
-    Returns ``(inputs, zs, output)``.
+    Returns ``(inputs, zs, output)``; ``output`` is the last ``z`` without
+    ``activate_last`` (for :meth:`nnet.costs.Cost.activate_with_loss`).
     """
     inputs, zs, a = [], [], X
     stacked = layers[0][0].ndim == 3
+    last = len(layers) - 1
     for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
         z = product(a, W, None if outputs is None else outputs[layer])
         z += b
         zs.append(z if activation.needs_z else None)
+        if layer == last and not activate_last:
+            return inputs, zs, z
         a = _apply(activation, z) if stacked else activation._forward_inplace(z)
     return inputs, zs, a
 
@@ -169,6 +175,8 @@ class Backprop:
         self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
         fused = self.cost.fuses_with(self.activations[-1])  # the cost's own output delta
         self._fused_delta = self.cost.output_delta if fused else None
+        activates = fused and self.cost.activates
+        self._activate_with_loss = self.cost.activate_with_loss if activates else None
         self._rows_sum_to_one = rows_sum_to_one  # then the cost may use a cheaper form
         exact = self.activations[-1].builtin and self.activations[-1].name in self.cost.from_logits
         self._clips = self.cost.clips if exact else None
@@ -190,8 +198,13 @@ class Backprop:
         """
         layers = parameters.layers
         outputs, errors, ones = self._buffers_for(len(X))
-        inputs, zs, output = forward(self.activations, layers, X, outputs)
-        if self._clips is not None and self._clips(output):  # a cross-entropy would clip
+        fused = self._activate_with_loss
+        inputs, zs, output = forward(
+            self.activations, layers, X, outputs, activate_last=fused is None
+        )
+        if fused is not None:  # the output's activation and an exact cost, in one go
+            loss = fused(output, Y, self._rows_sum_to_one)
+        elif self._clips is not None and self._clips(output):  # a cross-entropy would clip
             loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
         else:
             loss = self._loss(output, Y)

@@ -82,3 +82,37 @@ def test_fused_output_delta_is_the_chain_rule_through_its_activation(
     got = cost.output_delta(a, target, scale, rows_sum_to_one)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)
 
+
+ACTIVATING = [cost for cost in FUSED if cost.activates]
+
+
+def test_some_cost_activates_with_its_loss():
+    assert [cost.name for cost in ACTIVATING] == ["cross_entropy"]
+
+
+@pytest.mark.parametrize("cost", ACTIVATING, ids=repr)
+@pytest.mark.parametrize("stacked", [False, True])
+@pytest.mark.parametrize("rows_sum_to_one", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_forward_is_the_activation_and_the_cost_from_logits(
+    cost, stacked, rows_sum_to_one, dtype
+):
+    act = ACTIVATIONS[cost.fused_activation]
+    z = RNG.normal(scale=3.0, size=(2, 7, 3) if stacked else (7, 3)).astype(dtype)
+    z[..., 0, 0] = 900.0  # a probability that underflows: the cost stays exact
+    target = make_targets(cost.name, 7, 3, RNG).astype(dtype)
+    if not rows_sum_to_one:
+        target = RNG.uniform(0.0, 1.0, (7, 3)).astype(dtype)
+    a = z.copy()
+    loss = cost.activate_with_loss(a, target, rows_sum_to_one)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(a, act(z), rtol=rtol, atol=1e-30)
+    exact = cost.from_logits[act.name][0]
+    expected = [float(exact(zk, target)) for zk in z] if stacked else float(exact(z, target))
+    np.testing.assert_allclose(loss, expected, rtol=rtol)
+    assert np.shape(loss) == ((2,) if stacked else ())
+
+
+def test_a_cost_without_a_fused_forward_says_so():
+    with pytest.raises(NotImplementedError, match="no fused forward pass"):
+        COSTS["mse"].activate_with_loss(np.zeros((2, 1)), np.zeros((2, 1)))

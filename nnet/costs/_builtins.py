@@ -292,6 +292,25 @@ def _softmax_cross_entropy_from_logits(z: np.ndarray, target: np.ndarray) -> Any
 
 class _CrossEntropy(Cost):
     fused_activation = "softmax"
+    activates = True
+
+    def activate_with_loss(
+        self, z: np.ndarray, target: np.ndarray, rows_sum_to_one: bool = False
+    ) -> Any:
+        r"""Softmax of ``z`` in place, and the cost from the logits (as
+        :func:`softmax_cross_entropy_from_logits`): with :math:`z' = z - \max_j z_j` and
+        :math:`s = \sum_j e^{z'_j}` per row, :math:`C = rac1N \sum_i ig((\sum_k t_{ik})
+        \log s_i - \sum_k t_{ik} z'_{ik}ig)`; the softmax is :math:`e^{z'}/s`, as in
+        the activation's own kernel."""
+        z -= row_maxima(z)
+        picked = model_dot(z, target)
+        np.exp(z, out=z)
+        sums = row_sums(z)
+        z /= sums
+        log_sums = np.log(sums, out=sums)
+        if not rows_sum_to_one:
+            log_sums *= row_sums(target)
+        return (model_sum(log_sums) - picked) / z.shape[-2]
 
     def output_delta(
         self, a: np.ndarray, target: np.ndarray, scale: Any = 1.0, rows_sum_to_one: bool = False

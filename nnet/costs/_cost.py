@@ -85,6 +85,9 @@ class Cost:
         :meth:`output_delta` (Nielsen's ``delta``; scikit-learn's
         ``activations[-1] - y``): ``"softmax"`` for cross-entropy, ``"sigmoid"``
         for binary cross-entropy, None for the others.
+    activates : bool
+        Whether :meth:`activate_with_loss` computes the fused activation and the
+        cost from the logits in one go (cross-entropy after softmax).
 
     Examples
     --------
@@ -106,6 +109,7 @@ class Cost:
     clips: Callable[[np.ndarray], bool] | None = dataclasses.field(default=None, repr=False)
 
     fused_activation: ClassVar[str | None] = None
+    activates: ClassVar[bool] = False
 
     @fill_doc(sections=COST_SECTIONS)
     def __call__(self, pred: Any, target: Any) -> Any:
@@ -171,6 +175,36 @@ class Cost:
             For a cost that fuses with no activation (:attr:`fused_activation` None).
         """
         raise NotImplementedError(f"cost {self.name!r} has no fused output delta")
+
+    def activate_with_loss(
+        self, z: np.ndarray, target: np.ndarray, rows_sum_to_one: bool = False
+    ) -> Any:
+        """Apply the fused activation to the logits ``z`` in place; return the cost from them.
+
+        Valid only when :attr:`activates` and :meth:`fuses_with` the output
+        activation: the training step then gets the output and an exact cost (no
+        clipped probabilities) with fewer passes than the activation and the cost apart.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_samples, n_outputs) or (K, n_samples, n_outputs)
+            The output layer's pre-activation; overwritten by the activation.
+        target : ndarray of shape (n_samples, n_outputs)
+            The targets.
+        rows_sum_to_one : bool, default=False
+            Whether every target row is known to sum to exactly 1.
+
+        Returns
+        -------
+        float or ndarray of shape (K,)
+            The cost, one per model for a stack.
+
+        Raises
+        ------
+        NotImplementedError
+            For a cost without such a pass (:attr:`activates` False).
+        """
+        raise NotImplementedError(f"cost {self.name!r} has no fused forward pass")
 
     def _loss(self, pred: np.ndarray, target: np.ndarray) -> float:
         """The cost as a float, through the fast kernel when there is one."""
