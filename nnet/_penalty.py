@@ -77,10 +77,11 @@ class StepPenalty:
         self._c2 = _laid_out(2.0 * np.asarray(l2), vector_shape, mask, dtype) if on(l2) else None
         self._c1 = _laid_out(np.asarray(l1), vector_shape, mask, dtype) if on(l1) else None
         self._buffer = np.empty(vector_shape, dtype)
+        self._scaled: dict[bool, tuple[Any, np.ndarray]] = {}  # signs -> (scale, c * scale)
 
     def value(self, vector: np.ndarray) -> Any:
         """:math:`P` at ``vector``: a float, or one value per model."""
-        return sum((part for _, part in self._terms(vector)), 0.0)
+        return sum((part for _, part in self._terms(vector, 1.0)), 0.0)
 
     def add_gradient(self, vector: np.ndarray, grad: np.ndarray, scale: Any = 1.0) -> Any:
         r"""Add ``scale`` times :math:`\nabla P` to ``grad``; return :math:`P`.
@@ -89,21 +90,43 @@ class StepPenalty:
         float, or one value per model.
         """
         value: Any = 0.0
-        for term, part in self._terms(vector):
+        for term, part in self._terms(vector, scale):
             value = value + part
-            if not (isinstance(scale, float) and scale == 1.0):
-                term *= scale
             grad += term
         return value
 
-    def _terms(self, vector: np.ndarray) -> Iterator[tuple[np.ndarray, Any]]:
-        """Each penalty's gradient (in the one buffer, valid until the next) and value."""
+    def _terms(self, vector: np.ndarray, scale: Any) -> Iterator[tuple[np.ndarray, Any]]:
+        """Each penalty's gradient times ``scale`` (in the one buffer, valid until the next)
+        and value.
+
+        The coefficients come pre-multiplied by ``scale`` (remade when it changes, once an
+        epoch), so that the gradient costs one product: multiplying a stack by a (K, 1)
+        column costs several times a same-shape product. The value divides the scale out.
+        """
+        stacked = isinstance(scale, np.ndarray)
+        divisor = scale.ravel() if stacked else scale
+        unit = not stacked and scale == 1.0
+        folded = not unit and bool(divisor.all() if stacked else scale)  # 0 cannot be divided out
         for coefficient, signs in ((self._c2, False), (self._c1, True)):
             if coefficient is None:
                 continue
             term = np.sign(vector, out=self._buffer) if signs else vector
-            term = np.multiply(term, coefficient, out=self._buffer)
-            yield term, (1.0 if signs else 0.5) * _rows_dot(term, vector)
+            scaled = self._scaled_coefficient(coefficient, signs, scale) if folded else coefficient
+            term = np.multiply(term, scaled, out=self._buffer)
+            part = (1.0 if signs else 0.5) * _rows_dot(term, vector)
+            if folded:
+                part = part / divisor
+            elif not unit:
+                term *= scale
+            yield term, part
+
+    def _scaled_coefficient(self, coefficient: np.ndarray, signs: bool, scale: Any) -> np.ndarray:
+        """``coefficient * scale``, kept while ``scale`` stays the same."""
+        cached = self._scaled.get(signs)
+        if cached is None or not _same(cached[0], scale):
+            cached = (np.copy(scale), (coefficient * scale).astype(coefficient.dtype))
+            self._scaled[signs] = cached
+        return cached[1]
 
 
 def step_penalty(layout: Layout, l1: Any, l2: Any, regularize_bias: bool) -> StepPenalty | None:
@@ -128,3 +151,10 @@ def _rows_dot(x: np.ndarray, y: np.ndarray) -> Any:
     if x.ndim == 1:
         return float(np.dot(x, y))
     return rows_dot(x, y)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether two scales (numbers, or (K, 1) arrays) are equal; cheap for numbers."""
+    if isinstance(new, np.ndarray):
+        return np.array_equal(old, new)
+    return bool(old == new)

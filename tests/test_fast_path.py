@@ -229,3 +229,25 @@ def test_the_plain_numpy_penalty_equals_the_autograd_one(l1, l2, regularize_bias
     value = float(step_penalty.value(store.vector))
     assert value == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-13)
     assert expected > 0
+
+
+@pytest.mark.parametrize(
+    "scale",
+    [1.0, 0.3, 0.0, np.array([[0.5], [2.0], [0.1]]), np.array([[0.5], [0.0], [0.1]])],
+    ids=["one", "number", "zero", "per-model", "per-model-with-zero"],
+)
+def test_the_step_penalty_gradient_is_scale_times_the_penalty_gradient(scale):
+    rng = np.random.default_rng(3)
+    vector = rng.normal(size=(3, 10))
+    mask = (np.arange(10) < 7).astype(float)  # the last three entries: biases
+    l1, l2 = np.array([0.0, 0.2, 0.05]), np.array([0.3, 0.0, 0.7])
+    step_penalty = _penalty.StepPenalty(vector.shape, mask, l1, l2, np.float64)
+    expected_value = (l2[:, None] * mask * vector**2 + l1[:, None] * mask * np.abs(vector)).sum(1)
+    expected_grad = (2 * l2[:, None] * vector + l1[:, None] * np.sign(vector)) * mask
+    for k in range(3):  # twice at each scale, and a change of scale in between
+        step_scale = scale * (1.0 + (k == 1))
+        grad = np.ones_like(vector)
+        value = step_penalty.add_gradient(vector, grad, step_scale)
+        np.testing.assert_allclose(value, expected_value, rtol=1e-13)
+        np.testing.assert_allclose(grad, 1.0 + step_scale * expected_grad, rtol=1e-13)
+        np.testing.assert_allclose(step_penalty.value(vector), expected_value, rtol=1e-13)
