@@ -9,8 +9,12 @@ contender beside ``sklearn``:
   of epochs (``tol=0`` and ``n_iter_no_change`` beyond it, so nobody stops early):
   ``NeuralNetClassifier`` against ``MLPClassifier``.
 * ``runge_lbfgs``: a Runge-like regression, :math:`y = 1/(1 + 25x^2)` on 400 points
-  of [-1, 1], one hidden layer of 32 tanh units, ``solver="lbfgs"`` for a fixed
-  number of iterations (``tol=0``): ``NeuralNetRegressor`` against ``MLPRegressor``.
+  of [-1, 1], one hidden layer of 32 tanh units, ``solver="lbfgs"`` for at most a
+  fixed number of iterations (``tol=0``): ``NeuralNetRegressor`` against
+  ``MLPRegressor``, each fitting from ``LBFGS_SEEDS`` initial weights in a run. Where
+  L-BFGS stops (SciPy's relative-reduction test) depends on the path from the initial
+  weights, so one seed's luck decided the ratio: with ``random_state=0`` scikit-learn
+  stopped after 163 iterations while nnet ran all 200, on seed 3 the other way round.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 from contenders import Prepare, Run
 from workloads import Workload
 
-__all__ = ["ESTIMATOR_CONTENDERS", "digits_workload", "runge_workload"]
+__all__ = ["ESTIMATOR_CONTENDERS", "LBFGS_SEEDS", "digits_workload", "runge_workload"]
 
 
 def digits_workload(epochs: int = 200) -> Workload:
@@ -103,13 +107,16 @@ def _digits(cls: Any) -> Prepare:
     return prepare
 
 
+LBFGS_SEEDS = 5
+"""Initial weights per timed L-BFGS run (seeds ``seed`` to ``seed + 4``)."""
+
+
 def _runge(cls: Any) -> Prepare:
     def prepare(w: Workload, seed: int) -> Run:
-        est = cls(**_params(w, seed, "lbfgs"))
+        estimators = [cls(**_params(w, seed + k, "lbfgs")) for k in range(LBFGS_SEEDS)]
 
         def run() -> float:
-            _fit_quietly(est, w)
-            return float(est.loss_)
+            return float(np.mean([_fit_quietly(est, w).loss_ for est in estimators]))
 
         return run
 
