@@ -103,6 +103,11 @@ class Layout:
         self.lead: tuple[int, ...] = () if n_models is None else (n_models,)
         self.shape = (*self.lead, self.n_params)
         self._mask: np.ndarray | None = None
+        ends = np.cumsum([math.prod(shape) for shape in self.array_shapes]).tolist()
+        self._slices = [
+            (slice(start, end), (*self.lead, *shape))
+            for start, end, shape in zip([0, *ends[:-1]], ends, self.array_shapes)
+        ]
 
     @property
     def stacked(self) -> bool:
@@ -115,7 +120,9 @@ class Layout:
 
     def arrays(self, vector: np.ndarray) -> list[np.ndarray]:
         """``[W0, b0, W1, b1, ...]``: views of ``vector``'s slices."""
-        return split(vector, self.array_shapes)
+        if vector.shape != self.shape:  # another model axis, or an error to report
+            return split(vector, self.array_shapes)
+        return [vector[..., where].reshape(shape) for where, shape in self._slices]
 
     def layers(self, vector: np.ndarray) -> Pairs:
         """``[(W0, b0), ...]``: views of ``vector``'s slices."""
