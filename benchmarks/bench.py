@@ -114,8 +114,8 @@ def _time_once(
     while True:
         run = prepare(w, seed)
         gc.collect()
-        time.sleep(settings.pause)
         canary_before = CANARY.measure()
+        time.sleep(settings.pause)  # after the canary: its BLAS threads stop spinning
         before, start = cpu_sample(), time.perf_counter()
         loss = run()
         elapsed, after = time.perf_counter() - start, cpu_sample()
