@@ -15,13 +15,14 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
 }
 
-# (label, workload, numerator, denominator, comparison, threshold): the issue's bar.
+# (label, workload, numerator, denominator, comparison, threshold): the issue's bar
+# (W1 Iris and W2 float32 as issue 10 raised them: no regression of a lone network).
 TARGETS: list[tuple[str, str, str, str, str, float]] = [
     ("W2 float64: nnet epoch <= 1.25 x GEMM floor", "mnist_float64", "nnet", "floor", "<=", 1.25),
     ("W2 float64: >= 2 x faster than sklearn", "mnist_float64", "sklearn", "nnet", ">=", 2.0),
     ("W2 float64: faster than PyTorch CPU", "mnist_float64", "torch", "nnet", ">", 1.0),
-    ("W2 float32: nnet epoch <= 1.5 x GEMM floor", "mnist_float32", "nnet", "floor", "<=", 1.5),
-    ("W1 Iris: >= 4 x faster than sklearn", "iris", "sklearn", "nnet", ">=", 4.0),
+    ("W2 float32: nnet epoch <= 1.3 x GEMM floor", "mnist_float32", "nnet", "floor", "<=", 1.3),
+    ("W1 Iris: >= 4.5 x faster than sklearn", "iris", "sklearn", "nnet", ">=", 4.5),
     (
         "W3: compute_gradient >= 4 x faster than autograd",
         "gradient",
