@@ -299,8 +299,8 @@ class _CrossEntropy(Cost):
     ) -> Any:
         r"""Softmax of ``z`` in place, and the cost from the logits (as
         :func:`softmax_cross_entropy_from_logits`): with :math:`z' = z - \max_j z_j` and
-        :math:`s = \sum_j e^{z'_j}` per row, :math:`C = rac1N \sum_i ig((\sum_k t_{ik})
-        \log s_i - \sum_k t_{ik} z'_{ik}ig)`; the softmax is :math:`e^{z'}/s`, as in
+        :math:`s = \sum_j e^{z'_j}` per row, :math:`C = \frac1N \sum_i \big((\sum_k t_{ik})
+        \log s_i - \sum_k t_{ik} z'_{ik}\big)`; the softmax is :math:`e^{z'}/s`, as in
         the activation's own kernel."""
         z -= row_maxima(z)
         picked = model_dot(z, target)
