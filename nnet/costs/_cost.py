@@ -203,6 +203,14 @@ class Cost:
         ------
         NotImplementedError
             For a cost without such a pass (:attr:`activates` False).
+
+        Examples
+        --------
+        >>> from nnet.costs import get_cost
+        >>> z = np.array([[800.0, 0.0]])  # the target's probability underflows to 0
+        >>> loss = get_cost("cross_entropy").activate_with_loss(z, np.array([[0.0, 1.0]]))
+        >>> float(loss), z.tolist()  # the exact cost, not log(0) clipped
+        (800.0, [[1.0, 0.0]])
         """
         raise NotImplementedError(f"cost {self.name!r} has no fused forward pass")
 
