@@ -27,7 +27,7 @@ import numpy as np
 
 from nnet._types import Pairs
 
-__all__ = ["Layout", "ParameterStore", "pairs", "split"]
+__all__ = ["Layout", "ParameterStore", "pairs", "slices", "split"]
 
 
 def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
@@ -46,14 +46,25 @@ def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarra
     >>> [v.shape for v in split(np.zeros((3, 6)), [(2, 2), (1, 2)])]
     [(3, 2, 2), (3, 1, 2)]
     """
-    sizes = [math.prod(shape) for shape in shapes]
-    if flat.ndim not in (1, 2) or flat.shape[-1] != sum(sizes):
-        raise ValueError(f"flat must end in an axis of {sum(sizes)} entries, got {flat.shape}")
-    ends = np.cumsum(sizes).tolist()
+    size = sum(math.prod(shape) for shape in shapes)
+    if flat.ndim not in (1, 2) or flat.shape[-1] != size:
+        raise ValueError(f"flat must end in an axis of {size} entries, got {flat.shape}")
     lead = flat.shape[:-1]
+    return [flat[..., where].reshape(lead + tuple(shape)) for where, shape in slices(shapes)]
+
+
+def slices(shapes: Sequence[tuple[int, ...]]) -> list[tuple[slice, tuple[int, ...]]]:
+    """``(slice, shape)`` of each array of ``shapes`` laid out one after the other.
+
+    Examples
+    --------
+    >>> slices([(2, 2), (2,)])
+    [(slice(0, 4, None), (2, 2)), (slice(4, 6, None), (2,))]
+    """
+    ends = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
     return [
-        flat[..., s:e].reshape(lead + tuple(shape))
-        for s, e, shape in zip([0, *ends[:-1]], ends, shapes)
+        (slice(start, end), tuple(shape))
+        for start, end, shape in zip([0, *ends[:-1]], ends, shapes)
     ]
 
 
@@ -103,11 +114,7 @@ class Layout:
         self.lead: tuple[int, ...] = () if n_models is None else (n_models,)
         self.shape = (*self.lead, self.n_params)
         self._mask: np.ndarray | None = None
-        ends = np.cumsum([math.prod(shape) for shape in self.array_shapes]).tolist()
-        self._slices = [
-            (slice(start, end), (*self.lead, *shape))
-            for start, end, shape in zip([0, *ends[:-1]], ends, self.array_shapes)
-        ]
+        self._slices = [(where, (*self.lead, *shape)) for where, shape in slices(self.array_shapes)]
 
     @property
     def stacked(self) -> bool:

@@ -20,7 +20,6 @@ of all parameters, laid out ``[W0.ravel(), b0, W1.ravel(), b1, ...]``.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +27,7 @@ import numpy as np
 import scipy.optimize
 
 from nnet._backprop import Backprop
+from nnet._flat import pairs, split
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
 
@@ -184,12 +184,12 @@ def train_lbfgs(
         if history.best_loss is None or cost <= history.best_loss:
             history.best_epoch = history.epochs_run - 1
         if callback is not None:
-            net.layers = cut(intermediate_result.x)
+            net.layers = pairs(split(intermediate_result.x, shapes))
             if callback(history.epochs_run - 1, history, net):
                 stopped = True
                 raise StopIteration
 
-    cut = _cutter([shape for W, b in net.layers for shape in (W.shape, b.shape)])
+    shapes = [shape for W, b in net.layers for shape in (W.shape, b.shape)]
     theta0 = net.parameters.vector.astype(np.float64)
     result = scipy.optimize.minimize(
         _flat_loss_and_gradient(net, X, Y, float(scale)),
@@ -199,7 +199,7 @@ def train_lbfgs(
         callback=each_iteration,
         options={"maxiter": int(max_iter), "maxfun": int(max_fun), "gtol": float(tol)},
     )
-    net.layers = cut(result.x)
+    net.layers = pairs(split(result.x, shapes))
     history.stop_reason = "callback" if stopped else "completed"
     return LBFGSResult(
         history=history,
@@ -208,15 +208,3 @@ def train_lbfgs(
         n_fun=int(result.nfev),
         message=str(result.message),
     )
-
-
-def _cutter(shapes: list[tuple[int, ...]]) -> Callable[[np.ndarray], list[tuple[Any, Any]]]:
-    """A function cutting a flat vector into ``[(W, b), ...]`` views of ``shapes``."""
-    ends = np.cumsum([math.prod(shape) for shape in shapes]).tolist()
-    bounds = list(zip([0, *ends[:-1]], ends, shapes))
-
-    def cut(theta: np.ndarray) -> list[tuple[Any, Any]]:
-        arrays = [theta[start:end].reshape(shape) for start, end, shape in bounds]
-        return list(zip(arrays[::2], arrays[1::2]))
-
-    return cut
