@@ -65,6 +65,14 @@ class Batches:
             self._x_rows = np.empty((rows, X.shape[1]), X.dtype)
             self._y_rows = np.empty((rows, Y.shape[1]), Y.dtype)
 
+    def __len__(self) -> int:
+        """The number of batches in an epoch."""
+        return -(-len(self.X) // self.size)
+
+    def rows(self) -> np.ndarray:
+        """The number of rows of each batch of an epoch, shape ``(len(self),)``."""
+        return np.minimum(self.size, len(self.X) - self.size * np.arange(len(self)))
+
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         X, Y, size = self.X, self.Y, self.size
         if self.order is None:

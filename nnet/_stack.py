@@ -178,6 +178,9 @@ class _Stack:
         self.record = StackHistory(k, monitor)
         self.histories: list[History] = []  # made at the end of run()
         self.active = np.ones(k, bool)  # models still training
+        self.frozen = False  # whether any model stopped (then its updates are masked)
+        self.losses = np.empty((len(self.batches), k))  # each step's, one epoch
+        self.steps = 0  # steps run in the current epoch
         self.saved = self.store.snapshot()  # per model: best (early stopping) or last good
         self.first_loss: np.ndarray | None = None
         self.patience: int | None = None
@@ -206,6 +209,7 @@ class _Stack:
                 if not self.active.any():
                     break
         except KeyboardInterrupt:
+            self._diverge_on_losses()  # a model that failed before the Ctrl-C
             self._stop(self.active, "interrupted")
             return True
         else:
@@ -217,29 +221,33 @@ class _Stack:
             self.histories = self.record.histories()
 
     def _epoch(self, explosion_factor: float | None) -> dict[str, np.ndarray]:
-        """One epoch of mini-batch steps for all models; per-model losses and metrics."""
-        opt, store, backprop = self.opt, self.store, self.backprop
+        """One epoch of mini-batch steps for all models; per-model losses and metrics.
+
+        Each step's losses go into one row of :attr:`losses`; a model whose loss stopped
+        being finite is frozen after the epoch, at the weights saved before it, which is
+        where freezing it at that step would leave it too (its own weights are all its
+        steps change).
+        """
+        opt, store, backprop, losses = self.opt, self.store, self.backprop, self.losses
         prescaled = opt.linear_in_gradient
         scale = opt.gradient_scale() if prescaled else 1.0
         params = store.vector if opt.uses_params else None
-        total = np.zeros(len(self.models))
-        for xb, yb in self.batches:
+        self.steps = 0
+        for step, (xb, yb) in enumerate(self.batches):
             if prescaled and opt.schedule.per_step:
                 scale = opt.gradient_scale()
-            loss = backprop.loss_and_gradient(store, xb, yb, scale)
-            if self.first_loss is None:
-                self.first_loss = np.array(loss, float)
-            bad = ~np.isfinite(loss) & self.active
-            if bad.any():
-                self._diverge(bad)
+            losses[step] = backprop.loss_and_gradient(store, xb, yb, scale)
             update = opt.flat_update(backprop.grad, params, prescaled=prescaled)
-            if not self.active.all():  # frozen models keep their weights
+            if self.frozen:  # frozen models keep their weights
                 update = np.where(self.active[:, None], update, 0.0)
             store.add(update)
-            total += np.where(self.active, loss, 0.0) * len(xb)
+            self.steps = step + 1
+        if self.first_loss is None:
+            self.first_loss = losses[0].copy()
+        self._diverge_on_losses()
         self._diverge(~store.all_finite() & self.active)
-        logs = {"train_loss": total / len(self.X)}
-        if explosion_factor is not None and self.first_loss is not None:
+        logs = {"train_loss": self.batches.rows() @ losses / len(self.X)}
+        if explosion_factor is not None:
             limit = explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
             self._diverge((logs["train_loss"] > limit) & self.active)
         if self.metrics:
@@ -247,6 +255,11 @@ class _Stack:
         if self.val is not None:
             logs.update(self._evaluate("val_", *self.val))
         return logs
+
+    def _diverge_on_losses(self) -> None:
+        """Freeze the models with a loss that is not finite in the steps run this epoch."""
+        finite = np.isfinite(self.losses[: self.steps]).all(axis=0)
+        self._diverge(~finite & self.active)
 
     def _evaluate(self, prefix: str, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """Losses (validation) and metrics of every model on ``(X, Y)``; NaN for frozen ones."""
@@ -294,6 +307,7 @@ class _Stack:
     def _stop(self, models: np.ndarray, reason: str) -> None:
         self.record.stop(models & self.active, reason)
         self.active &= ~models
+        self.frozen = not self.active.all()
 
     def networks(self) -> list[NeuralNetwork]:
         """The trained networks, one per model; the best weights with early stopping."""

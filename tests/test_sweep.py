@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import nnet
 import nnet._stack
 from nnet import DivergenceWarning, NeuralNetwork, Study, sweep, train
+from nnet._backprop import Backprop
 from nnet.optimizers import OPTIMIZERS, SGD, Adam, Momentum
 
 OUTPUT_FOR_COST = {"mse": "identity", "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
@@ -292,6 +293,26 @@ def test_ctrl_c_returns_the_study_so_far():
     assert [h.stop_reason for h in study.histories] == ["interrupted"] * 4
     assert [h.epochs_run for h in study.histories] == [1] * 4
     assert all(np.isfinite(net.predict(X)).all() for net in study.networks)
+
+
+def test_a_model_whose_loss_failed_before_a_ctrl_c_is_diverged_not_interrupted(monkeypatch):
+    """Losses are checked once an epoch, and on Ctrl-C for the steps run so far."""
+    X, Y = iris_like()
+    real, calls = Backprop.loss_and_gradient, []
+
+    def interrupt_at_the_eighth_step(self, *args):
+        calls.append(1)
+        if len(calls) == 8:  # the first epoch; the second model's loss is NaN by then
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    monkeypatch.setattr(Backprop, "loss_and_gradient", interrupt_at_the_eighth_step)
+    net = NeuralNetwork(4, [5, 3], ["relu", "identity"], cost_fun="mse", seed=0)
+    with pytest.warns(DivergenceWarning, match="1 of 2 models diverged"):
+        study = sweep(net, SGD(), X * 100.0, Y, {"learning_rate": [1e-6, 1e3]}, epochs=5,
+                      batch_size=2, seed=0)  # fmt: skip
+    assert [h.stop_reason for h in study.histories] == ["interrupted", "diverged"]
+    assert all(np.isfinite(W).all() for W, _ in study.networks[1].layers)
 
 
 # ----------------------------------------------------------------------------- bad input
