@@ -41,7 +41,7 @@ from nnet.costs import Cost
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
 
-__all__ = ["Backprop", "forward", "loss_of", "output_loss", "product"]
+__all__ = ["Backprop", "forward", "loss_of", "ones_column_pays", "output_loss", "product"]
 
 
 def forward(
@@ -51,6 +51,7 @@ def forward(
     outputs: list[np.ndarray] | None = None,
     *,
     activate_last: bool = True,
+    first_block: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
     """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
 
@@ -59,14 +60,21 @@ def forward(
     it; they backpropagate from their output, so their ``z`` is not kept (None).
     Returns ``(inputs, zs, output)``; ``output`` is the last ``z`` without
     ``activate_last`` (for :meth:`nnet.costs.Cost.activate_with_loss`).
+    With ``first_block`` (the first layer's ``W`` and ``b`` as one matrix, see
+    :meth:`nnet._flat.Layout.blocks`), ``X`` ends in a column of ones and the
+    first layer is one product.
     """
     inputs, zs, a = [], [], X
     stacked = layers[0][0].ndim == 3
     last = len(layers) - 1
     for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
-        z = product(a, W, None if outputs is None else outputs[layer])
-        z += b
+        out = None if outputs is None else outputs[layer]
+        if layer == 0 and first_block is not None:
+            z = product(a, first_block, out)
+        else:
+            z = product(a, W, out)
+            z += b
         zs.append(z if activation.needs_z else None)
         if layer == last and not activate_last:
             return inputs, zs, z
@@ -123,6 +131,19 @@ def loss_of(cost: Cost, pred: np.ndarray, Y: np.ndarray) -> Any:
     return np.array([float(cost.fn(p, Y)) for p in pred])
 
 
+def ones_column_pays(layout: Layout) -> bool:
+    r"""Whether training batches should carry a column of ones (:class:`~nnet._batches.Batches`).
+
+    With it, the first layer's ``W`` and ``b`` are one matrix (:meth:`nnet._flat.Layout.blocks`):
+    :math:`z = [X, 1] \, [W; b]` needs no pass adding ``b``, and :math:`[X, 1]^\top \delta`
+    is ``dW`` and ``db`` at once. That saves about two passes over the first layer's
+    ``n_1`` outputs per row (per row and model in a stack), and costs one more copy of
+    the row's ``n_0`` inputs: it pays from :math:`n_0 \le 2 n_1`. The rule leaves the
+    number of models out, so that a sweep's models and their lone trainings round alike.
+    """
+    return layout.sizes[0] <= 2 * layout.sizes[1]
+
+
 class Backprop:
     """Buffers for batches of up to ``batch_size`` rows, and the passes that fill them.
 
@@ -166,6 +187,7 @@ class Backprop:
         self._penalty = _penalty.step_penalty(layout, self.l1, self.l2, self.regularize_bias)
         self.grad = layout.empty()  # every step writes all of it
         self.layer_grads: Pairs = layout.layers(self.grad)
+        self._first_grad_block = layout.blocks(self.grad)[0]
         lead = layout.lead
         self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]
         self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
@@ -192,16 +214,21 @@ class Backprop:
         """Return the cost on ``(X, Y)`` and write ``scale`` times its gradient into :attr:`grad`.
 
         ``X`` and ``Y`` must be checked already (the network's dtype, at most
-        ``batch_size`` rows). The cost includes the penalties; so does the
-        gradient. For a stack the cost is one value per model and ``scale`` a
-        number or one per model, shape (K, 1).
+        ``batch_size`` rows); ``X`` may end in one more column, of ones (as
+        :class:`~nnet._batches.Batches` gathers), for the first layer's bias.
+        The cost includes the penalties; so does the gradient. For a stack the
+        cost is one value per model and ``scale`` a number or one per model,
+        shape (K, 1).
         """
         layers = parameters.layers
         outputs, errors, ones = self._buffers_for(len(X))
         fused = self._activate_with_loss
+        ones_column = X.shape[-1] > layers[0][0].shape[-2]  # batches gathered with one
+        first_block = parameters.blocks[0] if ones_column else None
         inputs, zs, output = forward(
-            self.activations, layers, X, outputs, activate_last=fused is None
-        )
+            self.activations, layers, X, outputs, activate_last=fused is None,
+            first_block=first_block,
+        )  # fmt: skip
         if fused is not None:  # the output's activation and an exact cost, in one go
             loss = fused(output, Y, self._rows_sum_to_one)
         elif self._clips is not None and self._clips(output):  # a cross-entropy would clip
@@ -210,9 +237,12 @@ class Backprop:
             loss = self._loss(output, Y)
         delta = self._output_delta(zs[-1], output, Y, _rows_scale(scale))
         for layer in range(len(layers) - 1, -1, -1):
-            dW, db = self.layer_grads[layer]
-            np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
-            np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
+            if layer == 0 and ones_column:  # dW and db in one product
+                np.matmul(X.swapaxes(-1, -2), delta, out=self._first_grad_block)
+            else:
+                dW, db = self.layer_grads[layer]
+                np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
+                np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
             if layer > 0:
                 error = product(delta, self._transposed(layer, layers), errors[layer - 1])
                 activation = self.activations[layer - 1]

@@ -135,6 +135,28 @@ class Layout:
         """``[(W0, b0), ...]``: views of ``vector``'s slices."""
         return pairs(self.arrays(vector))
 
+    def blocks(self, vector: np.ndarray) -> list[np.ndarray]:
+        """Each layer's ``W`` with ``b`` as one more row: views of shape ``(..., n_in + 1, n_out)``.
+
+        ``b`` follows ``W`` in the layout, so the pair is one matrix: the input with a
+        column of ones times it is ``a @ W + b`` in one product, and the transposed
+        input times the error is ``dW`` and ``db`` at once.
+
+        Examples
+        --------
+        >>> layout = Layout([2, 3], np.float64)
+        >>> block = layout.blocks(np.arange(9.0))[0]
+        >>> bool((block[:2] == layout.layers(np.arange(9.0))[0][0]).all()), block[2]
+        (True, array([6., 7., 8.]))
+        """
+        bounds = self._slices[::2]  # each W's slice; its b's follows
+        return [
+            vector[..., where.start : where.stop + shape[-1]].reshape(
+                *self.lead, shape[-2] + 1, shape[-1]
+            )
+            for where, shape in bounds
+        ]
+
     def weight_mask(self) -> np.ndarray:
         """A read-only ``(n_params,)`` vector, 1 on the weights W and 0 on the biases b."""
         if self._mask is None:  # made once per layout
@@ -165,6 +187,8 @@ class ParameterStore:
     layout : Layout
     layers : list of (W, b)
         Views of :attr:`vector` (``b`` with its row axis of 1).
+    blocks : list of ndarray
+        Each layer's ``W`` and ``b`` as one view (see :meth:`Layout.blocks`).
     owner : str
         A unique name of these parameters, kept when the storage is replaced and
         by copies (deepcopy, pickle): optimizers record it, to refuse state
@@ -190,6 +214,7 @@ class ParameterStore:
             raise ValueError(f"vector must be {self.layout.shape} {self.layout.dtype}")
         self.vector = vector
         self.layers = self.layout.layers(vector)
+        self.blocks = self.layout.blocks(vector)
 
     @staticmethod
     def pack(layout: Layout, layers: Sequence[tuple[Any, Any]]) -> np.ndarray:
@@ -229,9 +254,10 @@ class ParameterStore:
     def __getstate__(self) -> dict[str, Any]:
         # copy.deepcopy and pickle would copy each view on its own: keep the vector only.
         state = self.__dict__.copy()
-        del state["layers"]
+        del state["layers"], state["blocks"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.layers = self.layout.layers(self.vector)
+        self.blocks = self.layout.blocks(self.vector)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop, forward, output_loss
+from nnet._backprop import Backprop, forward, ones_column_pays, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._flat import Layout, ParameterStore
 from nnet._grid import make_network, make_optimizer
@@ -171,7 +171,8 @@ class _Stack:
         self.l2 = _per_model([net.l2 for net in self.nets])
         self.opt = _stacked_optimizer(opt, [p for _, p in models])
         self.opt.start(self.store)
-        self.batches = Batches(self.X, self.Y, batch_size, make_rng(seed, None))
+        self.batches = Batches(self.X, self.Y, batch_size, make_rng(seed, None),
+                               ones_column_pays(layout))  # fmt: skip
         self.backprop = Backprop(template, layout, self.batches.size, l1=self.l1, l2=self.l2,
                                  rows_sum_to_one=rows_sum_to_one(self.Y))  # fmt: skip
         monitor = "val_loss" if val is not None else "train_loss"

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop, forward, output_loss
+from nnet._backprop import Backprop, forward, ones_column_pays, output_loss
 from nnet._batches import Batches, rows_sum_to_one
 from nnet._network_checks import NonFiniteError
 from nnet._train_checks import (  # check_metrics, check_validation: also for nnet._stack
@@ -189,7 +189,8 @@ class _Loop:
         self.net, self.opt, (self.X, self.Y) = net, opt, options.data
         self.val, self.metrics = options.validation, options.metrics
         self.store = net.parameters
-        self.batches = Batches(self.X, self.Y, options.batch_size, options.order)
+        ones_column = ones_column_pays(self.store.layout)
+        self.batches = Batches(self.X, self.Y, options.batch_size, options.order, ones_column)
         self.backprop = Backprop(
             net, self.store.layout, self.batches.size, rows_sum_to_one=rows_sum_to_one(self.Y)
         )

@@ -16,8 +16,11 @@ import pytest
 from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_error
 
 import nnet._batches
+import nnet.training
 from nnet import NeuralNetwork, _penalty, train
 from nnet._backprop import Backprop
+from nnet._batches import Batches
+from nnet._flat import Layout, ParameterStore
 from nnet.costs import COSTS
 from nnet.optimizers import OPTIMIZERS, SGD, Momentum, Optimizer, get_optimizer
 from nnet.schedules import StepDecay
@@ -152,6 +155,49 @@ def test_gathered_batches_follow_the_shuffled_order(monkeypatch, batches, batche
     assert [len(b) for b in batches] == [5, 5, 5, 5, 3] * 2
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("ones_column", [False, True])
+def test_shuffled_batches_are_the_permuted_rows_with_ones_if_asked(ones_column):
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(23, 3)), rng.normal(size=(23, 2))
+    got = list(Batches(X, Y, 5, np.random.default_rng(4), ones_column))
+    perm = np.random.default_rng(4).permutation(23)
+    expected_X = np.column_stack([X[perm], np.ones(23)]) if ones_column else X[perm]
+    np.testing.assert_array_equal(np.concatenate([xb for xb, _ in got]), expected_X)
+    np.testing.assert_array_equal(np.concatenate([yb for _, yb in got]), Y[perm])
+    assert [len(xb) for xb, _ in got] == [5, 5, 5, 5, 3] == list(Batches(X, Y, 5, None).rows())
+
+
+@pytest.mark.parametrize("n_models", [None, 3])
+@pytest.mark.parametrize("cost", BUILTIN_COSTS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_a_column_of_ones_carries_the_first_bias_and_its_gradient(cost, hidden, n_models):
+    """``[X, 1] @ [W; b]`` and ``[X, 1].T @ delta``: the same loss and gradient as without."""
+    nets = [problem(cost, hidden, seed=k, l2=0.02)[0] for k in range(n_models or 1)]
+    _, X, Y = problem(cost, hidden)
+    layout = Layout(nets[0].parameters.layout.sizes, np.float64, n_models)
+    vectors = [net.parameters.vector for net in nets]
+    store = ParameterStore(layout, np.stack(vectors) if n_models else vectors[0].copy())
+    results = []
+    for inputs in (X, np.column_stack([X, np.ones(len(X))])):
+        backprop = Backprop(nets[0], layout, len(X))
+        loss = backprop.loss_and_gradient(store, inputs, Y, scale=0.5)
+        results.append((np.atleast_1d(loss), backprop.grad.copy()))
+    (plain_loss, plain_grad), (ones_loss, ones_grad) = results
+    np.testing.assert_allclose(ones_loss, plain_loss, rtol=1e-13)
+    np.testing.assert_allclose(ones_grad, plain_grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_training_with_and_without_the_column_of_ones_agree(monkeypatch, name):
+    runs = []
+    for ones_column in (False, True):
+        monkeypatch.setattr(nnet.training, "ones_column_pays", lambda layout, on=ones_column: on)
+        net, X, Y = problem()
+        train(net, get_optimizer(name, learning_rate=0.05), X, Y, epochs=3, batch_size=8, seed=3)
+        runs.append(net.layers)
+    assert relative_error(*runs) < 1e-12
 
 
 @pytest.mark.parametrize("cost", [c for c in COSTS.values() if c.fused_activation], ids=repr)

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import nnet.training
 from nnet.metrics import accuracy
 from nnet.network import NeuralNetwork
 from nnet.optimizers import SGD, Adam, AdamW, Momentum, Optimizer
@@ -513,8 +514,12 @@ def test_no_runtime_warnings_when_training_goes_well():
         train(classifier(), Momentum(0.05), X, Y, epochs=5, seed=0, metrics=["accuracy", "r2"])
 
 
-def test_training_does_not_copy_the_data():
-    """Shuffled rows are gathered about 1 MiB at a time: no epoch-long copy of X (tracemalloc)."""
+@pytest.mark.parametrize("ones_column", [False, True])
+def test_training_does_not_copy_the_data(monkeypatch, ones_column):
+    """Shuffled rows are gathered about 1 MiB at a time: no epoch-long copy of X (tracemalloc).
+
+    With a column of ones the rows are copied beside it, half as many at a time.
+    """
     import tracemalloc
 
     from nnet._batches import GATHER_BYTES as _GATHER_BYTES
@@ -523,6 +528,7 @@ def test_training_does_not_copy_the_data():
     X = rng.normal(size=(20_000, 50))
     Y = np.eye(2)[rng.integers(0, 2, 20_000)]
     net = NeuralNetwork(50, [4, 2], ["relu", "softmax"], cost_fun="cross_entropy", seed=0)
+    monkeypatch.setattr(nnet.training, "ones_column_pays", lambda layout: ones_column)
     tracemalloc.start()
     try:
         train(net, "sgd", X, Y, epochs=2, batch_size=100, seed=0)
