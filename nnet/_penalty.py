@@ -110,9 +110,12 @@ class StepPenalty:
         for coefficient, signs in ((self._c2, False), (self._c1, True)):
             if coefficient is None:
                 continue
-            term = np.sign(vector, out=self._buffer) if signs else vector
+            if signs:
+                np.sign(vector, out=self._buffer)
+            else:  # a copy and an in-place product cost less than a product into a third array
+                np.copyto(self._buffer, vector)
             scaled = self._scaled_coefficient(coefficient, signs, scale) if folded else coefficient
-            term = np.multiply(term, scaled, out=self._buffer)
+            term = np.multiply(self._buffer, scaled, out=self._buffer)
             part = (1.0 if signs else 0.5) * _rows_dot(term, vector)
             if folded:
                 part = part / divisor
