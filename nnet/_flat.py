@@ -227,10 +227,6 @@ class ParameterStore:
         """``[(W, b), ...]`` views with ``b`` shaped ``(..., n_out)`` (no row axis)."""
         return [(W, b.reshape(b.shape[:-2] + b.shape[-1:])) for W, b in self.layers]
 
-    def model(self, k: int) -> Pairs:
-        """Copies of model ``k``'s ``[(W, b), ...]`` (b of shape (n_out,)) from a stack."""
-        return [(W[k].copy(), b[k, 0].copy()) for W, b in self.layers]
-
     def add(self, update: np.ndarray) -> None:
         """``vector += update``, in place."""
         self.vector += update

@@ -66,8 +66,8 @@ def make_network(template: NeuralNetwork, net_params: Mapping[str, Any]) -> Neur
         dtype=template.dtype,
         seed=net_params.get("seed"),
     )
-    if "seed" not in net_params and "init" not in net_params:
-        net.layers = template.layers
+    if "seed" not in net_params and "init" not in net_params:  # a network's weights are finite
+        net.parameters.replace(template.parameters.vector.copy())
     return net
 
 

@@ -133,8 +133,9 @@ def _stacks(
 ) -> list[list[int]]:
     """Model indices in stacks: one per value of the non-numeric hyperparameters, in chunks."""
     by_key: dict[tuple[Any, ...], list[int]] = {}
+    defaults = opt.get_config()
     for i, (_, opt_params) in enumerate(models):
-        config = {**opt.get_config(), **opt_params}
+        config = {**defaults, **opt_params}
         key = tuple((k, repr(v)) for k, v in sorted(config.items()) if not _is_number(v))
         by_key.setdefault(key, []).append(i)
     n = len(data[0])
@@ -211,6 +212,7 @@ class _Stack:
                     break
         except KeyboardInterrupt:
             self._diverge_on_losses()  # a model that failed before the Ctrl-C
+            self._diverge(~self.store.all_finite() & self.active)
             self._stop(self.active, "interrupted")
             return True
         else:
@@ -321,7 +323,8 @@ class _Stack:
             elif history.stop_reason == "diverged":  # restored to the saved epoch (see train)
                 last = history.best_epoch == history.epochs_run - 1
                 history.restored_best = ran and (self.patience is not None or last)
-            net.layers = self.store.model(k)
+            # The store's own finite numbers, in the lone layout: no checks needed.
+            net.parameters.replace(self.store.vector[k].copy())
         return self.nets
 
 
@@ -333,9 +336,9 @@ def _per_model(values: list[float]) -> Any:
 def _stacked_optimizer(opt: Optimizer, opt_params: list[dict[str, Any]]) -> Optimizer:
     """One optimizer of ``opt``'s class whose differing hyperparameters hold one value per model."""
     keys = sorted({key for params in opt_params for key in params})
-    columns = {}
+    defaults, columns = opt.get_config(), {}
     for key in keys:
-        values = [params.get(key, opt.get_config()[key]) for params in opt_params]
+        values = [params.get(key, defaults[key]) for params in opt_params]
         columns[key] = values[0] if all(v == values[0] for v in values) else values
     return make_optimizer(opt, columns)
 
