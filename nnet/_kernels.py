@@ -43,10 +43,15 @@ def row_maxima(x: np.ndarray) -> np.ndarray:
 
 
 def model_sum(x: np.ndarray) -> Any:
-    """The sum of ``x`` per model: a float for 2-D ``x``, one per model for a stack (K, n, m)."""
+    """The sum of ``x`` per model: a float for 2-D ``x``, one per model for a stack (K, n, m).
+
+    A stack's sums are a matrix product with ones: reducing many short rows costs
+    about twice as much.
+    """
     if x.ndim == 2:
         return float(np.add.reduce(x.ravel()))
-    return np.add.reduce(x.reshape(len(x), -1), axis=1)
+    rows = x.reshape(len(x), -1)
+    return rows @ _ones_column(rows.shape[1], x.dtype)[:, 0]
 
 
 def model_dot(x: np.ndarray, y: np.ndarray) -> Any:
