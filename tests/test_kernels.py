@@ -116,3 +116,23 @@ def test_fused_forward_is_the_activation_and_the_cost_from_logits(
 def test_a_cost_without_a_fused_forward_says_so():
     with pytest.raises(NotImplementedError, match="no fused forward pass"):
         COSTS["mse"].activate_with_loss(np.zeros((2, 1)), np.zeros((2, 1)))
+
+
+# The shared reductions switch method with the shape (few or many rows, lone or stacked).
+REDUCTION_SHAPES = [(7, 3), (300, 4), (100, 10, 3), (25, 32, 10), (4, 2, 40), (3, 5, 1)]
+
+
+@pytest.mark.parametrize("shape", REDUCTION_SHAPES)
+def test_shared_reductions_equal_numpys(shape):
+    from nnet import _kernels
+
+    x, y = RNG.normal(size=shape), RNG.normal(size=shape)
+    np.testing.assert_array_equal(_kernels.row_maxima(x), x.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(_kernels.row_sums(x), x.sum(axis=-1, keepdims=True), rtol=1e-12)
+    per_model = (-2, -1) if x.ndim == 3 else (0, 1)
+    np.testing.assert_allclose(_kernels.model_sum(x), x.sum(axis=per_model), rtol=1e-12)
+    np.testing.assert_allclose(_kernels.model_dot(x, y), (x * y).sum(axis=per_model), rtol=1e-12)
+    if x.ndim == 3:  # a target shared by every model
+        np.testing.assert_allclose(
+            _kernels.model_dot(x, y[0]), (x * y[0]).sum(axis=per_model), rtol=1e-12
+        )
