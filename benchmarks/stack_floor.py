@@ -5,7 +5,8 @@ does around it, that step must run the whole-array operations of the four backpr
 equations on arrays with a model axis: per layer a product, a bias addition and an
 activation forward; the output's softmax, loss and delta; per layer the products for
 ``dW``, ``db`` and the error, and an activation backward; the L2 penalty's value and
-gradient; the momentum update. This script times each of those operations **alone**
+gradient; the momentum update. The first layer's bias rides in its products, as in
+nnet: the batch carries a column of ones, ``[W; b]`` is one matrix. This script times each of those operations **alone**
 (NumPy and the library's own kernels, on buffers of the stack's shapes, minimum of
 repeats), adds them up, and compares the sum with the measured time of training one
 model by :func:`nnet.train`. The best possible speed-up of a sweep over K lone trainings is
@@ -50,10 +51,15 @@ def stacked_step_ops(w: GridWorkload, n_models: int) -> list[Op]:
     Ws = [rng.normal(0, 0.3, (K, i, o)) for i, o in itertools.pairwise(sizes)]
     bs = [rng.normal(0, 0.3, (K, 1, o)) for o in sizes[1:]]
     zs = [np.empty((K, n, o)) for o in sizes[1:]]
-    a0 = X[rows]
+    # The first layer's bias rides in its product: [X, 1] @ [W; b] (nnet's column of ones).
+    a0 = np.column_stack([X[rows], np.ones(n)])
+    block0 = np.concatenate([Ws[0], bs[0]], axis=1)
     ops: list[Op] = [("gather the batch (X, Y)", lambda: (X.take(rows, 0), Y.take(rows, 0)))]
+    ops.append(("z0 = [X, 1] @ [W; b]", lambda: np.matmul(a0, block0, out=zs[0])))
     for layer, (W, b, z) in enumerate(zip(Ws, bs, zs)):
-        a = a0 if layer == 0 else zs[layer - 1]
+        if layer == 0:
+            continue
+        a = zs[layer - 1]
         ops.append((f"z{layer} = a @ W", lambda a=a, W=W, z=z: np.matmul(a, W, out=z)))
         ops.append((f"z{layer} += b", lambda z=z, b=b: np.add(z, b, out=z)))
     # Activations read inputs of their own (unit normal, as after a good initializer):
@@ -70,6 +76,7 @@ def stacked_step_ops(w: GridWorkload, n_models: int) -> list[Op]:
     error = rng.normal(size=zs[0].shape)
     ones = np.ones((1, n))
     grads = [(np.empty_like(W), np.empty_like(b)) for W, b in zip(Ws, bs)]
+    grad_block0 = np.empty_like(block0)
     Wt = np.empty((K, sizes[2], sizes[1]))
     ops += [
         ("dW1 = a1.T @ delta", lambda: np.matmul(a_hidden.swapaxes(1, 2), delta, out=grads[1][0])),
@@ -77,8 +84,7 @@ def stacked_step_ops(w: GridWorkload, n_models: int) -> list[Op]:
         ("W1.T (copy)", lambda: np.copyto(Wt, Ws[1].swapaxes(1, 2))),
         ("error = delta @ W1.T", lambda: np.matmul(delta, Wt, out=error)),
         ("activation backward", lambda: _activation_backward(w.activation, a_hidden, error)),
-        ("dW0 = X.T @ delta0", lambda: np.matmul(a0.T, error, out=grads[0][0])),
-        ("db0 = 1 @ delta0", lambda: np.matmul(ones, error, out=grads[0][1])),
+        ("[dW0; db0] = [X, 1].T @ delta0", lambda: np.matmul(a0.T, error, out=grad_block0)),
     ]
     theta, grad, velocity = (rng.normal(size=(K, n_params)) for _ in range(3))
     mask = (rng.random(n_params) < 0.9).astype(float)
