@@ -6,10 +6,11 @@ equations on arrays with a model axis: per layer a product, a bias addition and 
 activation forward; the output's softmax, loss and delta; per layer the products for
 ``dW``, ``db`` and the error, and an activation backward; the L2 penalty's value and
 gradient; the momentum update. The first layer's bias rides in its products, as in
-nnet: the batch carries a column of ones, ``[W; b]`` is one matrix. This script times each of those operations **alone**
-(NumPy and the library's own kernels, on buffers of the stack's shapes, minimum of
-repeats), adds them up, and compares the sum with the measured time of training one
-model by :func:`nnet.train`. The best possible speed-up of a sweep over K lone trainings is
+nnet: the batch carries a column of ones, ``[W; b]`` is one matrix. This script times
+each of those operations **alone** (NumPy and the library's own kernels, on buffers of
+the stack's shapes, minimum of repeats), adds them up, and compares the sum with the
+measured time of training one model by :func:`nnet.train`. The best possible speed-up
+of a sweep over K lone trainings is
 
 .. math:: \text{bound} = \frac{K \, T_{\text{lone}}}{S \, F_K},
 
