@@ -88,6 +88,16 @@ class Group:
     indices: list[int]  # positions of the models in product order
     models: list[tuple[dict[str, Any], dict[str, Any]]]  # (net_params, opt_params)
 
+    def split(self, parts: int) -> list[Group]:
+        """The group as ``parts`` groups of consecutive models, the larger first (as
+        :func:`numpy.array_split`)."""
+        size, larger = divmod(len(self.models), parts)
+        bounds = [part * size + min(part, larger) for part in range(parts + 1)]
+        return [
+            dataclasses.replace(self, indices=self.indices[a:b], models=self.models[a:b])
+            for a, b in itertools.pairwise(bounds)
+        ]
+
 
 @dataclasses.dataclass
 class Plan:

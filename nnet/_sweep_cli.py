@@ -49,7 +49,7 @@ def add_sweep_parser(commands: Any) -> None:
     sw.add_argument("--no-standardize", action="store_true", help="keep the raw features")
     sw.add_argument("--seed", type=int, default=0, help="weights, split and shuffling seed")
     sw.add_argument("--test-size", type=float, default=0.2)
-    sw.add_argument("--n-jobs", type=int, default=1, help="groups trained at once (joblib)")
+    sw.add_argument("--n-jobs", type=int, default=1, help="stacks trained at once (joblib)")
     sw.add_argument("--out", type=Path, help="write one row per model here (.csv)")
     sw.add_argument("--plot", type=Path, help="write a heatmap here (.png)")
     sw.add_argument("--x", help="grid key of the heatmap's columns (the first varied key)")

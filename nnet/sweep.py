@@ -3,7 +3,8 @@
 A grid of networks of the same shapes is one network with an extra axis: the
 models that share the keys which change shapes or the loop (a *group*) are
 trained together as one stack by ``nnet._stack.train_models``; groups run one
-after the other or in parallel processes through joblib.
+after the other, or in parallel processes through joblib, split so that every
+worker has a stack.
 """
 
 from __future__ import annotations
@@ -87,9 +88,14 @@ def sweep(
         The shuffling seed, the same for every model (so each model sees the
         mini-batches its lone :func:`~nnet.training.train` call would).
     n_jobs : int or None, default=1
-        Groups trained at once, in joblib worker processes (``-1``: one per core;
+        Stacks trained at once, in joblib worker processes (``-1``: one per core;
         inside ``joblib.parallel_config(backend="dask")``, on a Dask cluster).
-        The BLAS threads of each process are limited to its share of the cores.
+        Groups run in parallel; when there are fewer groups than workers, each
+        group is split into stacks of consecutive models, one per worker (models
+        never interact, so each ends as it would in one stack). The BLAS threads of
+        each process are limited to its share of the cores. Worker processes take
+        about a second to start on first use, then joblib reuses them: it pays for
+        studies that take seconds.
     progress : bool, default=False
         Show a progress bar.
 
@@ -126,14 +132,45 @@ def sweep(
     check_data(plan.groups, X, Y, validation_data)
     _check_options(metrics, early_stopping, seed, n_jobs)
     run = _GroupRunner(X, Y, validation_data, metrics, early_stopping, seed)
-    results = _run_groups(run, plan.groups, n_jobs, bool(progress))
-    return _study(plan, results, early_stopping)
+    groups = _spread(plan.groups, _workers(n_jobs))
+    results = _run_groups(run, groups, n_jobs, bool(progress))
+    return _study(plan, groups, results, early_stopping)
 
 
-def _study(plan: Plan, results: list[GroupResult], early_stopping: int | None) -> Study:
+def _workers(n_jobs: int | None) -> int:
+    """How many processes joblib would run for ``n_jobs`` (in the active backend)."""
+    if n_jobs == 1:
+        return 1
+    import joblib
+
+    with joblib.parallel_config(n_jobs=n_jobs):
+        return int(joblib.effective_n_jobs(n_jobs))
+
+
+def _spread(groups: list[Group], workers: int) -> list[Group]:
+    """The groups, split into chunks of models when there are fewer groups than workers.
+
+    Each group gets a share of the workers in proportion to its models (so one
+    group, the usual grid of learning rates and penalties, becomes one chunk per worker).
+    A chunk trains each of its models as the whole group would: nothing mixes
+    across the model axis of a stack.
+    """
+    if len(groups) >= workers:
+        return groups
+    total = sum(len(group.models) for group in groups)
+    spread = []
+    for group in groups:
+        parts = min(len(group.models), -(-workers * len(group.models) // total))
+        spread.extend(group.split(parts))
+    return spread
+
+
+def _study(
+    plan: Plan, groups: list[Group], results: list[GroupResult], early_stopping: int | None
+) -> Study:
     """The trained models in product order; fewer than the grid's after a Ctrl-C."""
     done: dict[int, tuple[NeuralNetwork, History]] = {}
-    for group, (networks, histories) in zip(plan.groups, results):
+    for group, (networks, histories) in zip(groups, results):
         done.update(zip(group.indices, zip(networks, histories)))
     order = sorted(done)
     histories = [done[i][1] for i in order]
@@ -217,8 +254,7 @@ def _run_groups(
         return results
     import joblib
 
-    with joblib.parallel_config(n_jobs=n_jobs):
-        workers = min(len(groups), joblib.effective_n_jobs(n_jobs))
+    workers = min(len(groups), _workers(n_jobs))
     threads = max(1, (os.cpu_count() or 1) // workers)
     parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator", verbose=0)
     bar = _progress_bar(sum(len(g.models) for g in groups)) if progress else None

@@ -253,6 +253,59 @@ def test_n_jobs_runs_groups_in_processes_with_the_same_results():
     ]
 
 
+def test_n_jobs_splits_one_group_into_a_stack_per_worker(monkeypatch):
+    """The usual grid is one group: with two workers it trains as two stacks, in threads here
+    (so the calls can be counted), and every model ends exactly as in one stack."""
+    import joblib
+
+    X, Y = iris_like()
+    grid = {"learning_rate": [0.01, 0.03, 0.1], "l2": [0.0, 1e-4, 1e-3]}
+    sequential = sweep(template(), Momentum(momentum=0.9), X, Y, grid, epochs=3, seed=0)
+    stacks = []
+    train_models = nnet._stack.train_models
+
+    def counted(network, optimizer, X, Y, models, **kwargs):
+        stacks.append(len(models))
+        return train_models(network, optimizer, X, Y, models, **kwargs)
+
+    monkeypatch.setattr(nnet._stack, "train_models", counted)
+    with joblib.parallel_config(backend="threading"):
+        parallel = sweep(template(), Momentum(momentum=0.9), X, Y, grid, epochs=3, seed=0,
+                         n_jobs=2)  # fmt: skip
+    assert sorted(stacks) == [4, 5]
+    assert parallel.params == sequential.params
+    for a, b in zip(parallel.networks, sequential.networks):
+        assert relative_error(a.layers, b.layers) <= 1e-12
+    for a, b in zip(parallel.histories, sequential.histories):
+        np.testing.assert_allclose(a.train_loss, b.train_loss, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "workers", "expected"),
+    [
+        ([9], 1, [[9]]),
+        ([9], 2, [[5, 4]]),
+        ([9], 4, [[3, 2, 2, 2]]),
+        ([2], 8, [[1, 1]]),  # never an empty stack
+        ([10, 5], 4, [[4, 3, 3], [3, 2]]),  # shares in proportion to the models
+        ([3, 3], 2, [[3], [3]]),  # enough groups already
+    ],
+)
+def test_spread_gives_each_worker_a_stack_in_product_order(sizes, workers, expected):
+    from nnet._grid import Group
+    from nnet.sweep import _spread
+
+    groups, start = [], 0
+    for size in sizes:
+        ids = list(range(start, start + size))
+        groups.append(Group(template(), Momentum(), 10, 2, ids, [({}, {"seed": i}) for i in ids]))
+        start += size
+    spread = _spread(groups, workers)
+    assert [len(g.models) for g in spread] == [n for chunks in expected for n in chunks]
+    assert [i for g in spread for i in g.indices] == list(range(start))
+    assert [m[1]["seed"] for g in spread for m in g.models] == list(range(start))
+
+
 # ----------------------------------------------------------------------------- faults
 def test_a_diverging_model_is_marked_and_the_others_train_on():
     X, Y = iris_like()
