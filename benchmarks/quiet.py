@@ -1,7 +1,8 @@
 """Is the machine quiet enough to time on? Two checks, both cheap, around every timing.
 
 * **Other processes** (:func:`cpu_sample`, :func:`others_share`): from ``/proc/stat``
-  less this process's own CPU time, the share of the CPUs others used during a timing.
+  less the CPU time of this process and its children, the share of the CPUs others
+  used during a timing.
 * **The host** (:class:`Canary`): on a shared virtual machine the host's other tenants
   slow the whole machine down for seconds at a time without showing up in
   ``/proc/stat``; memory-bound work suffers most. A fixed few-millisecond mix of a
@@ -31,13 +32,30 @@ CpuSample = tuple[float, float, float]
 
 
 def cpu_sample() -> CpuSample | None:
-    """Machine-wide idle and total CPU ticks (/proc/stat), and this process's own CPU ticks."""
+    """Machine-wide idle and total CPU ticks (/proc/stat), and the CPU ticks of this process
+    and of its children (a parallel sweep's worker processes, which are its own work)."""
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         values = [int(v) for v in fields]
     except (OSError, ValueError):
         return None
-    return values[3] + values[4], sum(values), time.process_time() * os.sysconf("SC_CLK_TCK")
+    ended = os.times()  # children_*: of the children already waited for
+    seconds = time.process_time() + ended.children_user + ended.children_system
+    own = seconds * os.sysconf("SC_CLK_TCK") + _children_ticks()
+    return values[3] + values[4], sum(values), own
+
+
+def _children_ticks() -> int:
+    """User and system ticks of this process's live children, from ``/proc/<pid>/stat``."""
+    me, ticks = str(os.getpid()), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        if fields[1] == me:  # ppid
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks
 
 
 def others_share(before: CpuSample | None, after: CpuSample | None) -> float | None:

@@ -9,6 +9,9 @@ Contenders (``prepare(workload, seed) -> run``, as in ``contenders.py``; ``run``
 networks and trains every model, returning the mean final training loss):
 
 * ``sweep``: one :func:`nnet.sweep` call over the grid;
+* ``sweep_2_jobs`` (information): the same call with ``n_jobs=2``, two worker
+  processes with a stack of half the models each, against contenders that use one
+  core (their products are too small for BLAS threads);
 * ``train_loop``: a loop of lone :func:`nnet.train` calls, one per model;
 * ``sklearn`` (W4): one ``MLPClassifier(solver="sgd")`` fit per model, ``alpha`` = λ;
 * ``torch`` (W4, optional): the grid hand-batched in PyTorch: weights of shape
@@ -106,17 +109,23 @@ def _network(w: GridWorkload, seed: int, l2: float = 0.0) -> NeuralNetwork:
 
 
 # ----------------------------------------------------------------------------- contenders
-def nnet_sweep(w: GridWorkload, seed: int) -> Any:
+def nnet_sweep(w: GridWorkload, seed: int, n_jobs: int = 1) -> Any:
     """One ``sweep`` call over the grid."""
     grid = {"learning_rate": list(w.learning_rates), "l2": list(w.l2s)}
 
     def run() -> float:
         study = sweep(_network(w, seed), Momentum(momentum=w.momentum), w.X, w.Y, grid,
-                      epochs=w.epochs, batch_size=w.batch_size, seed=seed)  # fmt: skip
+                      epochs=w.epochs, batch_size=w.batch_size, seed=seed,
+                      n_jobs=n_jobs)  # fmt: skip
         assert len(study) == w.n_models
         return float(np.mean([h.train_loss[-1] for h in study.histories]))
 
     return run
+
+
+def nnet_sweep_2_jobs(w: GridWorkload, seed: int) -> Any:
+    """One ``sweep`` call with ``n_jobs=2`` (joblib reuses its worker processes between calls)."""
+    return nnet_sweep(w, seed, n_jobs=2)
 
 
 def nnet_train_loop(w: GridWorkload, seed: int) -> Any:
@@ -211,7 +220,11 @@ def torch_batched(w: GridWorkload, seed: int) -> Any:
 
 def grid_contenders(w: GridWorkload, torch_ok: bool) -> dict[str, Any]:
     """The contenders of a grid workload: all four on W4, sweep and train on W5."""
-    contenders: dict[str, Any] = {"sweep": nnet_sweep, "train_loop": nnet_train_loop}
+    contenders: dict[str, Any] = {
+        "sweep": nnet_sweep,
+        "sweep_2_jobs": nnet_sweep_2_jobs,
+        "train_loop": nnet_train_loop,
+    }
     if w.name.startswith("w4"):
         contenders["sklearn"] = sklearn_loop
         if torch_ok:
