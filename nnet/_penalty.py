@@ -77,7 +77,7 @@ class StepPenalty:
         self._c2 = _laid_out(2.0 * np.asarray(l2), vector_shape, mask, dtype) if on(l2) else None
         self._c1 = _laid_out(np.asarray(l1), vector_shape, mask, dtype) if on(l1) else None
         self._buffer = np.empty(vector_shape, dtype)
-        self._scaled: dict[bool, tuple[Any, np.ndarray]] = {}  # signs -> (scale, c * scale)
+        self._scaled: dict[bool, tuple[Any, np.ndarray, Any]] = {}  # signs -> _folded's
 
     def value(self, vector: np.ndarray) -> Any:
         """:math:`P` at ``vector``: a float, or one value per model."""
@@ -103,10 +103,7 @@ class StepPenalty:
         epoch), so that the gradient costs one product: multiplying a stack by a (K, 1)
         column costs several times a same-shape product. The value divides the scale out.
         """
-        stacked = isinstance(scale, np.ndarray)
-        divisor = scale.ravel() if stacked else scale
-        unit = not stacked and scale == 1.0
-        folded = not unit and bool(divisor.all() if stacked else scale)  # 0 cannot be divided out
+        unit = not isinstance(scale, np.ndarray) and scale == 1.0
         for coefficient, signs in ((self._c2, False), (self._c1, True)):
             if coefficient is None:
                 continue
@@ -114,23 +111,31 @@ class StepPenalty:
                 np.sign(vector, out=self._buffer)
             else:  # a copy and an in-place product cost less than a product into a third array
                 np.copyto(self._buffer, vector)
-            scaled = self._scaled_coefficient(coefficient, signs, scale) if folded else coefficient
+            scaled, divisor = coefficient, None
+            if not unit:
+                scaled, divisor = self._folded(coefficient, signs, scale)
             term = np.multiply(self._buffer, scaled, out=self._buffer)
             part = (1.0 if signs else 0.5) * _rows_dot(term, vector)
-            if folded:
+            if divisor is not None:
                 part = part / divisor
-            elif not unit:
+            elif not unit:  # a scale with a zero cannot be divided out of the value
                 term *= scale
             yield term, part
 
-    def _scaled_coefficient(self, coefficient: np.ndarray, signs: bool, scale: Any) -> np.ndarray:
-        """``coefficient * scale``, kept while ``scale`` stays the same."""
+    def _folded(self, coefficient: np.ndarray, signs: bool, scale: Any) -> tuple[np.ndarray, Any]:
+        """``(coefficient * scale, scale)`` (one scale per model flattened), or
+        ``(coefficient, None)`` when ``scale`` has a zero; kept while ``scale`` stays the same."""
         cached = self._scaled.get(signs)
         if cached is None or not _same(cached[0], scale):
-            kept = np.copy(scale) if isinstance(scale, np.ndarray) else scale
-            cached = (kept, (coefficient * scale).astype(coefficient.dtype))
+            stacked = isinstance(scale, np.ndarray)
+            kept = np.copy(scale) if stacked else scale
+            if not np.all(scale):
+                cached = (kept, coefficient, None)
+            else:
+                divisor = kept.ravel() if stacked else kept
+                cached = (kept, (coefficient * scale).astype(coefficient.dtype), divisor)
             self._scaled[signs] = cached
-        return cached[1]
+        return cached[1], cached[2]
 
 
 def step_penalty(layout: Layout, l1: Any, l2: Any, regularize_bias: bool) -> StepPenalty | None:
