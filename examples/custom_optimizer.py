@@ -52,8 +52,9 @@ EPOCHS = 3 if QUICK else 30
 #     m \leftarrow \beta_2 m + (1 - \beta_2) g.
 #
 # Store each constructor argument under its own name: ``get_config`` and
-# ``repr`` read them back. The state dict starts empty for every array; fill it
-# lazily and update it in place.
+# ``repr`` read them back. ``init`` makes the state (zeros shaped like the
+# parameters, all of them as one flat vector) and ``update`` changes it in place,
+# as optax's ``init``/``update`` pair does.
 
 
 class Lion(Optimizer):
@@ -63,8 +64,11 @@ class Lion(Optimizer):
         super().__init__(learning_rate)
         self.beta1, self.beta2 = beta1, beta2
 
-    def update(self, grad, state, learning_rate):
-        m = state.setdefault("momentum", np.zeros_like(grad))
+    def init(self, params):
+        return {"momentum": np.zeros_like(params)}
+
+    def update(self, grad, state, learning_rate, params=None):
+        m = state["momentum"]
         update = -learning_rate * np.sign(self.beta1 * m + (1.0 - self.beta1) * grad)
         m *= self.beta2
         m += (1.0 - self.beta2) * grad

@@ -18,11 +18,6 @@ One :class:`Backprop` holds every array a training step needs for one batch size
 layer's output, each hidden layer's error, and the gradient, in the store's layout), so a
 training step allocates almost nothing. It owns the output-layer delta (the cost's fused
 :math:`(a - t)/N` for the canonical pairs) and the penalty's value and gradient.
-
-The gradient may come out pre-multiplied by a ``scale``: an optimizer whose update depends
-on the gradient only through :math:`\eta g` (SGD, Momentum) asks for :math:`\eta\,\nabla C`,
-which costs one multiplication of the small output error :math:`\delta^L` instead of a pass
-over every parameter.
 """
 
 from __future__ import annotations
@@ -41,7 +36,7 @@ from nnet.costs import Cost
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork
 
-__all__ = ["Backprop", "forward", "loss_of", "ones_column_pays", "output_loss", "product"]
+__all__ = ["Backprop", "forward", "loss_of", "output_loss", "product"]
 
 
 def forward(
@@ -51,7 +46,6 @@ def forward(
     outputs: list[np.ndarray] | None = None,
     *,
     activate_last: bool = True,
-    first_block: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[Any], np.ndarray]:
     """Forward pass keeping what backprop needs: each layer's input, and ``z`` if needed.
 
@@ -60,9 +54,6 @@ def forward(
     it; they backpropagate from their output, so their ``z`` is not kept (None).
     Returns ``(inputs, zs, output)``; ``output`` is the last ``z`` without
     ``activate_last`` (for :meth:`nnet.costs.Cost.activate_with_loss`).
-    With ``first_block`` (the first layer's ``W`` and ``b`` as one matrix, see
-    :meth:`nnet._flat.Layout.blocks`), ``X`` ends in a column of ones and the
-    first layer is one product.
     """
     inputs, zs, a = [], [], X
     stacked = layers[0][0].ndim == 3
@@ -70,11 +61,8 @@ def forward(
     for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
         out = None if outputs is None else outputs[layer]
-        if layer == 0 and first_block is not None:
-            z = product(a, first_block, out)
-        else:
-            z = product(a, W, out)
-            z += b
+        z = product(a, W, out)
+        z += b
         zs.append(z if activation.needs_z else None)
         if layer == last and not activate_last:
             return inputs, zs, z
@@ -131,19 +119,6 @@ def loss_of(cost: Cost, pred: np.ndarray, Y: np.ndarray) -> Any:
     return np.array([float(cost.fn(p, Y)) for p in pred])
 
 
-def ones_column_pays(layout: Layout) -> bool:
-    r"""Whether training batches should carry a column of ones (:class:`~nnet._batches.Batches`).
-
-    With it, the first layer's ``W`` and ``b`` are one matrix (:meth:`nnet._flat.Layout.blocks`):
-    :math:`z = [X, 1] \, [W; b]` needs no pass adding ``b``, and :math:`[X, 1]^\top \delta`
-    is ``dW`` and ``db`` at once. That saves about two passes over the first layer's
-    ``n_1`` outputs per row (per row and model in a stack), and costs one more copy of
-    the row's ``n_0`` inputs: it pays from :math:`n_0 \le 2 n_1`. The rule leaves the
-    number of models out, so that a sweep's models and their lone trainings round alike.
-    """
-    return layout.sizes[0] <= 2 * layout.sizes[1]
-
-
 class Backprop:
     """Buffers for batches of up to ``batch_size`` rows, and the passes that fill them.
 
@@ -161,6 +136,9 @@ class Backprop:
         A promise that every target row sums to exactly 1 (one-hot or
         probabilities), which lets softmax + cross-entropy use the cheaper
         :math:`(a - t)/N`.
+    row_loss : callable, optional
+        ``row_loss(pred, Y) -> (n,)``, each sample's loss (the cost is their
+        mean): what sample weights need (a lone network only).
 
     Attributes
     ----------
@@ -179,15 +157,15 @@ class Backprop:
         l1: Any = None,
         l2: Any = None,
         rows_sum_to_one: bool = False,
+        row_loss: Any = None,
     ) -> None:
-        self.activations, self.cost = net.activation_funcs, net.cost_fun
+        self.activations, self.cost, self.row_loss = net.activation_funcs, net.cost_fun, row_loss
         self.regularize_bias = net.regularize_bias
         self.stacked = layout.stacked
         self.l1, self.l2 = (net.l1 if l1 is None else l1), (net.l2 if l2 is None else l2)
         self._penalty = _penalty.step_penalty(layout, self.l1, self.l2, self.regularize_bias)
         self.grad = layout.empty()  # every step writes all of it
         self.layer_grads: Pairs = layout.layers(self.grad)
-        self._first_grad_block = layout.blocks(self.grad)[0]
         lead = layout.lead
         self._outputs = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:]]
         self._errors = [np.empty((*lead, batch_size, n), layout.dtype) for n in layout.sizes[1:-1]]
@@ -209,46 +187,45 @@ class Backprop:
         return 0.0 if self._penalty is None else self._penalty.value(parameters.vector)
 
     def loss_and_gradient(
-        self, parameters: ParameterStore, X: np.ndarray, Y: np.ndarray, scale: Any = 1.0
+        self, parameters: ParameterStore, X: np.ndarray, Y: np.ndarray, weights: Any = None
     ) -> Any:
-        """Return the cost on ``(X, Y)`` and write ``scale`` times its gradient into :attr:`grad`.
+        r"""Return the cost on ``(X, Y)`` and write its gradient into :attr:`grad`.
 
         ``X`` and ``Y`` must be checked already (the network's dtype, at most
-        ``batch_size`` rows); ``X`` may end in one more column, of ones (as
-        :class:`~nnet._batches.Batches` gathers), for the first layer's bias.
-        The cost includes the penalties; so does the gradient. For a stack the
-        cost is one value per model and ``scale`` a number or one per model,
-        shape (K, 1).
+        ``batch_size`` rows). The cost includes the penalties; so does the
+        gradient. For a stack the cost is one value per model. With sample
+        ``weights`` :math:`w` (not all zero) it is scikit-learn's weighted cost,
+        :math:`(\frac1N\sum_i w_i \ell_i + P) / \bar w`: each row's delta is
+        scaled by its share :math:`w_i/\bar w`, the penalty by :math:`1/\bar w`.
         """
         layers = parameters.layers
         outputs, errors, ones = self._buffers_for(len(X))
         fused = self._activate_with_loss
-        ones_column = X.shape[-1] > layers[0][0].shape[-2]  # batches gathered with one
-        first_block = parameters.blocks[0] if ones_column else None
         inputs, zs, output = forward(
-            self.activations, layers, X, outputs, activate_last=fused is None,
-            first_block=first_block,
-        )  # fmt: skip
+            self.activations, layers, X, outputs, activate_last=fused is None
+        )
         if fused is not None:  # the output's activation and an exact cost, in one go
             loss = fused(output, Y, self._rows_sum_to_one)
         elif self._clips is not None and self._clips(output):  # a cross-entropy would clip
             loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
         else:
             loss = self._loss(output, Y)
-        delta = self._output_delta(zs[-1], output, Y, _rows_scale(scale))
+        delta = self._output_delta(zs[-1], output, Y)
+        if weights is not None:
+            share = weights / weights.mean()
+            loss = np.mean(share * self.row_loss(output, Y))
+            delta *= share[:, None].astype(delta.dtype)
         for layer in range(len(layers) - 1, -1, -1):
-            if layer == 0 and ones_column:  # dW and db in one product
-                np.matmul(X.swapaxes(-1, -2), delta, out=self._first_grad_block)
-            else:
-                dW, db = self.layer_grads[layer]
-                np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
-                np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
+            dW, db = self.layer_grads[layer]
+            np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
+            np.matmul(ones, delta, out=db)  # the sum over rows; faster than a reduction
             if layer > 0:
                 error = product(delta, self._transposed(layer, layers), errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
         if self._penalty is not None:  # its value and gradient, at these parameters
-            loss = loss + self._penalty.add_gradient(parameters.vector, self.grad, scale)
+            factor = 1.0 if weights is None else 1.0 / float(weights.mean())
+            loss = loss + self._penalty.add_gradient(parameters.vector, self.grad, factor)
         return loss
 
     def _transposed(self, layer: int, layers: Pairs) -> np.ndarray:
@@ -274,10 +251,10 @@ class Backprop:
             )
         return self._buffers[n]
 
-    def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray, scale: Any) -> np.ndarray:
-        r""":math:`\partial C/\partial z^L` times ``scale``, a new array."""
+    def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        r""":math:`\partial C/\partial z^L`, a new array."""
         if self._fused_delta is not None:
-            return self._fused_delta(a, Y, scale, self._rows_sum_to_one)
+            return self._fused_delta(a, Y, 1.0, self._rows_sum_to_one)
         cost = self.cost
         if cost.builtin:
             grad_a = cost.der(a, Y)
@@ -285,10 +262,7 @@ class Backprop:
             grad_a = np.stack([np.asarray(cost.der(ak, Y)) for ak in a]).astype(a.dtype)
         else:  # a custom gradient might hand back one of its arguments: copy it
             grad_a = np.array(cost.der(a, Y), dtype=a.dtype)
-        delta = self._backward(self.activations[-1], z, a, grad_a)
-        if not (isinstance(scale, float) and scale == 1.0):
-            delta *= scale
-        return delta
+        return self._backward(self.activations[-1], z, a, grad_a)
 
     def _backward(
         self, activation: Activation, z: Any, a: np.ndarray, grad: np.ndarray
@@ -296,8 +270,3 @@ class Backprop:
         if self.stacked and not activation.builtin and activation.vjp is not None:
             return np.stack([np.asarray(activation.backward(*p)) for p in zip(z, a, grad)])
         return activation._backward_inplace(z, a, grad)
-
-
-def _rows_scale(scale: Any) -> Any:
-    """A scale of one value per model as (K, 1, 1), against (K, n, width) arrays."""
-    return scale.reshape(-1, 1, 1) if isinstance(scale, np.ndarray) else scale

@@ -20,15 +20,14 @@ def rows_sum_to_one(Y: np.ndarray) -> bool:
 class Batches:
     """Contiguous mini-batches of ``(X, Y)``, in a new random order each epoch when shuffling.
 
-    Iterating gives one epoch. Shuffled rows are gathered into two buffers reused all
+    Iterating gives one epoch of ``(X_batch, Y_batch, weights_batch)`` (the last None
+    without ``weights``). Shuffled rows are gathered into buffers reused all
     along, as many whole batches at a time as fit in about :data:`GATHER_BYTES` (at
     least one): a small data set is gathered once per epoch, a large one batch by
     batch, so the peak memory stays at the data plus a megabyte or one batch, never a
     second copy of a large data set.
 
-    With ``ones_column``, shuffled ``X`` batches carry one more column, of ones, after
-    the features: the first layer's bias then rides in its matrix product (see
-    :func:`nnet._backprop.ones_column_pays`). Batches in order are views of ``X``.
+    Batches in order are views of ``X``.
 
     Parameters
     ----------
@@ -38,9 +37,8 @@ class Batches:
         ``None`` (or ``>= n_samples``): one batch of all rows, never shuffled.
     order : numpy.random.Generator or None
         Draws each epoch's permutation; ``None`` keeps the rows in order.
-    ones_column : bool, default=False
-        Gather shuffled rows with a column of ones after the features (the gathered
-        ``X`` rows are copied once more, beside it, about half as many at a time).
+    weights : ndarray of shape (n_samples,) or None, default=None
+        Sample weights, batched alike.
 
     Attributes
     ----------
@@ -50,12 +48,11 @@ class Batches:
     Examples
     --------
     >>> X = np.arange(5.0).reshape(-1, 1)
-    >>> [len(xb) for xb, yb in Batches(X, X, 2, None)]
+    >>> [len(xb) for xb, yb, _ in Batches(X, X, 2, None)]
     [2, 2, 1]
-    >>> xb, yb = next(iter(Batches(X, X, 2, np.random.default_rng(0), ones_column=True)))
-    >>> xb[:, :1] == yb, xb[:, 1]
-    (array([[ True],
-           [ True]]), array([1., 1.]))
+    >>> xb, yb, wb = next(iter(Batches(X, X, 2, np.random.default_rng(0), weights=X[:, 0])))
+    >>> bool((xb == yb).all() and (xb[:, 0] == wb).all())
+    True
     """
 
     def __init__(
@@ -64,21 +61,18 @@ class Batches:
         Y: np.ndarray,
         batch_size: int | None,
         order: np.random.Generator | None,
-        ones_column: bool = False,
+        weights: np.ndarray | None = None,
     ) -> None:
         self.X, self.Y = X, Y
+        self.arrays = [X, Y] if weights is None else [X, Y, weights]
         n = len(X)
         self.size = n if batch_size is None else min(batch_size, n)
         self.order = order if self.size < n else None  # one batch: order is irrelevant
-        self._x_ones: np.ndarray | None = None
         if self.order is not None:
-            row_bytes = X[0].nbytes * (2 if ones_column else 1) + Y[0].nbytes
+            row_bytes = sum(a[0].nbytes for a in self.arrays)
             per_gather = max(1, GATHER_BYTES // (row_bytes * self.size)) * self.size
             rows = min(n, per_gather)
-            self._x_rows = np.empty((rows, X.shape[1]), X.dtype)
-            self._y_rows = np.empty((rows, Y.shape[1]), Y.dtype)
-            if ones_column:  # take() needs a C-contiguous out: the rows are copied in after
-                self._x_ones = np.ones((rows, X.shape[1] + 1), X.dtype)
+            self._buffers = [np.empty((rows, *a.shape[1:]), a.dtype) for a in self.arrays]
 
     def __len__(self) -> int:
         """The number of batches in an epoch."""
@@ -88,20 +82,19 @@ class Batches:
         """The number of rows of each batch of an epoch, shape ``(len(self),)``."""
         return np.minimum(self.size, len(self.X) - self.size * np.arange(len(self)))
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        X, Y, size = self.X, self.Y, self.size
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        n_rows, size, arrays = len(self.X), self.size, self.arrays
         if self.order is None:
-            for start in range(0, len(X), size):
-                yield X[start : start + size], Y[start : start + size]
-            return
-        perm, per_gather = self.order.permutation(len(X)), len(self._x_rows)
-        for start in range(0, len(X), per_gather):
-            rows = perm[start : start + per_gather]
-            n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
-            xs = X.take(rows, axis=0, out=self._x_rows[:n], mode="clip")
-            if self._x_ones is not None:
-                xs = self._x_ones[:n]
-                xs[:, :-1] = self._x_rows[:n]
-            ys = Y.take(rows, axis=0, out=self._y_rows[:n], mode="clip")
-            for first in range(0, n, size):
-                yield xs[first : first + size], ys[first : first + size]
+            gathered, per_gather = arrays, n_rows
+        else:
+            perm, per_gather = self.order.permutation(n_rows), len(self._buffers[0])
+        for start in range(0, n_rows, per_gather):
+            if self.order is not None:
+                rows = perm[start : start + per_gather]
+                n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
+                gathered = [a.take(rows, axis=0, out=buffer[:n], mode="clip")
+                            for a, buffer in zip(arrays, self._buffers)]  # fmt: skip
+            xs, ys, ws = gathered[0], gathered[1], gathered[2] if len(gathered) == 3 else None
+            for first in range(0, len(xs), size):
+                last = first + size
+                yield xs[first:last], ys[first:last], None if ws is None else ws[first:last]

@@ -37,11 +37,11 @@ from nnet._estimator_params import (
     validation_split,
 )
 from nnet._estimator_sgd import EpochMonitor, Progress, Rules
-from nnet._estimator_weighted import SampleWeights, lbfgs_weighted, train_weighted
+from nnet._estimator_weighted import ROW_LOSSES, SampleWeights, lbfgs_weighted
 from nnet._types import Pairs
 from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
-from nnet.training import DivergenceWarning, train
+from nnet.training import Engine
 
 _NON_FINITE = (
     "Solver produced non-finite parameter weights. The input data may contain large "
@@ -307,21 +307,14 @@ class _BaseMLP(BaseEstimator):
         monitor = EpochMonitor(progress, rules, optimizer, len(X), score)
         epochs = 1 if incremental else int(self.max_iter)
         shuffling = copy.deepcopy(self._shuffle_rng)  # one stream over fit and partial_fits
-        if sw is None:
-            net.l2 = factor * weights.alpha / (2 * batch)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DivergenceWarning)
-                history = train(
-                    net, optimizer, X, Y, epochs=epochs, batch_size=batch,
-                    callbacks=[monitor], rng=shuffling, shuffle=bool(self.shuffle),
-                    explosion_factor=None,  # scikit-learn stops only on non-finite values
-                )  # fmt: skip
-        else:
-            history = train_weighted(
-                net, optimizer, X, Y, sw, epochs=epochs, batch_size=batch,
-                penalty=factor * weights.alpha / (2 * batch), rng=shuffling,
-                shuffle=bool(self.shuffle), callback=monitor,
-            )  # fmt: skip
+        net.l2 = factor * weights.alpha / (2 * batch)
+        engine = Engine(
+            net, net.parameters, optimizer, net._check_XY(X, Y), None, [], batch,
+            shuffling if self.shuffle else None, callbacks=[monitor], sample_weight=sw,
+            row_loss=ROW_LOSSES[net.cost_fun.name],
+        )  # fmt: skip
+        engine.run(epochs, None, None)  # scikit-learn stops only on non-finite values
+        history = engine.histories[0]
         if history.stop_reason == "diverged" and score is None:
             raise ValueError(_NON_FINITE)  # with early stopping, the best weights are kept
         if history.stop_reason == "interrupted":

@@ -6,14 +6,12 @@ instead of its size:
 
 .. math:: C = \frac{\sum_i w_i\, \ell_i + \tfrac{\alpha}{2}\sum W^2}{\sum_i w_i}.
 
-nnet's costs are plain means, so a weighted batch is trained through a *twin*
-network with the same layers and a weighted version of the cost, whose gradient
-is the plain one with each sample's row scaled by :math:`w_i N/\sum w` (a
-weighted mean of per-sample terms). The twin's cost reads the current batch's
-weights from a small holder the loop fills before each batch, so the loop is a
-short one of its own (the weights must follow the shuffled rows); the epoch
-logic is the same :class:`~nnet._estimator_sgd.EpochMonitor` callback as with
-:func:`nnet.training.train`.
+nnet's costs are plain means, so the stochastic solvers train with the sample
+weights as row weights inside backpropagation (:class:`nnet.training.Engine` with
+``sample_weight``, given :data:`ROW_LOSSES`, each sample's loss). L-BFGS minimizes
+the weighted full-batch cost through a *twin* network with the same layers and a
+weighted version of the cost, whose gradient is the plain one with each sample's
+row scaled by :math:`w_i N/\sum w`.
 """
 
 from __future__ import annotations
@@ -24,11 +22,9 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-from nnet.callbacks import History
 from nnet.costs import make_cost
 from nnet.lbfgs import LBFGSResult, train_lbfgs
 from nnet.network import NeuralNetwork
-from nnet.optimizers import Optimizer
 
 
 def _clipped(pred: np.ndarray, high: bool) -> np.ndarray:
@@ -96,65 +92,6 @@ def _weighted_twin(net: NeuralNetwork, weights: _Weights) -> NeuralNetwork:
     )
     twin.layers = net.layers
     return twin
-
-
-def _step(twin: NeuralNetwork, optimizer: Any, grads: list[Any]) -> None:
-    if isinstance(optimizer, Optimizer):
-        twin.update_weights(optimizer.step(grads, twin.layers))
-    else:
-        twin.update_weights(optimizer.step(grads))
-
-
-def train_weighted(
-    net: NeuralNetwork,
-    optimizer: Any,
-    X: np.ndarray,
-    Y: np.ndarray,
-    sample_weight: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    penalty: float,
-    rng: np.random.Generator,
-    shuffle: bool,
-    callback: Callable[[int, History, NeuralNetwork], Any],
-) -> History:
-    """Mini-batch training of ``net`` in place on weighted samples; ``train``'s contract.
-
-    ``penalty`` is :math:`\\lambda` such that the batch's L2 term is
-    ``penalty * sum(W**2) / sum(w_batch) * n_batch`` (scikit-learn's division
-    by the total weight). ``history.stop_reason`` is ``"diverged"`` when a
-    loss stops being finite (the weights are then not copied back).
-    """
-    weights = _Weights()
-    twin = _weighted_twin(net, weights)
-    history = History()
-    n = len(X)
-    for epoch in range(epochs):
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            rows = order[start : start + batch_size]
-            batch_weight = float(sample_weight[rows].sum())
-            if batch_weight == 0.0:
-                continue  # a batch of zero weight teaches nothing
-            weights.set(sample_weight[rows])
-            twin.l2 = penalty * len(rows) / batch_weight
-            X_batch, Y_batch = twin._check_XY(X[rows], Y[rows])
-            loss, grads = twin._loss_and_gradient(X_batch, Y_batch)
-            if not np.isfinite(loss):
-                history.stop_reason = "diverged"
-                return history
-            _step(twin, optimizer, [(dW.copy(), db.copy()) for dW, db in grads])
-            total += loss * len(rows)
-        history.train_loss.append(total / n)
-        if callback(epoch, history, twin):
-            history.stop_reason = "callback"
-            break
-    else:
-        history.stop_reason = "completed"
-    net.layers = twin.layers
-    return history
 
 
 def lbfgs_weighted(

@@ -19,7 +19,6 @@ a column ``(K, 1)``.
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -111,6 +110,8 @@ class Layout:
             for shape in ((n_in, n_out), (1, n_out))
         ]
         self.n_params = sum(math.prod(shape) for shape in self.array_shapes)
+        # The shapes of one model's [W0, b0, ...] as the public layers show them (b: (n_out,)).
+        self.shapes = [shape[-1:] if k % 2 else shape for k, shape in enumerate(self.array_shapes)]
         self.lead: tuple[int, ...] = () if n_models is None else (n_models,)
         self.shape = (*self.lead, self.n_params)
         self._mask: np.ndarray | None = None
@@ -134,28 +135,6 @@ class Layout:
     def layers(self, vector: np.ndarray) -> Pairs:
         """``[(W0, b0), ...]``: views of ``vector``'s slices."""
         return pairs(self.arrays(vector))
-
-    def blocks(self, vector: np.ndarray) -> list[np.ndarray]:
-        """Each layer's ``W`` with ``b`` as one more row: views of shape ``(..., n_in + 1, n_out)``.
-
-        ``b`` follows ``W`` in the layout, so the pair is one matrix: the input with a
-        column of ones times it is ``a @ W + b`` in one product, and the transposed
-        input times the error is ``dW`` and ``db`` at once.
-
-        Examples
-        --------
-        >>> layout = Layout([2, 3], np.float64)
-        >>> block = layout.blocks(np.arange(9.0))[0]
-        >>> bool((block[:2] == layout.layers(np.arange(9.0))[0][0]).all()), block[2]
-        (True, array([6., 7., 8.]))
-        """
-        bounds = self._slices[::2]  # each W's slice; its b's follows
-        return [
-            vector[..., where.start : where.stop + shape[-1]].reshape(
-                *self.lead, shape[-2] + 1, shape[-1]
-            )
-            for where, shape in bounds
-        ]
 
     def weight_mask(self) -> np.ndarray:
         """A read-only ``(n_params,)`` vector, 1 on the weights W and 0 on the biases b."""
@@ -187,12 +166,6 @@ class ParameterStore:
     layout : Layout
     layers : list of (W, b)
         Views of :attr:`vector` (``b`` with its row axis of 1).
-    blocks : list of ndarray
-        Each layer's ``W`` and ``b`` as one view (see :meth:`Layout.blocks`).
-    owner : str
-        A unique name of these parameters, kept when the storage is replaced and
-        by copies (deepcopy, pickle): optimizers record it, to refuse state
-        built for another network.
 
     Examples
     --------
@@ -205,7 +178,6 @@ class ParameterStore:
 
     def __init__(self, layout: Layout, vector: np.ndarray) -> None:
         self.layout = layout
-        self.owner = uuid.uuid4().hex
         self.replace(vector)
 
     def replace(self, vector: np.ndarray) -> None:
@@ -214,7 +186,6 @@ class ParameterStore:
             raise ValueError(f"vector must be {self.layout.shape} {self.layout.dtype}")
         self.vector = vector
         self.layers = self.layout.layers(vector)
-        self.blocks = self.layout.blocks(vector)
 
     @staticmethod
     def pack(layout: Layout, layers: Sequence[tuple[Any, Any]]) -> np.ndarray:
@@ -250,10 +221,9 @@ class ParameterStore:
     def __getstate__(self) -> dict[str, Any]:
         # copy.deepcopy and pickle would copy each view on its own: keep the vector only.
         state = self.__dict__.copy()
-        del state["layers"], state["blocks"]
+        del state["layers"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.layers = self.layout.layers(self.vector)
-        self.blocks = self.layout.blocks(self.vector)

@@ -77,33 +77,25 @@ class StepPenalty:
         self._c2 = _laid_out(2.0 * np.asarray(l2), vector_shape, mask, dtype) if on(l2) else None
         self._c1 = _laid_out(np.asarray(l1), vector_shape, mask, dtype) if on(l1) else None
         self._buffer = np.empty(vector_shape, dtype)
-        self._scaled: dict[bool, tuple[Any, np.ndarray, Any]] = {}  # signs -> _folded's
 
     def value(self, vector: np.ndarray) -> Any:
         """:math:`P` at ``vector``: a float, or one value per model."""
-        return sum((part for _, part in self._terms(vector, 1.0)), 0.0)
+        return sum((part for _, part in self._terms(vector)), 0.0)
 
-    def add_gradient(self, vector: np.ndarray, grad: np.ndarray, scale: Any = 1.0) -> Any:
-        r"""Add ``scale`` times :math:`\nabla P` to ``grad``; return :math:`P`.
-
-        ``scale`` is a number or, for a stack, a (K, 1) column; :math:`P` is a
-        float, or one value per model.
-        """
+    def add_gradient(self, vector: np.ndarray, grad: np.ndarray, factor: float = 1.0) -> Any:
+        r"""Add ``factor`` :math:`\nabla P` to ``grad``; return ``factor`` :math:`P`
+        (a float, or one per model)."""
         value: Any = 0.0
-        for term, part in self._terms(vector, scale):
+        for term, part in self._terms(vector):
+            if factor != 1.0:  # sample weights (see Backprop.loss_and_gradient)
+                term *= factor
+                part = part * factor
             value = value + part
             grad += term
         return value
 
-    def _terms(self, vector: np.ndarray, scale: Any) -> Iterator[tuple[np.ndarray, Any]]:
-        """Each penalty's gradient times ``scale`` (in the one buffer, valid until the next)
-        and value.
-
-        The coefficients come pre-multiplied by ``scale`` (remade when it changes, once an
-        epoch), so that the gradient costs one product: multiplying a stack by a (K, 1)
-        column costs several times a same-shape product. The value divides the scale out.
-        """
-        unit = not isinstance(scale, np.ndarray) and scale == 1.0
+    def _terms(self, vector: np.ndarray) -> Iterator[tuple[np.ndarray, Any]]:
+        """Each penalty's gradient (in the one buffer, valid until the next) and value."""
         for coefficient, signs in ((self._c2, False), (self._c1, True)):
             if coefficient is None:
                 continue
@@ -111,31 +103,8 @@ class StepPenalty:
                 np.sign(vector, out=self._buffer)
             else:  # a copy and an in-place product cost less than a product into a third array
                 np.copyto(self._buffer, vector)
-            scaled, divisor = coefficient, None
-            if not unit:
-                scaled, divisor = self._folded(coefficient, signs, scale)
-            term = np.multiply(self._buffer, scaled, out=self._buffer)
-            part = (1.0 if signs else 0.5) * _rows_dot(term, vector)
-            if divisor is not None:
-                part = part / divisor
-            elif not unit:  # a scale with a zero cannot be divided out of the value
-                term *= scale
-            yield term, part
-
-    def _folded(self, coefficient: np.ndarray, signs: bool, scale: Any) -> tuple[np.ndarray, Any]:
-        """``(coefficient * scale, scale)`` (one scale per model flattened), or
-        ``(coefficient, None)`` when ``scale`` has a zero; kept while ``scale`` stays the same."""
-        cached = self._scaled.get(signs)
-        if cached is None or not _same(cached[0], scale):
-            stacked = isinstance(scale, np.ndarray)
-            kept = np.copy(scale) if stacked else scale
-            if not np.all(scale):
-                cached = (kept, coefficient, None)
-            else:
-                divisor = kept.ravel() if stacked else kept
-                cached = (kept, (coefficient * scale).astype(coefficient.dtype), divisor)
-            self._scaled[signs] = cached
-        return cached[1], cached[2]
+            term = np.multiply(self._buffer, coefficient, out=self._buffer)
+            yield term, (1.0 if signs else 0.5) * _rows_dot(term, vector)
 
 
 def step_penalty(layout: Layout, l1: Any, l2: Any, regularize_bias: bool) -> StepPenalty | None:
@@ -160,20 +129,3 @@ def _rows_dot(x: np.ndarray, y: np.ndarray) -> Any:
     if x.ndim == 1:
         return float(np.dot(x, y))
     return rows_dot(x, y)
-
-
-def _same(old: Any, new: Any) -> bool:
-    """Whether two scales (numbers, or (K, 1) arrays) are the same; cheap for both.
-
-    Arrays compare bit for bit (a few hundred nanoseconds, where ``np.array_equal``
-    takes microseconds at every step): any difference, even ``-0.0`` against ``0.0``,
-    only remakes the coefficients.
-    """
-    if isinstance(new, np.ndarray):
-        return (
-            isinstance(old, np.ndarray)
-            and old.shape == new.shape
-            and old.dtype == new.dtype
-            and old.tobytes() == new.tobytes()
-        )
-    return not isinstance(old, np.ndarray) and bool(old == new)

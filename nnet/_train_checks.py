@@ -18,7 +18,7 @@ from nnet._validation import check_inputs, check_positive_int, check_targets, ma
 from nnet.callbacks import Callback
 from nnet.metrics import Metric, get_metrics
 from nnet.network import NeuralNetwork
-from nnet.optimizers import get_optimizer
+from nnet.optimizers import Optimizer, get_optimizer
 
 __all__ = [
     "TrainOptions",
@@ -82,6 +82,9 @@ callbacks, seed, rng, shuffle
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     opt = get_optimizer(optimizer)
+    if isinstance(opt, Optimizer):  # its state must fit this network's parameters
+        layout = net.parameters.layout
+        opt.check_fits(layout.shapes, layout.shape, layout.dtype)
     data = net._check_XY(X, Y)
     check_positive_int(epochs, "epochs")
     if batch_size is not None:

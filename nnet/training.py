@@ -1,10 +1,12 @@
 r"""The training loop: mini-batch gradient descent with validation, metrics and early stopping.
 
-:func:`train` runs epochs of shuffled mini-batches; each mini-batch costs one
-forward and one backward pass (into buffers reused at every step), one optimizer
-step and one in-place update. Everything else (validation, metrics, early stopping,
-callbacks) happens once per epoch, and the data is validated once per call. What
-was learned is recorded in a :class:`History`.
+One engine (:class:`Engine`) trains K >= 1 networks of one architecture: :func:`train` runs
+it with one network, :func:`nnet.sweep` with a stack of K (their parameters one array with a
+model axis, see :mod:`nnet._flat`). Each mini-batch costs one forward and one backward pass
+(into buffers reused at every step), one optimizer step and one in-place update. Everything
+else (validation, metrics, early stopping, divergence, callbacks) happens once per epoch, for
+every model at once, with masks over the model axis: what happens to one model stays with
+it. What was learned is recorded in one :class:`History` per model.
 """
 
 from __future__ import annotations
@@ -17,17 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop, forward, ones_column_pays, output_loss
+from nnet._backprop import Backprop, forward, output_loss
 from nnet._batches import Batches, rows_sum_to_one
+from nnet._flat import ParameterStore
 from nnet._network_checks import NonFiniteError
-from nnet._train_checks import (  # check_metrics, check_validation: also for nnet._stack
-    TrainOptions,
-    check_train_args,
-    split_validation,
-)
+from nnet._train_checks import check_train_args, split_validation
 from nnet._validation import check_real as _check_real
 from nnet._validation import make_rng
-from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks, record_epoch
+from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.metrics import Metric
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer
@@ -37,13 +36,12 @@ __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 LOSS_FLOOR = 1e-12
 """The floor under the loss at the initial weights in the explosion rule (a loss of 0)."""
 
+_ENDS_AT_BEST = ("completed", "early_stopping", "callback")
+"""With early stopping, the stops after which the best epoch's weights are restored."""
+
 
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss or the weights stopped being finite numbers."""
-
-
-class _Diverged(Exception):
-    """Raised inside an epoch when a loss or the weights are no longer finite."""
 
 
 def train(
@@ -174,207 +172,373 @@ def train(
         validation_data=validation_data, metrics=metrics, early_stopping=early_stopping,
         callbacks=callbacks, seed=seed, rng=rng, shuffle=shuffle,
     )  # fmt: skip
-    loop = _Loop(options)
-    history = History(monitor="val_loss" if loop.val is not None else "train_loss")
-    _fit(loop, history, epochs, options.patience, options.callbacks, bool(progress), factor)
+    engine = Engine(
+        net, net.parameters, options.optimizer, options.data, options.validation,
+        options.metrics, options.batch_size, options.order, callbacks=options.callbacks,
+    )  # fmt: skip
+    engine.run(epochs, options.patience, factor, "train" if progress else None)
+    [history] = engine.histories
+    if history.stop_reason == "diverged":
+        saved = int(engine.saved_epoch[0])
+        restored = "the initial weights" if saved < 0 else f"the weights of epoch {saved}"
+        warnings.warn(
+            f"training diverged in epoch {history.epochs_run}: {engine.reasons[0]}. Stopped "
+            f"and restored {restored}. Try a smaller learning rate (optimizer: "
+            f"{options.optimizer!r}), and reset() the optimizer before training again.",
+            DivergenceWarning,
+            stacklevel=2,
+        )
     return history
 
 
-# ----------------------------------------------------------------------------- the loop
-class _Loop:
-    """One call's checked data and optimizer, and the work of one epoch."""
+class Engine:
+    """K >= 1 models of one architecture trained together; each stops, diverges and ends alone.
 
-    def __init__(self, options: TrainOptions) -> None:
-        net, opt = options.net, options.optimizer
-        self.net, self.opt, (self.X, self.Y) = net, opt, options.data
-        self.val, self.metrics = options.validation, options.metrics
-        self.store = net.parameters
-        ones_column = ones_column_pays(self.store.layout)
-        self.batches = Batches(self.X, self.Y, options.batch_size, options.order, ones_column)
+    Parameters
+    ----------
+    net : NeuralNetwork
+        The architecture (activations, cost, penalties); for a lone network, the
+        network trained (callbacks get it, a duck-typed optimizer updates it).
+    store : ParameterStore
+        The parameters trained in place: ``net.parameters``, or a stack with a
+        model axis (then ``l1``/``l2`` may hold one value per model).
+    optimizer : Optimizer or object with ``step(layer_grads)``
+        The latter only for a lone network.
+    data, validation : (X, Y) checked arrays, and (X_val, Y_val) or None
+    metrics : list of (name, metric)
+    batch_size : int or None
+    order : numpy.random.Generator or None
+        The shuffling generator, shared by every model; None keeps the rows in order.
+    l1, l2 : float or ndarray of shape (K,), optional
+        The penalties; default: the network's.
+    callbacks : list of callable, optional
+        ``callback(epoch, history, net)`` after each epoch (a lone network only).
+    sample_weight : ndarray of shape (n_samples,), optional
+        Weights of the samples (a lone network only), with ``row_loss``, each
+        sample's loss (see :class:`~nnet._backprop.Backprop`); a batch of zero
+        weight is skipped.
+
+    Attributes
+    ----------
+    histories : list of History
+        One per model, filled epoch by epoch.
+    reasons : list of str or None
+        Why each model diverged, if it did.
+    saved_epoch : ndarray of shape (K,)
+        The epoch of each model's saved weights (best, or last good); -1: the initial ones.
+    """
+
+    def __init__(
+        self,
+        net: NeuralNetwork,
+        store: ParameterStore,
+        optimizer: Any,
+        data: tuple[np.ndarray, np.ndarray],
+        validation: tuple[np.ndarray, np.ndarray] | None,
+        metrics: list[tuple[str, Metric]],
+        batch_size: int | None,
+        order: np.random.Generator | None,
+        *,
+        l1: Any = None,
+        l2: Any = None,
+        callbacks: list[Callback] | None = None,
+        sample_weight: np.ndarray | None = None,
+        row_loss: Any = None,
+    ) -> None:
+        self.net, self.store, self.opt, (self.X, self.Y) = net, store, optimizer, data
+        self.val, self.metrics, self.callbacks = validation, metrics, callbacks or []
+        self.lone = not store.layout.stacked
+        k = 1 if self.lone else store.layout.shape[0]
+        self.batches = Batches(self.X, self.Y, batch_size, order, sample_weight)
         self.backprop = Backprop(
-            net, self.store.layout, self.batches.size, rows_sum_to_one=rows_sum_to_one(self.Y)
-        )
-        # An Optimizer runs its rule on the flat gradient (see Optimizer.flat_update), with
-        # the learning rate folded into the gradient when the rule allows it. Anything else,
-        # and an Optimizer whose step() is its own, is called through step() with gradients
-        # of its own to keep.
-        self.flat = isinstance(opt, Optimizer) and type(opt).step is Optimizer.step
-        if self.flat:
-            opt.start(self.store)
-        self.prescaled = self.flat and opt.linear_in_gradient
-        self.per_step_scale = self.prescaled and opt.schedule.per_step
-        self.params = self.store.vector if self.flat and opt.uses_params else None
-        self.scale: Any = 1.0
-        self.first_loss: float | None = None  # the first mini-batch's, at the initial weights
+            net, store.layout, self.batches.size, l1=l1, l2=l2,
+            rows_sum_to_one=rows_sum_to_one(self.Y), row_loss=row_loss,
+        )  # fmt: skip
+        self.flat = isinstance(optimizer, Optimizer) and not optimizer._own_step
+        monitor = "val_loss" if validation is not None else "train_loss"
+        self.histories = [History(monitor=monitor) for _ in range(k)]
+        self.reasons: list[str | None] = [None] * k
+        self.active = np.ones(k, bool)  # models still training
+        self.n_active = k
+        self.frozen = False  # whether any model stopped (then its updates are masked)
+        self.losses = np.empty((len(self.batches), k))  # each step's, one epoch
+        self.rows = self.batches.rows()  # of each step
+        self.steps = 0  # steps run in the current epoch
+        self.saved = store.snapshot()  # per model: best (early stopping) or last good
+        self.saved_epoch = np.full(k, -1)
+        self.best = np.full(k, np.inf)  # each model's best monitored loss, and its epoch
+        self.best_epoch = np.full(k, -1)
+        # Each epoch's numbers as (K,) arrays; model k's epochs are the first epochs_run[k]
+        # (models only ever leave). The histories are filled from them (_fill).
+        self.logs: dict[str, list[np.ndarray]] = {}
+        self.rates: list[np.ndarray | None] = []
+        self.seconds: list[float] = []
+        self.epochs_run = np.zeros(k, np.int64)
+        self.first_loss: np.ndarray | None = None  # the first mini-batch's, at the start
 
-    def _step(self) -> None:
-        """Apply one optimizer step for the gradient in :attr:`backprop`."""
-        opt, backprop = self.opt, self.backprop
-        if self.flat:
-            self.store.add(opt.flat_update(backprop.grad, self.params, prescaled=self.prescaled))
-            return
-        grads = [(dW.copy(), db.reshape(-1).copy()) for dW, db in backprop.layer_grads]
+    # ------------------------------------------------------------------ epochs
+    def run(
+        self,
+        epochs: int,
+        patience: int | None,
+        explosion_factor: float | None,
+        progress: str | None = None,
+    ) -> bool:
+        """Train every model for ``epochs`` at most; return whether a Ctrl-C stopped them.
+
+        Parameters
+        ----------
+        epochs : int
+        patience : int or None
+            Early stopping's patience (see :func:`train`).
+        explosion_factor : float or None
+            See :func:`train`.
+        progress : str or None, default=None
+            The title of a progress bar; None shows none.
+
+        Returns
+        -------
+        bool
+            Whether a :class:`KeyboardInterrupt` ended training.
+        """
+        opt = self.opt
+        first_epoch = getattr(opt, "epoch", 0)  # an optimizer that counts epochs continues
+        set_epoch = getattr(opt, "set_epoch", None)
+        bar, interrupted = None, False
+        try:
+            bar = _progress_bar(epochs, progress) if progress else None  # Ctrl-C in its import
+            for epoch in range(epochs):
+                if set_epoch is not None:
+                    set_epoch(first_epoch + epoch)
+                rates = self._learning_rates()
+                started = time.perf_counter()
+                with np.errstate(all="ignore"):
+                    logs = self._epoch(explosion_factor) if self.n_active else None
+                if logs is not None:
+                    self._record(epoch, logs, rates, patience, time.perf_counter() - started)
+                if bar is not None:
+                    if self.lone and logs is not None:
+                        shown = {key: f"{float(v[0]):.4g}" for key, v in logs.items()}
+                        bar.set_postfix(shown, refresh=False)
+                    bar.update()
+                if not self.n_active:
+                    break
+        except KeyboardInterrupt:
+            self._diverge_on_losses()  # a model that failed before the Ctrl-C
+            self._diverge(~self._all_finite() & self.active, "the weights are no longer finite")
+            self._stop(self.active, "interrupted")
+            interrupted = True
+        else:
+            self._stop(self.active, "completed")
+        finally:
+            if bar is not None:
+                bar.close()
+            if set_epoch is not None and hasattr(opt, "epoch"):  # the next call continues
+                set_epoch(first_epoch + int(self.epochs_run.max()))
+        self._end(patience)
+        return interrupted
+
+    def _learning_rates(self) -> np.ndarray | None:
+        """Each model's learning rate this epoch; a failing schedule makes them diverge."""
+        try:
+            rate = getattr(self.opt, "current_learning_rate", None)
+            if rate is None:
+                return None
+            rates = np.asarray(rate, float).reshape(-1)  # one, or one per model
+            if not np.isfinite(rates).all():
+                raise ValueError(f"it is {rate}")
+        except (ValueError, TypeError, ArithmeticError) as err:
+            self._diverge(self.active, f"the learning rate schedule failed ({err})")
+            return None
+        return rates
+
+    def _epoch(self, explosion_factor: float | None) -> dict[str, np.ndarray] | None:
+        """One epoch of mini-batch steps for all models; per-model losses and metrics.
+
+        Each step's losses go into one row of :attr:`losses`. A lone network stops at
+        a mini-batch whose loss is not finite; in a stack, a model whose loss failed is
+        frozen after the epoch, at the weights saved before it, which is where freezing
+        it at that step would leave it too (its own weights are all its steps change).
+        """
+        backprop, store, losses, lone = self.backprop, self.store, self.losses, self.lone
+        grad, vector, shapes = backprop.grad, store.vector, store.layout.shapes
+        next_update = self.opt.next_update if self.flat else None
+        self.steps = 0
+        for step, (xb, yb, wb) in enumerate(self.batches):
+            if wb is not None and not wb.any():  # a batch of zero weight teaches nothing
+                losses[step] = 0.0
+                continue
+            loss = backprop.loss_and_gradient(store, xb, yb, wb)
+            losses[step] = loss
+            if lone and not math.isfinite(loss):
+                self._diverge(self.active, f"the loss of mini-batch {step} is {loss}")
+                return None
+            if next_update is None:
+                try:
+                    self._step_through_step()
+                except NonFiniteError as err:  # from a duck-typed optimizer's updates
+                    self._diverge(self.active, str(err))
+                    return None
+            elif self.frozen:  # frozen models keep their weights
+                store.add(np.where(self.active[:, None], next_update(grad, vector, shapes), 0.0))
+            else:
+                store.add(next_update(grad, vector, shapes))
+            self.steps = step + 1
+        if self.first_loss is None:
+            self.first_loss = losses[0].copy()
+        if not lone:  # a lone network's losses were checked at each step
+            self._diverge_on_losses()
+        finite = self._all_finite()
+        if not finite.all():
+            self._diverge(~finite, "the weights are no longer finite")
+        logs = {"train_loss": self.rows @ losses / len(self.X)}
+        if explosion_factor is not None:
+            loss = logs["train_loss"]
+            exploding = loss > explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
+            exploding &= self.active
+            if exploding.any():
+                self._diverge(
+                    exploding,
+                    f"the training loss {float(loss[0]):.4g} exceeds {explosion_factor:g} "
+                    f"times the loss at the initial weights ({float(self.first_loss[0]):.4g}): "
+                    "it is exploding",
+                )
+        if self.metrics and self.n_active:
+            logs.update(self._evaluate("", self.X, self.Y))
+        if self.val is not None and self.n_active:
+            logs.update(self._evaluate("val_", *self.val))
+        return logs if self.n_active else None
+
+    def _step_through_step(self) -> None:
+        """One step of an optimizer driven through its ``step(layer_grads)`` (a lone network)."""
+        opt = self.opt
+        grads = [(dW.copy(), db.reshape(-1).copy()) for dW, db in self.backprop.layer_grads]
         layers = self.net.layers
         updates = opt.step(grads, layers) if isinstance(opt, Optimizer) else opt.step(grads)
         self.net.update_weights(updates)
 
-    def run_epoch(self) -> dict[str, float]:
-        """Train one epoch; return its losses and metrics, or raise :class:`_Diverged`."""
-        if self.prescaled:
-            self.scale = self.opt.gradient_scale()  # the learning rate of this epoch
-        train_pred = val_pred = None
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            logs = {"train_loss": self._descend()}
-            if self.metrics:
-                train_pred = self._forward(self.X)[1]
-            if self.val is not None:
-                val_inputs, val_pred = self._forward(self.val[0])
-                logs["val_loss"] = self._val_loss(val_inputs, val_pred, self.val[1])
-        if train_pred is not None:
-            logs.update(self._metrics("", self.Y, train_pred))
-        if val_pred is not None and self.val is not None:
-            logs.update(self._metrics("val_", self.val[1], val_pred))
+    def _evaluate(self, prefix: str, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+        """Losses (validation) and metrics of every model on ``(X, Y)``; NaN for frozen ones."""
+        net, layers = self.net, self.store.layers
+        inputs, _, pred = forward(net.activation_funcs, layers, X)
+        finite = np.isfinite(pred).reshape(len(self.active), -1).all(axis=1)
+        self._diverge(~finite & self.active, "the outputs are no longer finite")
+        logs: dict[str, np.ndarray] = {}
+        if prefix:
+            data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
+            loss = np.atleast_1d(np.asarray(data_loss + self.backprop.penalty(self.store), float))
+            bad = ~np.isfinite(loss) & self.active
+            self._diverge(bad, f"the validation loss is {float(loss[bad][0]) if bad.any() else 0}")
+            logs["val_loss"] = loss
+        preds = [pred] if self.lone else list(pred)
+        for name, metric in self.metrics:
+            values = np.full(len(self.active), np.nan)
+            for k in np.flatnonzero(self.active):
+                values[k] = float(metric(Y, preds[k]))
+            logs[prefix + name] = values
         return logs
 
-    def _descend(self) -> float:
-        """One pass of mini-batch steps; the sample-weighted mean of the mini-batch losses."""
-        loss_and_gradient, step = self.backprop.loss_and_gradient, self._step
-        store, scale, opt = self.store, self.scale, self.opt
-        total = 0.0
-        for number, (xb, yb) in enumerate(self.batches):
-            if self.per_step_scale:
-                scale = opt.gradient_scale()
-            loss = loss_and_gradient(store, xb, yb, scale)
-            if not math.isfinite(loss):
-                raise _Diverged(f"the loss of mini-batch {number} is {loss}")
-            if self.first_loss is None:
-                self.first_loss = loss
-            step()
-            total += loss * len(xb)
-        if not self.store.all_finite():
-            raise _Diverged("the weights are no longer finite")
-        return total / len(self.X)
+    def _record(
+        self,
+        epoch: int,
+        logs: dict[str, np.ndarray],
+        rates: np.ndarray | None,
+        patience: int | None,
+        seconds: float,
+    ) -> None:
+        """Append the epoch to the active models' histories; snapshot (best or last);
+        call the callbacks; early-stop."""
+        active = self.active.copy()
+        current = logs[self.histories[0].monitor]
+        improved = active & ((self.best_epoch < 0) | (current < self.best))
+        for key, values in logs.items():
+            self.logs.setdefault(key, []).append(values)
+        self.rates.append(rates)
+        self.seconds.append(seconds)
+        self.epochs_run[active] += 1
+        self.best[improved], self.best_epoch[improved] = current[improved], epoch
+        keep = active if patience is None else improved
+        if keep.all():
+            np.copyto(self.saved, self.store.vector)
+            self.saved_epoch[:] = epoch
+        elif keep.any():
+            self._rows(self.saved)[keep] = self._rows(self.store.vector)[keep]
+            self.saved_epoch[keep] = epoch
+        if self.callbacks:
+            self._fill()
+            if call_callbacks(self.callbacks, epoch, self.histories[0], self.net):
+                self._stop(active, "callback")
+        if patience is not None:
+            waited = epoch - np.maximum(self.best_epoch, 0)
+            self._stop(active & (waited >= patience), "early_stopping")
 
-    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """Each layer's input and the output for ``X``."""
-        inputs, _, pred = forward(self.net.activation_funcs, self.store.layers, X)
-        if not np.isfinite(pred).all():
-            raise _Diverged("the outputs are no longer finite")
-        return inputs, pred
+    def _fill(self) -> None:
+        """Bring each model's :class:`History` up to the epochs recorded (a hundred models'
+        histories appended to one by one every epoch cost as much as their training steps)."""
+        first = min(len(history.epoch_time) for history in self.histories)
+        columns = {key: np.array(rows[first:]) for key, rows in self.logs.items()}
+        with_rates = bool(self.rates) and self.rates[0] is not None
+        rates = np.array(self.rates[first:]) if with_rates else None
+        for k, history in enumerate(self.histories):
+            done, n = len(history.epoch_time) - first, int(self.epochs_run[k]) - first
+            best = int(self.best_epoch[k])
+            history.best_epoch = None if best < 0 else best
+            if n == done:
+                continue
+            for key, values in columns.items():
+                curve = values[done:n, k].tolist()
+                if key in ("train_loss", "val_loss"):
+                    getattr(history, key).extend(curve)
+                else:
+                    history.metrics.setdefault(key, []).extend(curve)
+            history.epoch_time.extend(self.seconds[first + done : first + n])
+            if rates is not None:  # one rate for all models, or one per model
+                history.learning_rate.extend(rates[done:n, k % rates.shape[1]].tolist())
 
-    def _val_loss(self, inputs: list[np.ndarray], pred: np.ndarray, Y: np.ndarray) -> float:
-        net, layers = self.net, self.store.layers
-        data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
-        loss = float(data_loss + self.backprop.penalty(self.store))
-        if not math.isfinite(loss):
-            raise _Diverged(f"the validation loss is {loss}")
-        return loss
+    # ------------------------------------------------------------------ faults and stops
+    def _rows(self, vector: np.ndarray) -> np.ndarray:
+        """``vector`` as (K, n_params) rows: a view, also for a lone network."""
+        return vector.reshape(len(self.active), -1)
 
-    def _metrics(self, prefix: str, Y_true: np.ndarray, Y_pred: np.ndarray) -> dict[str, float]:
-        return {prefix + name: float(metric(Y_true, Y_pred)) for name, metric in self.metrics}
+    def _all_finite(self) -> np.ndarray:
+        return np.atleast_1d(self.store.all_finite())
 
+    def _diverge_on_losses(self) -> None:
+        """Freeze the models with a loss that is not finite in the steps run this epoch."""
+        finite = np.isfinite(self.losses[: self.steps]).all(axis=0)
+        self._diverge(~finite & self.active, "a mini-batch loss is not finite")
 
-def _fit(
-    loop: _Loop,
-    history: History,
-    epochs: int,
-    patience: int | None,
-    hooks: list[Callback],
-    progress: bool,
-    explosion_factor: float | None,
-) -> None:
-    """Run the epochs, recording into ``history``; handle stops, divergence and Ctrl-C."""
-    net, store, opt = loop.net, loop.store, loop.opt
-    # Weights to fall back on: the best ones with early stopping, else the last finite epoch's.
-    saved, saved_epoch = store.snapshot(), None
-    first_epoch = getattr(opt, "epoch", 0)  # an optimizer that counts epochs continues
-    set_epoch = getattr(opt, "set_epoch", None)
-    bar = None
-    epoch = 0
-    try:
-        bar = _progress_bar(epochs) if progress else None  # inside: Ctrl-C in its import
-        for epoch in range(epochs):
-            if set_epoch is not None:
-                set_epoch(first_epoch + epoch)
-            rate = _learning_rate(opt)  # a schedule failing mid-run stops as a divergence
-            started = time.perf_counter()
-            logs = loop.run_epoch()
-            _check_explosion(logs["train_loss"], loop.first_loss, explosion_factor)
-            if rate is not None:
-                history.learning_rate.append(rate)
-            if record_epoch(history, logs, time.perf_counter() - started) or patience is None:
-                saved, saved_epoch = store.snapshot(), epoch
-            if bar is not None:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
-                bar.update()
-            if call_callbacks(hooks, epoch, history, net):
-                history.stop_reason = "callback"
-                break
-            if patience is not None and epoch - (history.best_epoch or 0) >= patience:
-                history.stop_reason = "early_stopping"
-                break
-        else:
-            history.stop_reason = "completed"
-    except (_Diverged, NonFiniteError) as err:  # the latter from a custom optimizer's update
-        history.stop_reason = "diverged"
-        store.restore(saved)
-        history.restored_best = saved_epoch is not None and saved_epoch == history.best_epoch
-        _warn_divergence(str(err), epoch, saved_epoch, opt)
-    except KeyboardInterrupt:
-        history.stop_reason = "interrupted"  # weights left as the last update made them
-    finally:
-        if bar is not None:
-            bar.close()
-        if set_epoch is not None and hasattr(opt, "epoch"):  # the next call continues there
-            set_epoch(first_epoch + history.epochs_run)
-    if patience is not None and history.stop_reason in ("completed", "early_stopping", "callback"):
-        store.restore(saved)
-        history.restored_best = saved_epoch is not None
+    def _diverge(self, models: np.ndarray, reason: str) -> None:
+        """Freeze ``models`` (a mask) at their saved weights, marked ``"diverged"``."""
+        if models.any():
+            models = models & self.active
+            self._rows(self.store.vector)[models] = self._rows(self.saved)[models]
+            for k in np.flatnonzero(models):
+                self.reasons[k] = reason
+            self._stop(models, "diverged")
 
+    def _stop(self, models: np.ndarray, reason: str) -> None:
+        for k in np.flatnonzero(models & self.active):
+            self.histories[k].stop_reason = reason
+        self.active &= ~models
+        self.n_active = int(self.active.sum())
+        self.frozen = self.n_active < len(self.active)
 
-def _check_explosion(loss: float, first_loss: float | None, factor: float | None) -> None:
-    """Raise :class:`_Diverged` when ``loss`` exceeds ``factor`` times the first mini-batch's."""
-    if (
-        factor is not None
-        and first_loss is not None
-        and loss > factor * max(first_loss, LOSS_FLOOR)
-    ):
-        raise _Diverged(
-            f"the training loss {loss:.4g} exceeds {factor:g} times the loss at the initial "
-            f"weights ({first_loss:.4g}): it is exploding"
-        )
+    def _end(self, patience: int | None) -> None:
+        """Fill the histories; with early stopping, each model ends at its best epoch's
+        weights (as saved)."""
+        self._fill()
+        for k, history in enumerate(self.histories):
+            ran = history.epochs_run > 0
+            if patience is not None and history.stop_reason in _ENDS_AT_BEST:
+                self._rows(self.store.vector)[k] = self._rows(self.saved)[k]
+                history.restored_best = bool(self.saved_epoch[k] >= 0)
+            elif history.stop_reason == "diverged":
+                last = history.best_epoch == history.epochs_run - 1
+                history.restored_best = ran and (patience is not None or last)
 
 
-def _learning_rate(opt: Any) -> float | None:
-    """The optimizer's learning rate for its current epoch, if it has one.
-
-    Raises :class:`_Diverged` when its schedule fails (returns NaN or a negative
-    number, or raises), so that a schedule turning invalid mid-run (say, NaN at
-    epoch 3) stops training like a divergence, keeping the epochs done.
-    """
-    try:
-        rate = getattr(opt, "current_learning_rate", None)
-        if rate is not None and not math.isfinite(float(rate)):
-            raise ValueError(f"it is {rate}")
-    except (ValueError, TypeError, ArithmeticError) as err:
-        raise _Diverged(f"the learning rate schedule failed ({err})") from None
-    return None if rate is None else float(rate)
-
-
-def _warn_divergence(reason: str, epoch: int, saved_epoch: int | None, opt: Any) -> None:
-    restored = (
-        "the initial weights" if saved_epoch is None else f"the weights of epoch {saved_epoch}"
-    )
-    warnings.warn(
-        f"training diverged in epoch {epoch}: {reason}. Stopped and restored {restored}. "
-        f"Try a smaller learning rate (optimizer: {opt!r}), and reset() the optimizer "
-        "before training again.",
-        DivergenceWarning,
-        stacklevel=4,
-    )
-
-
-def _progress_bar(epochs: int) -> Any:
+def _progress_bar(epochs: int, title: str) -> Any:
     from tqdm import TqdmWarning
 
     with warnings.catch_warnings():
@@ -383,4 +547,4 @@ def _progress_bar(epochs: int) -> Any:
         warnings.simplefilter("ignore", TqdmWarning)
         from tqdm.auto import tqdm  # on use: tqdm.auto looks for a notebook, which takes time
 
-    return tqdm(total=epochs, desc="train", unit="epoch")
+    return tqdm(total=epochs, desc=title, unit="epoch")

@@ -28,9 +28,9 @@ def batches(monkeypatch):
     seen = []
 
     class Recording(Backprop):
-        def loss_and_gradient(self, parameters, X, Y, scale=1.0):
+        def loss_and_gradient(self, parameters, X, Y, weights=None):
             seen.append(X[:, 0].copy())
-            return super().loss_and_gradient(parameters, X, Y, scale)
+            return super().loss_and_gradient(parameters, X, Y, weights)
 
     monkeypatch.setattr(nnet.training, "Backprop", Recording)
     return seen

@@ -151,7 +151,7 @@ def _injected_bug(*args: object, **kwargs: object) -> None:
 @pytest.mark.parametrize(
     ("command", "owner", "name"),
     [
-        (["train", "--epochs", "2", "--quiet"], "nnet.training._Loop", "run_epoch"),
+        (["train", "--epochs", "2", "--quiet"], "nnet.training.Engine", "_epoch"),
         (["train", "--epochs", "2", "--quiet"], "nnet.callbacks.History", "epochs_run"),
         (["sweep", "--grid", "lr=0.1,0.2", "--epochs", "2", "--quiet"], "nnet.study.Study", "best"),
     ],

@@ -52,7 +52,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "testing._check", "testing._optimizer", "testing._trace", "testing.strategies",
         },
     ),
-    ("sweeps", {"_grid", "_stack", "_stack_history", "sweep", "study"}),
+    ("sweeps", {"_grid", "_stack", "sweep", "study"}),
     (
         "front ends",
         {

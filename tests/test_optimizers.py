@@ -313,7 +313,7 @@ def test_custom_optimizer_overriding_only_update():
     opt = SignSGD(learning_rate=0.5)
     assert_update(opt.step(pair_of([3.0, -0.25])), [-0.5, 0.5])
     assert_update(opt.step(pair_of([-1e-9, 7.0])), [0.5, -0.5])
-    assert opt.seen_t == [1, 1, 2, 2]  # one call per array (W then b), t is 1-based
+    assert opt.seen_t == [1, 2]  # one call per step, on all parameters; t is 1-based
     assert repr(opt) == "SignSGD(learning_rate=0.5)"
 
 

@@ -8,7 +8,9 @@ network; their state (velocities, moments) is plain arrays, as in
 scikit-learn's ``_stochastic_optimizers`` and optax.
 
 Writing a new optimizer means subclassing :class:`Optimizer` and writing one
-small method, :meth:`Optimizer.update`, called once per parameter array.
+small method, :meth:`Optimizer.update`, called once per step on all parameters
+as one flat vector (and :meth:`Optimizer.init` for state made up front), as
+optax's ``init``/``update`` pair.
 For the training loop, *any* object with a ``step(layer_grads)`` method
 returning such updates works as an optimizer (duck typing, see
 :class:`SupportsStep`); ``set_epoch(epoch)`` is called if it exists.
@@ -122,7 +124,6 @@ def register_optimizer(
     --------
     >>> import numpy as np
     >>> class SignSGD(Optimizer):
-    ...     elementwise = True  # each number on its own: the flat path and stacks work
     ...     def update(self, grad, state, learning_rate):
     ...         return -learning_rate * np.sign(grad)
     >>> _ = register_optimizer("sign_sgd_demo", SignSGD, overwrite=True)

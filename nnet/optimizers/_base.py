@@ -1,8 +1,11 @@
-"""The optimizer base class: one update path on flat vectors, state, step count, schedule."""
+"""The optimizer base class: ``init`` and ``update`` on flat vectors, step count, schedule."""
 
 from __future__ import annotations
 
+import inspect
+import math
 import numbers
+import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -10,7 +13,6 @@ import numpy as np
 
 from nnet import _flat
 from nnet._configurable import Configurable
-from nnet._flat import ParameterStore
 from nnet._types import Pairs
 from nnet._validation import check_epoch, check_pairs
 from nnet.optimizers import _state
@@ -21,13 +23,17 @@ LearningRate = float | Schedule | Callable[[int], float]
 
 
 class Optimizer(Configurable):
-    r"""Base class: the update path, state, step count, schedule and state I/O.
+    r"""Base class of the optimizers: one contract, ``init`` and ``update``, in optax's style.
 
-    A subclass writes only :meth:`update`, the rule. Every step, whether from
-    :meth:`step` or from the training loop, goes through :meth:`flat_update`:
-    the rule runs **once on the whole flat gradient** when the class declares
-    ``elementwise = True`` (its rule treats each number on its own, as every
-    rule of the library does), otherwise once per parameter array.
+    A subclass writes the rule, :meth:`update` (and, for state it wants made
+    up front, :meth:`init`). Everything else is shared: the step count, the
+    learning-rate schedule, the decoupled weight decay and the state files.
+    The rule always sees **every parameter at once, as one flat vector**
+    (``(n_params,)``, laid out ``[W0.ravel(), b0, W1.ravel(), b1, ...]``), or
+    a ``(K, n_params)`` array for a stack of K models (:func:`nnet.sweep`):
+    being flat or stacked is a property of the data, not a second protocol.
+    The public :meth:`step` (the course's by-hand use) flattens
+    ``layer_grads`` and runs the same code as :func:`nnet.train`.
 
     Parameters
     ----------
@@ -38,6 +44,9 @@ class Optimizer(Configurable):
 
     Attributes
     ----------
+    state : dict of str to ndarray or None
+        The rule's state (velocities, moments), one array of the parameters'
+        shape per name; ``None`` until the first step. :meth:`init` makes it.
     t : int
         Number of steps taken; inside :meth:`update` it is the 1-based index
         of the current step.
@@ -47,35 +56,27 @@ class Optimizer(Configurable):
         ``train`` call continues the schedule where the first stopped.
     schedule : Schedule
         ``learning_rate`` as a schedule.
+    weight_decay : float or ndarray of shape (K, 1)
+        :math:`\lambda` of the decoupled weight decay (0 here; :class:`AdamW`
+        has it as a parameter): a term of its own, added after the rule,
+        :math:`u \leftarrow u - \eta\lambda W` on the weights (never the biases).
 
     Notes
     -----
-    A rule declares what the loop may do with it in three class attributes:
+    Hyperparameters are numbers, or for a stack of models one value per model as
+    a ``(K, 1)`` column, which broadcasts against the ``(K, n_params)`` arrays:
+    :func:`nnet.sweep` sets any numeric hyperparameter of any optimizer so.
 
-    * ``elementwise`` (default False): the rule treats each number on its own,
-      so it may run on all parameters at once, and on a stack of models (see
-      :func:`nnet.sweep`);
-    * ``linear_in_gradient`` (default False): ``update(grad, state, lr)``
-      depends on ``grad`` and ``lr`` only through ``lr * grad`` (SGD,
-      Momentum), so the training loop may fold the learning rate into the
-      gradient it computes (see :meth:`gradient_scale`);
-    * ``uses_params`` (default False): ``update`` is called with ``params=``
-      (flat, like ``grad``), e.g. :class:`AdamW`'s weight decay.
-
-    State belongs to one set of parameters: the training loop records which
-    network (:attr:`NeuralNetwork.parameters`) an optimizer's state was built
-    for, and refuses to train another network with it (call :meth:`reset`, or
-    use a new optimizer); copies of that network (deepcopy, pickle) count as
-    the same network. State loaded with :meth:`load_state_dict` or made by
-    :meth:`step` alone belongs to the first network it trains.
+    The state fits one shape of parameters: a step with gradients of other
+    shapes, dtype or number of models raises ``ValueError`` (call
+    :meth:`reset` first), before anything changes.
 
     Examples
     --------
     A custom optimizer is one method; here sign-SGD, :math:`u = -\eta\,\mathrm{sign}(g)`:
 
     >>> class SignSGD(Optimizer):
-    ...     elementwise = True
-    ...     def update(self, grad, state, learning_rate):
+    ...     def update(self, grad, state, learning_rate, params=None):
     ...         return -learning_rate * np.sign(grad)
     >>> opt = SignSGD(learning_rate=0.1)
     >>> [(uW, ub)] = opt.step([(np.array([[3.0, -0.5]]), np.array([-1.0, 2.0]))])
@@ -83,9 +84,32 @@ class Optimizer(Configurable):
     (array([[-0.1,  0.1]]), array([ 0.1, -0.1]), 1)
     """
 
-    elementwise: ClassVar[bool] = False
-    linear_in_gradient: ClassVar[bool] = False
-    uses_params: ClassVar[bool] = False
+    weight_decay: Any = 0.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for flag in ("elementwise", "linear_in_gradient", "uses_params"):
+            if flag in cls.__dict__:
+                warnings.warn(
+                    f"{cls.__name__}.{flag} is no longer used (every optimizer now runs on "
+                    "all parameters at once, as one flat vector); remove it",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+        if "step" in cls.__dict__:
+            warnings.warn(
+                f"{cls.__name__} overrides step: write the rule as update() instead (train "
+                "calls a step of its own through it, as for any object with step, and sweep "
+                "trains it one model at a time)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            cls._own_step = True
+        # The rule written before params was part of the contract: update(grad, state, lr).
+        cls._takes_params = "params" in inspect.signature(cls.update).parameters
+
+    _takes_params: ClassVar[bool] = True
+    _own_step: ClassVar[bool] = False  # a deprecated subclass that overrides step
 
     def __init__(self, learning_rate: LearningRate = 0.01) -> None:
         self.learning_rate = learning_rate
@@ -122,35 +146,52 @@ class Optimizer(Configurable):
         self.epoch = check_epoch(epoch)
 
     def reset(self) -> None:
-        """Forget all state: the state arrays, step count ``t``, epoch and owner."""
+        """Forget all state: the state arrays, step count ``t`` and epoch."""
         self.t = 0
         self.epoch = 0
-        self._shapes: Shapes | None = None  # the parameter arrays' shapes (b as (n_out,))
-        self._n_models: int | None = None
-        self._dtype: np.dtype[Any] | None = None
-        self._state: State = {}  # flat arrays, one entry per state name
-        self._owner: str | None = None
+        self.state: State | None = None
+        self._fits: tuple[Any, ...] | None = None  # (shapes, grad shape, dtype) of the state
         self._mask: np.ndarray | None = None
         self._rate, self._rate_epoch = 0.0, -1
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
-        """Return the additive update for ``grad``: the hook a subclass writes.
+    # ------------------------------------------------------------------ the contract
+    def init(self, params: np.ndarray) -> State:
+        """Return the state of a first step on parameters shaped like ``params``.
 
         Parameters
         ----------
-        grad : ndarray
-            The gradient: all parameters as one flat vector (``elementwise``
-            rules; ``(K, n_params)`` for a stack), or one W or b. Read it, never
-            modify it; an elementwise rule gets the training loop's buffer,
-            valid during the call only (copy what you keep), any other rule a
-            copy of its own.
+        params : ndarray of shape (n_params,) or (K, n_params)
+            The parameters, flat (read only their shape and dtype).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Empty here: a rule may also fill its state lazily in :meth:`update`
+            (``state.setdefault("velocity", np.zeros_like(grad))``).
+        """
+        return {}
+
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        """Return the additive update for ``grad``: the rule, which a subclass writes.
+
+        Parameters
+        ----------
+        grad : ndarray of shape (n_params,) or (K, n_params)
+            The gradient of every parameter, flat (one row per model of a
+            stack). Read it, never modify it: it is the training loop's buffer,
+            valid during the call only (copy what you keep).
         state : dict of str to ndarray
-            The state of these parameters, empty at the first step; fill it
-            lazily (``state.setdefault("velocity", np.zeros_like(grad))``) and
-            update it in place. It is what :meth:`state_dict` saves.
+            The state of these parameters, as :meth:`init` made it; update it
+            in place. It is what :meth:`state_dict` saves.
         learning_rate : float or ndarray of shape (K, 1)
             The learning rate of this step. ``self.t`` is the 1-based index of
             the current step (for bias corrections).
+        params : ndarray of ``grad``'s shape, optional
+            The current parameters (None when :meth:`step` was called without
+            ``layers``). A rule written as ``update(grad, state, learning_rate)``
+            works too.
 
         Returns
         -------
@@ -160,99 +201,74 @@ class Optimizer(Configurable):
         """
         raise NotImplementedError(f"{type(self).__name__} must implement update()")
 
-    # ------------------------------------------------------------------ the one update path
-    def start(self, parameters: ParameterStore) -> None:
-        """Prepare to train ``parameters`` (the training loop calls this once per call).
-
-        Parameters
-        ----------
-        parameters : ParameterStore
-            The network's parameter store (``net.parameters``).
-
-        Raises
-        ------
-        ValueError
-            If the state was built for other parameters (another network, or
-            other shapes), or a hyperparameter holds one value per model but
-            ``parameters`` is not a stack of that many models.
-        """
-        if self._owner is not None and self._owner != parameters.owner:
-            raise ValueError(
-                f"this {type(self).__name__}'s state (t={self.t}) was built while training "
-                "another network; call optimizer.reset() or use a new optimizer for each network"
-            )
-        layout = parameters.layout
-        shapes = [s if k % 2 == 0 else s[1:] for k, s in enumerate(layout.array_shapes)]
-        self._adopt(shapes, layout.n_models, layout.dtype, "the network's parameters")
-        if layout.stacked and not self.elementwise:
-            raise ValueError(
-                f"{type(self).__name__} does not declare elementwise = True, so it cannot "
-                "train a stack of models at once"
-            )
-        self._check_per_model(layout.n_models)
-        self._owner = parameters.owner
-
-    def gradient_scale(self) -> Any:
-        r"""The factor the training loop may fold into the gradient it computes.
-
-        :math:`\eta` (the current learning rate) for a rule that is
-        ``linear_in_gradient``, else 1.0; then call
-        ``flat_update(grad, prescaled=True)``.
-
-        Returns
-        -------
-        float or ndarray
-            :math:`\eta`, or 1.0 (one value per model for a stack).
-        """
-        return self._step_rate() if self.linear_in_gradient else 1.0
-
-    def flat_update(
-        self, grad: np.ndarray, params: np.ndarray | None = None, *, prescaled: bool = False
+    def next_update(
+        self, grad: np.ndarray, params: np.ndarray | None, shapes: Shapes
     ) -> np.ndarray:
-        """One step on the flat gradient (all parameters, in the store's layout).
+        """One step on the flat gradient: the one path of :meth:`step` and the training loop.
 
         Parameters
         ----------
         grad : ndarray of shape (n_params,) or (K, n_params)
-            Not modified, unless the rule returns it.
-        params : ndarray of the same shape, optional
-            The current parameters, for rules that declare ``uses_params``.
-        prescaled : bool, default=False
-            ``grad`` is already :meth:`gradient_scale` times the gradient.
+            Not modified (unless the rule returns it).
+        params : ndarray of ``grad``'s shape or None
+            The current parameters.
+        shapes : list of tuple of int
+            The shapes of ``[W0, b0, W1, b1, ...]`` in the flat layout (``b`` as
+            (n_out,)), for the weight decay's mask and the state files.
 
         Returns
         -------
         ndarray
             The update, to add to the parameters at once: it may be the
             optimizer's state or ``grad`` itself, valid until the next step.
-        """
-        lr = 1.0 if prescaled else self._step_rate()
-        self.t += 1
-        extra = {"params": params} if self.uses_params else {}
-        if self.elementwise:
-            return self.update(grad, self._state, lr, **extra)
-        return self._update_per_array(grad, lr, extra)
 
-    def _update_per_array(self, grad: np.ndarray, lr: Any, extra: dict[str, Any]) -> np.ndarray:
-        """The rule once per W and b, each with its own state dict of views of the flat state."""
-        assert self._shapes is not None
-        shapes = self._shapes
-        states = _state.per_array(self._state, self._shapes)
-        grads = _flat.split(grad, shapes)
-        params = _flat.split(extra["params"], shapes) if extra.get("params") is not None else None
-        out = np.empty_like(grad)
-        for k, (g, state, u) in enumerate(zip(grads, states, _flat.split(out, shapes))):
-            kwargs = {"params": params[k]} if params is not None else dict(extra)
-            # A copy: such a rule may keep its gradient (the loop reuses its buffer).
-            update = np.asarray(self.update(g.copy(), state, lr, **kwargs))
-            if update.shape != g.shape:
-                raise ValueError(
-                    f"{type(self).__name__}.update returned shape {update.shape} "
-                    f"for a gradient of shape {g.shape}"
-                )
-            u[...] = update
-        _state.gather(self._state, states, self._shapes, self._dtype)
-        return out
+        Notes
+        -----
+        A state made earlier is not checked here, at every step: :meth:`step`
+        and :func:`nnet.train` call :meth:`check_fits` first.
+        """
+        if self.state is None:
+            self.check_fits(shapes, grad.shape, grad.dtype)
+            self.state = self.init(grad if params is None else params)
+            self._fits = (list(shapes), grad.shape, np.dtype(grad.dtype))
+        rate = self._step_rate()
+        self.t += 1
+        if self._takes_params:
+            update = self.update(grad, self.state, rate, params)
+        else:
+            update = self.update(grad, self.state, rate)
+        if getattr(update, "shape", None) != grad.shape:
+            raise ValueError(
+                f"{type(self).__name__}.update returned shape {np.shape(update)} "
+                f"for a gradient of shape {grad.shape}"
+            )
+        decay = self.weight_decay
+        if isinstance(decay, np.ndarray) or decay != 0.0:  # the weights shrink, the biases not
+            assert params is not None
+            update = update - (rate * decay) * (params * self._weight_mask(shapes))
+        return update
+
+    def check_fits(self, shapes: Shapes, grad_shape: tuple[int, ...], dtype: Any) -> None:
+        """Raise ``ValueError`` unless the state fits parameters of these shapes (or is empty).
+
+        Parameters
+        ----------
+        shapes : list of tuple of int
+            The shapes of ``[W0, b0, ...]`` (``b`` as (n_out,)).
+        grad_shape : tuple of int
+            ``(n_params,)``, or ``(K, n_params)`` for a stack of K models.
+        dtype : numpy dtype
+            The parameters' dtype.
+        """
+        here = (list(shapes), tuple(grad_shape), np.dtype(dtype))
+        if self._fits is not None and here != self._fits:
+            raise ValueError(
+                f"this {type(self).__name__}'s state (t={self.t}) was built for parameters "
+                f"{_describe(self._fits)}, not {_describe(here)}; call reset() first, or "
+                "use a new optimizer"
+            )
+        if self._fits is None:
+            self._check_per_model(grad_shape[0] if len(grad_shape) == 2 else None)
 
     def _step_rate(self) -> Any:
         """The learning rate of the coming step, evaluated once per epoch unless per step."""
@@ -261,17 +277,6 @@ class Optimizer(Configurable):
         if self._rate_epoch != self.epoch:
             self._rate, self._rate_epoch = self.schedule(self.epoch), self.epoch
         return self._rate
-
-    def _adopt(self, shapes: Shapes, n_models: int | None, dtype: Any, what: str) -> None:
-        """Take the arrays' shapes and dtype at the first step; refuse others later."""
-        if self._shapes is None:
-            self._shapes, self._n_models, self._dtype = shapes, n_models, np.dtype(dtype)
-        elif (shapes, n_models, np.dtype(dtype)) != (self._shapes, self._n_models, self._dtype):
-            raise ValueError(
-                f"{what} changed shapes or dtypes since the first step ({self._shapes}, "
-                f"{self._dtype} -> {shapes}, {np.dtype(dtype)}); call reset() before "
-                "optimizing other parameters"
-            )
 
     def _check_per_model(self, n_models: int | None) -> None:
         """Hyperparameters with one value per model need a stack of as many models."""
@@ -282,11 +287,11 @@ class Optimizer(Configurable):
                     f"are {'a lone network' if n_models is None else f'a stack of {n_models}'}"
                 )
 
-    def _weight_mask(self) -> np.ndarray:
-        """1 on the weights W, 0 on the biases b, in the flat layout (made once per layout)."""
-        assert self._shapes is not None
+    def _weight_mask(self, shapes: Shapes) -> np.ndarray:
+        """1 on the weights W, 0 on the biases b, in the flat layout (made once)."""
         if self._mask is None:
-            self._mask = _flat.weight_mask_for(self._shapes, self._dtype)
+            assert self._fits is not None
+            self._mask = _flat.weight_mask_for(shapes, self._fits[2])
         return self._mask
 
     # ------------------------------------------------------------------ the public step
@@ -300,8 +305,8 @@ class Optimizer(Configurable):
             float32 or float64; same shapes and dtypes at every step until
             :meth:`reset`.
         layers : list of (ndarray, ndarray), optional
-            The current parameters ``[(W, b), ...]``; rules that declare
-            ``uses_params`` (:class:`AdamW`) need them.
+            The current parameters ``[(W, b), ...]``; the weight decay
+            (:class:`AdamW`) and rules that read ``params`` need them.
 
         Returns
         -------
@@ -319,21 +324,18 @@ class Optimizer(Configurable):
         dtype = np.result_type(*grads)
         shapes = [g.shape for g in grads]
         params = self._check_layers(layers, shapes)
-        if params is None and self._needs_params():
+        if params is None and np.any(self.weight_decay):
             raise ValueError(
-                f"layers (the current [(W, b), ...]) are required by {type(self).__name__}.step"
+                f"layers (the current [(W, b), ...]) are required by {type(self).__name__}.step "
+                "when weight_decay > 0"
             )
-        self._adopt(shapes, None, dtype, "layer_grads")
-        self._check_per_model(None)
+        n_params = sum(g.size for g in grads)
+        self.check_fits(shapes, (n_params,), dtype)
         flat = np.concatenate([g.ravel() for g in grads]).astype(dtype, copy=False)
-        update = self.flat_update(flat, params)
-        owned = update.copy() if update is flat or _shares_state(update, self._state) else update
+        update = self.next_update(flat, params, shapes)
+        owned = update.copy() if update is flat or _shares_state(update, self.state) else update
         out = [u.astype(g.dtype, copy=False) for u, g in zip(_flat.split(owned, shapes), grads)]
         return _flat.pairs(out)
-
-    def _needs_params(self) -> bool:
-        """Whether :meth:`step` needs ``layers`` with these hyperparameters (False)."""
-        return False
 
     def _check_layers(self, layers: Pairs | None, shapes: Shapes) -> np.ndarray | None:
         if layers is None:
@@ -365,9 +367,10 @@ class Optimizer(Configurable):
         >>> sorted(arrays), meta["t"]
         (['layer0.W.velocity', 'layer0.b.velocity'], 1)
         """
-        states = _state.per_array(self._state, self._shapes) if self._shapes else []
+        shapes, dtype = (None, None) if self._fits is None else (self._fits[0], self._fits[2])
+        states = _state.per_array(self.state, shapes) if self.state and shapes else []
         header = {"class": type(self).__name__, "t": self.t, "epoch": self.epoch}
-        return _state.encode(states, self.get_config(), header, self._shapes, self._dtype)
+        return _state.encode(states, self.get_config(), header, shapes, dtype)
 
     def load_state_dict(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Restore the state saved by :meth:`state_dict` (meta values may be strings).
@@ -387,8 +390,9 @@ class Optimizer(Configurable):
         self.reset()
         self.t, self.epoch = t, epoch
         if shapes:
-            self._shapes, self._dtype = shapes, dtype
-            _state.gather(self._state, states, self._shapes, self._dtype)
+            self.state = {}
+            _state.gather(self.state, states, shapes, dtype)
+            self._fits = (shapes, (sum(math.prod(s) for s in shapes),), np.dtype(dtype))
 
 
 def _flatten(pairs: Pairs) -> list[np.ndarray]:
@@ -396,5 +400,12 @@ def _flatten(pairs: Pairs) -> list[np.ndarray]:
     return [array for pair in pairs for array in pair]
 
 
-def _shares_state(update: np.ndarray, state: State) -> bool:
-    return any(np.shares_memory(update, value) for value in state.values())
+def _shares_state(update: np.ndarray, state: State | None) -> bool:
+    return any(np.shares_memory(update, value) for value in (state or {}).values())
+
+
+def _describe(fits: tuple[Any, ...]) -> str:
+    """``shapes, (K models,) dtype`` of a state's parameters, for errors."""
+    shapes, grad_shape, dtype = fits
+    models = f", {grad_shape[0]} models" if len(grad_shape) == 2 else ""
+    return f"{[tuple(s) for s in shapes]}{models} ({np.dtype(dtype).name})"

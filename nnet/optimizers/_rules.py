@@ -24,20 +24,6 @@ def _learning_rate(default: str) -> str:
     return f"learning_rate : float or Schedule, default={default}\n    :math:`\\eta`."
 
 
-def _zeros(state: State, name: str, like: np.ndarray) -> np.ndarray:
-    """``state[name]``, created as zeros shaped like ``like`` on first use (not on every step)."""
-    if name not in state:
-        state[name] = np.zeros_like(like)
-    return state[name]
-
-
-def _times(learning_rate: Any, grad: np.ndarray) -> np.ndarray:
-    """``learning_rate * grad``; ``grad`` itself when the rate is 1 (already folded in)."""
-    if isinstance(learning_rate, float) and learning_rate == 1.0:
-        return grad
-    return learning_rate * grad
-
-
 def _scaled_ratio(grad: np.ndarray, squares: np.ndarray, eps: Any, scale: Any) -> np.ndarray:
     """``scale * grad / (sqrt(squares) + eps)`` in one new array."""
     out = np.sqrt(squares)
@@ -63,11 +49,10 @@ class SGD(Optimizer):
     [(array([[-0.1, -0.2]]), array([ 0.1, -0. ]))]
     """
 
-    elementwise = True
-    linear_in_gradient = True
-
-    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
-        return np.negative(_times(learning_rate, grad))
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        return -learning_rate * grad
 
 
 @fill_doc(learning_rate=_learning_rate("0.01"))
@@ -108,12 +93,14 @@ class Momentum(Optimizer):
             raise TypeError(f"nesterov must be a bool, got {nesterov!r}")
         self.nesterov = bool(nesterov)
 
-    elementwise = True
-    linear_in_gradient = True
+    def init(self, params: np.ndarray) -> State:
+        return {"velocity": np.zeros_like(params)}
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
-        step = _times(learning_rate, grad)  # eta g
-        velocity = _zeros(state, "velocity", grad)
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        step = learning_rate * grad  # eta g
+        velocity = state["velocity"]
         velocity *= self.momentum
         velocity -= step
         if self.nesterov:
@@ -144,10 +131,13 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    elementwise = True
+    def init(self, params: np.ndarray) -> State:
+        return {"sum_squares": np.zeros_like(params)}
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
-        sum_squares = _zeros(state, "sum_squares", grad)
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        sum_squares = state["sum_squares"]
         sum_squares += np.square(grad)
         return _scaled_ratio(grad, sum_squares, self.eps, -learning_rate)
 
@@ -179,10 +169,13 @@ class RMSprop(Optimizer):
         self.rho = _check_real(rho, "rho", 0.0, 1.0, high_open=True)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    elementwise = True
+    def init(self, params: np.ndarray) -> State:
+        return {"mean_square": np.zeros_like(params)}
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
-        mean_square = _zeros(state, "mean_square", grad)
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        mean_square = state["mean_square"]
         mean_square *= self.rho
         mean_square += (1.0 - self.rho) * np.square(grad)
         return _scaled_ratio(grad, mean_square, self.eps, -learning_rate)
@@ -227,11 +220,13 @@ class Adam(Optimizer):
         self.beta2 = _check_real(beta2, "beta2", 0.0, 1.0, high_open=True)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    elementwise = True
+    def init(self, params: np.ndarray) -> State:
+        return {"m": np.zeros_like(params), "v": np.zeros_like(params)}
 
-    def update(self, grad: np.ndarray, state: State, learning_rate: Any) -> np.ndarray:
-        m = _zeros(state, "m", grad)
-        v = _zeros(state, "v", grad)
+    def update(
+        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
+    ) -> np.ndarray:
+        m, v = state["m"], state["v"]
         m *= self.beta1
         m += (1.0 - self.beta1) * grad
         v *= self.beta2
@@ -282,21 +277,3 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(learning_rate, beta1, beta2, eps)
         self.weight_decay = _check_real(weight_decay, "weight_decay", 0.0)
-
-    uses_params = True
-
-    def _needs_params(self) -> bool:
-        return bool(np.any(self.weight_decay))
-
-    def update(
-        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
-    ) -> np.ndarray:
-        update = super().update(grad, state, learning_rate)
-        if np.any(self.weight_decay):
-            if params is None:
-                raise ValueError(
-                    "layers (the current [(W, b), ...]) are required when weight_decay > 0"
-                )
-            weights = params * self._weight_mask()  # biases do not decay
-            update -= (learning_rate * self.weight_decay) * weights
-        return update
