@@ -6,35 +6,17 @@ networks and returns a :class:`Study`. Activations, costs, initializers, optimiz
 schedules and metrics each have a name → object registry, so strings work everywhere.
 """
 
-import itertools as _itertools
-import os as _os
-import signal as _signal
 import sys as _sys
+import types as _types
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-
-def _interrupted_at_start_up(signum: int, frame: object) -> None:
-    """Ctrl-C while the ``nnet`` command imports the library: one line and status 130."""
-    # Exit at once: an exception raised here could surface inside a C extension's import,
-    # which would turn it into an ImportError; nothing has been done yet that needs undoing.
-    _sys.stderr.write("nnet: interrupted\n")
-    _sys.stderr.flush()
-    _os._exit(130)
-
-
-# The ``nnet`` command's Ctrl-C handling starts in nnet.cli.main; the imports before it
-# (NumPy, SciPy, autograd, the command's modules: about a second) get this handler instead
-# of a traceback. Only when running as the command, and only until main starts.
-_ARGV = getattr(_sys, "orig_argv", _sys.argv)
-_AS_SCRIPT = bool(_sys.argv) and _os.path.basename(_sys.argv[0]) == "nnet"
-_COMMAND = _AS_SCRIPT or any(a == "-m" and b == "nnet" for a, b in _itertools.pairwise(_ARGV))
-if _COMMAND:  # nnet.cli.main puts Python's own handler back when it starts
-    _signal.signal(_signal.SIGINT, _interrupted_at_start_up)
-
-from nnet.callbacks import History  # noqa: E402 (after the start-up Ctrl-C handler)
-from nnet.network import NeuralNetwork  # noqa: E402 (after the start-up Ctrl-C handler)
-from nnet.study import Study  # noqa: E402 (after the start-up Ctrl-C handler)
-from nnet.sweep import sweep  # noqa: E402 (after the start-up Ctrl-C handler)
-from nnet.training import DivergenceWarning, train  # noqa: E402 (after the start-up Ctrl-C handler)
+if _TYPE_CHECKING:
+    from nnet.callbacks import History
+    from nnet.estimators import NeuralNetClassifier, NeuralNetRegressor
+    from nnet.network import NeuralNetwork
+    from nnet.study import Study
+    from nnet.sweep import sweep
+    from nnet.training import DivergenceWarning, train
 
 __all__ = [
     "DivergenceWarning",
@@ -48,13 +30,43 @@ __all__ = [
 ]
 __version__ = "0.1.0"  # the only place the version is written (see pyproject.toml)
 
-_ESTIMATORS = ("NeuralNetClassifier", "NeuralNetRegressor")
+# Each public name is imported on first use, so that ``import nnet`` runs no NumPy, SciPy or
+# scikit-learn import and changes no process-wide state: the ``nnet`` command installs its
+# start-up Ctrl-C handler (nnet/cli.py) before anything slow is imported.
+_HOMES = {
+    "DivergenceWarning": "nnet.training",
+    "History": "nnet.callbacks",
+    "NeuralNetClassifier": "nnet.estimators",
+    "NeuralNetRegressor": "nnet.estimators",
+    "NeuralNetwork": "nnet.network",
+    "Study": "nnet.study",
+    "sweep": "nnet.sweep",
+    "train": "nnet.training",
+}
 
 
 def __getattr__(name: str) -> object:
-    """Import the scikit-learn estimators on first use, so ``import nnet`` stays light."""
-    if name in _ESTIMATORS:
-        from nnet import estimators
+    """Import a public name from its module on first use (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'nnet' has no attribute {name!r}")
+    import importlib
 
-        return getattr(estimators, name)
-    raise AttributeError(f"module 'nnet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(_types.ModuleType):
+    """The package, whose ``nnet.sweep`` is the function, as ``from nnet import sweep`` gives.
+
+    Importing the submodule :mod:`nnet.sweep` sets the package's attribute ``sweep`` to the
+    module; the function takes its place (the module stays in ``sys.modules``).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "sweep" and isinstance(value, _types.ModuleType):
+            value = value.sweep
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

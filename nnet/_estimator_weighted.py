@@ -80,16 +80,7 @@ def _weighted_twin(net: NeuralNetwork, weights: _Weights) -> NeuralNetwork:
     def weighted_der(pred: Any, target: Any) -> Any:
         return base.der(pred, target) * weights.scaled[:, None]
 
-    twin = NeuralNetwork(
-        net.network_input_size,
-        net.layer_output_sizes,
-        net.activation_funcs,
-        cost_fun=make_cost(weighted, weighted_der),
-        l1=net.l1,
-        l2=net.l2,
-        dtype=net.dtype,
-        seed=0,
-    )
+    twin = net.clone(cost_fun=make_cost(weighted, weighted_der), seed=0)
     twin.layers = net.layers
     return twin
 

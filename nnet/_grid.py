@@ -4,7 +4,7 @@ A grid maps keys to lists of values; its models are the combinations in
 :func:`itertools.product` order. Keys are of three kinds:
 
 * **network keys** (:data:`NETWORK_KEYS`) keep the shapes: each model's network is
-  ``NeuralNetwork(<the template's arguments>, l1=..., l2=..., seed=..., init=...)``;
+  ``template.clone(l1=..., l2=..., seed=..., init=...)``;
 * **optimizer keys**: the constructor parameters of the optimizer
   (``learning_rate``, ``momentum``, ``beta1``, ...);
 * **group keys** (:data:`GROUP_KEYS`) change the shapes or the loop; models that
@@ -54,18 +54,7 @@ def make_network(template: NeuralNetwork, net_params: Mapping[str, Any]) -> Neur
     with either, it is initialized as the constructor would (``seed=None`` is fresh
     randomness).
     """
-    net = NeuralNetwork(
-        template.network_input_size,
-        template.layer_output_sizes,
-        template.activation_funcs,
-        cost_fun=template.cost_fun,
-        l1=net_params.get("l1", template.l1),
-        l2=net_params.get("l2", template.l2),
-        regularize_bias=template.regularize_bias,
-        init=net_params.get("init", template.init),
-        dtype=template.dtype,
-        seed=net_params.get("seed"),
-    )
+    net = template.clone(**net_params)
     if "seed" not in net_params and "init" not in net_params:  # a network's weights are finite
         net.parameters.replace(template.parameters.vector.copy())
     return net
@@ -263,7 +252,7 @@ def _group_networks(
     """The template network of each (layer_output_sizes, activation_funcs) pair of values.
 
     The same shapes as the template: its weights. Other shapes: initialized as
-    ``NeuralNetwork(<template's arguments>, init=template.init, seed=seed)`` would be.
+    ``template.clone(layer_output_sizes=..., activation_funcs=..., seed=seed)`` would be.
     """
     sizes_values = values.get("layer_output_sizes", [None])
     acts_values = values.get("activation_funcs", [None])
@@ -281,18 +270,7 @@ def _group_networks(
             shapes = template.layer_output_sizes if sizes is None else sizes
             funcs = _activations(template, shapes, acts)
             same_shapes = tuple(shapes) == template.layer_output_sizes
-            net = NeuralNetwork(
-                template.network_input_size,
-                shapes,
-                funcs,
-                cost_fun=template.cost_fun,
-                l1=template.l1,
-                l2=template.l2,
-                regularize_bias=template.regularize_bias,
-                init=template.init,
-                dtype=template.dtype,
-                seed=seed,
-            )
+            net = template.clone(layer_output_sizes=shapes, activation_funcs=funcs, seed=seed)
             if same_shapes:
                 net.layers = template.layers
         nets[i, j] = net

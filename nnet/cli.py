@@ -14,22 +14,53 @@ The ``train`` command is in :mod:`nnet._cli_train`, ``sweep`` in :mod:`nnet._swe
 
 from __future__ import annotations
 
-import argparse
-import csv
+import itertools
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NoReturn
 
-import numpy as np
 
-from nnet._cli_errors import UsageError, one_line, report_bug, user_input
-from nnet._cli_train import add_data_args, add_optimizer_args, refuse_overwriting, run_train
-from nnet._sweep_cli import add_sweep_parser, run_sweep
-from nnet.datasets import numeric_columns, read_csv_columns
-from nnet.serialization import ModelFileError, describe_file, load_network
+def _interrupted_at_start_up(signum: int, frame: object) -> None:
+    """Ctrl-C while the ``nnet`` command imports the library: one line and status 130."""
+    # Exit at once: an exception raised here could surface inside a C extension's import,
+    # which would turn it into an ImportError; nothing has been done yet that needs undoing.
+    sys.stderr.write("nnet: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def _running_as_the_command() -> bool:
+    """Whether this process is ``nnet ...`` or ``python -m nnet ...`` (not a library user)."""
+    argv = getattr(sys, "orig_argv", sys.argv)
+    as_script = bool(sys.argv) and os.path.basename(sys.argv[0]) == "nnet"
+    return as_script or any(a == "-m" and b == "nnet" for a, b in itertools.pairwise(argv))
+
+
+# The imports below (NumPy, SciPy, autograd, the command's modules: about a second) get this
+# handler instead of a traceback; main puts Python's own handler back when it starts. Only
+# when running as the command: ``import nnet`` (lazy, see nnet/__init__.py) imports nothing
+# slow before this line, and a library user importing nnet.cli keeps their handler.
+if _running_as_the_command():
+    signal.signal(signal.SIGINT, _interrupted_at_start_up)
+
+import argparse  # noqa: E402 (after the start-up Ctrl-C handler)
+import csv  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, NoReturn  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nnet._cli_errors import UsageError, one_line, report_bug, user_input  # noqa: E402
+from nnet._cli_train import (  # noqa: E402
+    add_data_args,
+    add_optimizer_args,
+    refuse_overwriting,
+    run_train,
+)
+from nnet._sweep_cli import add_sweep_parser, run_sweep  # noqa: E402
+from nnet.datasets import numeric_columns, read_csv_columns  # noqa: E402
+from nnet.serialization import ModelFileError, describe_file, load_network  # noqa: E402
 
 __all__ = ["main"]
 
@@ -189,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         141 (as for SIGPIPE) when the reader of the output went away (``| head``),
         and 1 for a bug in nnet (its traceback, and a request to report it).
     """
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # see nnet/__init__.py
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # see the top of this module
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "sweep":

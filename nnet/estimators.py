@@ -28,7 +28,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from nnet import _estimator_poisson  # noqa: F401  (registers "exp" and "poisson")
 from nnet._estimator_base import _BaseMLP
 from nnet._estimator_docs import CLASSIFIER_DOC, REGRESSOR_DOC
 from nnet._estimator_files import FileMixin

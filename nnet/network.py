@@ -156,6 +156,74 @@ class NeuralNetwork(NetworkDisplay):
         layout = Layout(sizes, self.dtype)
         self._store = ParameterStore(layout, ParameterStore.pack(layout, checked))
 
+    # ----------------------------------------------------------------- configuration
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor's keyword arguments that rebuild this architecture.
+
+        ``activation_funcs`` and ``cost_fun`` are the :class:`~nnet.activations.Activation`
+        and :class:`~nnet.costs.Cost` objects, which carry their derivatives, so a
+        custom part comes back with its own derivative (hence no ``activation_ders``
+        or ``cost_der``). The weights, ``seed`` and ``rng`` are not part of it.
+
+        Returns
+        -------
+        dict of str to object
+            ``network_input_size``, ``layer_output_sizes`` (a list),
+            ``activation_funcs``, ``cost_fun``, ``l1``, ``l2``, ``regularize_bias``,
+            ``init`` and ``dtype``.
+
+        Examples
+        --------
+        >>> net = NeuralNetwork(2, [3, 1], ["tanh", "identity"], l2=0.1, seed=0)
+        >>> config = net.get_config()
+        >>> config["layer_output_sizes"], config["l2"], config["cost_fun"]
+        ([3, 1], 0.1, Cost('mse'))
+        """
+        return {
+            "network_input_size": self.network_input_size,
+            "layer_output_sizes": list(self.layer_output_sizes),
+            "activation_funcs": list(self.activation_funcs),
+            "cost_fun": self.cost_fun,
+            "l1": self.l1,
+            "l2": self.l2,
+            "regularize_bias": self.regularize_bias,
+            "init": self.init,
+            "dtype": self.dtype,
+        }
+
+    def clone(self, **changes: Any) -> NeuralNetwork:
+        """Return a new network of the same architecture, with ``changes`` applied.
+
+        The new network is ``NeuralNetwork(**{**self.get_config(), **changes})``:
+        like scikit-learn's :func:`~sklearn.base.clone`, it does not copy the
+        weights (the fitted state) but initializes new ones, from ``seed`` or
+        ``rng`` when given in ``changes`` and from fresh randomness otherwise. To
+        start from the same weights, assign them: ``twin.layers = net.layers``.
+
+        Parameters
+        ----------
+        **changes
+            Constructor arguments that replace this network's (``seed``, ``rng``,
+            ``l2``, ``init``, ``layer_output_sizes``, ...). An unknown name raises
+            ``TypeError``, as the constructor does.
+
+        Returns
+        -------
+        NeuralNetwork
+            A new network; this one is unchanged.
+
+        Examples
+        --------
+        >>> net = NeuralNetwork(2, [3, 1], ["tanh", "identity"], seed=0)
+        >>> wider = net.clone(layer_output_sizes=[5, 1], l2=0.01, seed=1)
+        >>> wider.layer_output_sizes, wider.l2, wider.activation_funcs == net.activation_funcs
+        ((5, 1), 0.01, True)
+        >>> same = net.clone(seed=0)  # the same arguments and seed: the same weights
+        >>> bool(np.array_equal(same.layers[0][0], net.layers[0][0]))
+        True
+        """
+        return NeuralNetwork(**{**self.get_config(), **changes})
+
     # ----------------------------------------------------------------- parameters
     @property
     def layers(self) -> Pairs:

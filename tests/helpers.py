@@ -14,10 +14,12 @@ from nnet.testing.strategies import PROBABILITY_OUTPUTS, targets
 BUILTIN_ACTIVATIONS = sorted(name for name, act in ACTIVATIONS.items() if act.builtin)
 BUILTIN_COSTS = sorted(name for name, cost in COSTS.items() if cost.builtin)
 make_targets = targets  # (cost, n_samples, n_outputs, rng): one-hot, 0/1 labels or real values
+LARGEST_INPUT = {"exp": 80.0}  # e^80 ~ 5.5e34: finite, times a gradient too, in float32
 
 __all__ = [
     "BUILTIN_ACTIVATIONS",
     "BUILTIN_COSTS",
+    "LARGEST_INPUT",
     "PROBABILITY_OUTPUTS",
     "flatten",
     "flower_rows",

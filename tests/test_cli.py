@@ -172,3 +172,16 @@ def test_an_error_inside_the_library_shows_its_traceback_and_asks_for_a_report(
     assert "ValueError: injected bug deep inside the library" in err
     assert "nnet: internal error" in err and "please report it" in err
     assert "nnet: error:" not in err  # not passed off as the user's mistake
+
+
+def test_importing_nnet_changes_no_signal_handler_even_in_a_script_named_nnet(tmp_path):
+    # Only the command's own module (nnet.cli) handles Ctrl-C at start-up; the package, even
+    # imported from a script whose name is the command's, leaves Python's default alone.
+    script = tmp_path / "nnet"
+    script.write_text(
+        "import signal, sys, nnet\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]

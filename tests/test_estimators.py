@@ -373,3 +373,25 @@ def test_bad_hyperparameters_raise_at_fit_naming_the_parameter(make, name, value
     assert est.get_params()[name] is value
     with pytest.raises(ValueError, match=f"The '{name}' parameter of {make.__name__} must be"):
         est.fit(*binary)
+
+
+def test_weighted_training_keeps_the_networks_regularize_bias():
+    # Unequal sample weights train through a twin network with a weighted cost; the twin
+    # must penalize what the network penalizes. With unit weights one full-batch SGD step
+    # is the network's own step, biases' penalty included (the twin once dropped it).
+    from nnet._estimator_weighted import train_weighted
+    from nnet.optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    net = NeuralNetwork(3, [4, 1], ["tanh", "identity"], l2=0.5, regularize_bias=True,
+                        init="normal", seed=0)  # fmt: skip
+    net.layers = [(W, b + 1.0) for W, b in net.layers]  # biases the penalty can see
+    expected = net.clone(seed=0)
+    expected.layers = net.layers
+    expected.update_weights(SGD(learning_rate=0.1).step(expected.compute_gradient(X, Y)))
+    train_weighted(net, SGD(learning_rate=0.1), X, Y, np.ones(6), epochs=1, batch_size=6,
+                   penalty=0.5, rng=rng, shuffle=False, callback=lambda *_: False)  # fmt: skip
+    for (W, b), (W2, b2) in zip(net.layers, expected.layers):
+        np.testing.assert_allclose(W, W2, rtol=1e-12)
+        np.testing.assert_allclose(b, b2, rtol=1e-12)

@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "front ends",
         {
             "", "__main__", "cli", "_cli_errors", "_cli_train", "_sweep_cli", "estimators",
-            "_estimator_base", "_estimator_files", "_estimator_params", "_estimator_poisson",
+            "_estimator_base", "_estimator_files", "_estimator_params",
             "_estimator_sgd", "_estimator_weighted",
         },
     ),

@@ -179,3 +179,91 @@ def test_summary_and_repr():
     assert net.n_params == 4 * 8 + 8 + 8 * 3 + 3
     assert repr(net).startswith("NeuralNetwork(network_input_size=4, layer_output_sizes=[8, 3]")
     assert "l2=0.01" in repr(net)
+
+
+# --- get_config and clone ------------------------------------------------------------------------
+
+
+def _cube(z):
+    return z**3
+
+
+def _cube_der(z):
+    return 3.0 * z**2
+
+
+def _half_mse(pred, target):
+    return anp.mean((pred - target) ** 2) / 2.0
+
+
+def _half_mse_der(pred, target):
+    return (pred - target) / pred.size
+
+
+ARGS = {
+    "network_input_size": 3,
+    "layer_output_sizes": [4, 2],
+    "activation_funcs": ["elu", "sigmoid"],
+    "cost_fun": "binary_cross_entropy",
+    "l1": 0.01,
+    "l2": 0.02,
+    "regularize_bias": True,
+    "init": "he",
+    "dtype": np.float32,
+}
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_clone_with_a_seed_is_the_network_built_with_the_same_arguments(seed):
+    net = NeuralNetwork(**ARGS, seed=123)
+    twin, built = net.clone(seed=seed), NeuralNetwork(**ARGS, seed=seed)
+    X = np.random.default_rng(1).normal(size=(5, 3))
+    Y = np.random.default_rng(2).integers(0, 2, (5, 2))
+    for (W, b), (W2, b2) in zip(twin.layers, built.layers):
+        np.testing.assert_array_equal(W, W2)
+        np.testing.assert_array_equal(b, b2)
+    np.testing.assert_array_equal(twin.predict(X), built.predict(X))
+    assert twin.cost(X, Y) == built.cost(X, Y)
+    assert twin.get_config() == built.get_config() == net.get_config()
+    assert repr(twin) == repr(built)
+
+
+def test_get_config_holds_the_constructor_arguments_but_no_weights_or_seed():
+    config = NeuralNetwork(**ARGS, seed=0).get_config()
+    assert sorted(config) == sorted(ARGS)
+    assert config["layer_output_sizes"] == [4, 2] and config["init"] == "he"
+    assert config["regularize_bias"] is True and config["dtype"] == np.float32
+    assert [act.name for act in config["activation_funcs"]] == ["elu", "sigmoid"]
+
+
+def test_clone_carries_custom_activations_and_costs_with_their_derivatives():
+    net = NeuralNetwork(2, [3, 1], [_cube, "identity"], [_cube_der, None],
+                        cost_fun=_half_mse, cost_der=_half_mse_der, seed=0)  # fmt: skip
+    twin = net.clone(seed=1)
+    assert twin.activation_funcs[0].der is _cube_der and twin.cost_fun.der is _half_mse_der
+    twin.layers = net.layers
+    X, Y = np.array([[0.5, -1.0], [2.0, 0.1]]), np.array([[1.0], [0.0]])
+    assert relative_error(twin.compute_gradient(X, Y), net.compute_gradient(X, Y)) == 0.0
+
+
+def test_clone_applies_changes_and_leaves_the_original_alone():
+    net = NeuralNetwork(2, [3, 1], ["tanh", "identity"], seed=0)
+    before = [(W.copy(), b.copy()) for W, b in net.layers]
+    wider = net.clone(layer_output_sizes=[5, 1], l2=0.5, regularize_bias=True, seed=1)
+    assert wider.layer_output_sizes == (5, 1) and wider.l2 == 0.5 and wider.regularize_bias
+    assert net.layer_output_sizes == (3, 1) and net.l2 == 0.0 and not net.regularize_bias
+    assert relative_error(net.layers, before) == 0.0
+    assert net.clone(seed=0).layers[0][0].tolist() == before[0][0].tolist()
+
+
+def test_clone_does_not_copy_the_weights():
+    net = NeuralNetwork(2, [3, 1], ["tanh", "identity"], seed=0)
+    net.layers = [(W + 1.0, b + 1.0) for W, b in net.layers]
+    assert relative_error(net.clone(seed=0).layers, net.layers) > 0
+
+
+@pytest.mark.parametrize("key", ["seeed", "activation_ders_typo"])
+def test_clone_refuses_an_unknown_argument_by_name(key):
+    net = NeuralNetwork(2, [3, 1], ["tanh", "identity"], seed=0)
+    with pytest.raises(TypeError, match=key):
+        net.clone(**{key: 1})

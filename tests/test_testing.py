@@ -21,9 +21,9 @@ from nnet.testing import (
     check_optimizer,
     trace,
 )
-from nnet.testing.strategies import problems, quadratics, targets
+from nnet.testing.strategies import COST_OUTPUTS, OUTPUT_ONLY, problems, quadratics, targets
 
-LIBRARY_ACTIVATIONS = sorted(n for n, a in ACTIVATIONS.items() if a.builtin)
+HIDDEN = sorted(n for n, a in ACTIVATIONS.items() if a.builtin and n not in OUTPUT_ONLY)
 LIBRARY_COSTS = sorted(n for n, c in COSTS.items() if c.builtin)
 
 
@@ -341,9 +341,11 @@ def _autograd_intermediates(net, X, Y, k):
 
 
 def _trace_cases():
-    for act in LIBRARY_ACTIVATIONS:
+    for act in HIDDEN:
         for cost in LIBRARY_COSTS:
-            if COSTS[cost].probabilities:
+            if cost in COST_OUTPUTS:
+                outputs = list(COST_OUTPUTS[cost])
+            elif COSTS[cost].probabilities:
                 outputs = ["softmax"] if cost == "cross_entropy" else ["sigmoid"]
                 outputs += ["sigmoid"] if cost == "cross_entropy" else []
             else:

@@ -369,5 +369,51 @@ IDENTITY = library_activation(
 )
 
 
-BUILTINS = (SIGMOID, TANH, RELU, LEAKY_RELU, ELU, IDENTITY, SOFTMAX)
+# --- exp ----------------------------------------------------------------------------------------
+
+
+@_elementwise_doc("activation of")
+def exp(z: Any) -> Any:
+    r"""The exponential, :math:`f(z) = e^z`: a positive output, as for Poisson regression.
+
+    scikit-learn's ``MLPRegressor(loss="poisson")`` uses it as the output of counts,
+    with the ``"poisson"`` cost. It overflows to ``inf`` above about 709 (88 in float32).
+
+    {sections}
+
+    Examples
+    --------
+    >>> exp(np.array([0.0, 1.0]))
+    array([1.        , 2.71828183])
+    """
+    return anp.exp(z)
+
+
+@_elementwise_doc("derivative at")
+def exp_der(z: Any) -> Any:
+    r"""Derivative of :func:`exp`: :math:`e^z`.
+
+    {sections}
+
+    Examples
+    --------
+    >>> exp_der(np.array([0.0]))
+    array([1.])
+    """
+    return anp.exp(z)
+
+
+def _exp_forward(z: np.ndarray) -> np.ndarray:
+    return np.exp(z, out=z)
+
+
+def _exp_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    grad *= a  # exp' = exp = a
+    return grad
+
+
+EXP = library_activation("exp", exp, exp_der, _exp_forward, _exp_backward)
+
+
+BUILTINS = (SIGMOID, TANH, RELU, LEAKY_RELU, ELU, IDENTITY, SOFTMAX, EXP)
 """The library's activations, in the registry's order."""

@@ -28,6 +28,8 @@ from nnet.costs._builtins import (
     cross_entropy_der,
     mse,
     mse_der,
+    poisson,
+    poisson_der,
     sigmoid_binary_cross_entropy_from_logits,
     softmax_cross_entropy_from_logits,
 )
@@ -44,6 +46,8 @@ __all__ = [
     "make_cost",
     "mse",
     "mse_der",
+    "poisson",
+    "poisson_der",
     "register_cost",
     "sigmoid_binary_cross_entropy_from_logits",
     "softmax_cross_entropy_from_logits",

@@ -341,5 +341,60 @@ CROSS_ENTROPY = _CrossEntropy(
 )
 
 
-BUILTINS = (MSE, BINARY_CROSS_ENTROPY, CROSS_ENTROPY)
+# --- poisson ------------------------------------------------------------------------------------
+
+
+@fill_doc(sections=COST_SECTIONS)
+def poisson(pred: Any, target: Any) -> Any:
+    r"""Half Poisson deviance, summed over outputs and averaged over samples.
+
+    .. math:: C = \frac{1}{N}\sum_{i,k} t_{ik}\log\frac{t_{ik}}{p_{ik}} - t_{ik} + p_{ik}
+
+    The cost of counts ``target`` >= 0 predicted by positive ``pred`` (an
+    ``"exp"`` output, as scikit-learn's ``MLPRegressor(loss="poisson")``), whose
+    gradient through the exponential is :math:`(p - t)/N`. ``pred`` is floored at
+    machine epsilon of its dtype, as the cross-entropies clip theirs, so that an
+    output that is not positive gives a finite value.
+
+    {sections}
+
+    Examples
+    --------
+    >>> float(poisson(np.array([[2.0]]), np.array([[2.0]])))
+    0.0
+    """
+    p = anp.maximum(pred, _eps(pred))
+    positive = target > 0
+    safe_target = anp.where(positive, target, 1.0)
+    log_ratio = anp.where(positive, target * anp.log(safe_target / p), 0.0)
+    return anp.sum(log_ratio - target + p) / pred.shape[0]
+
+
+@fill_doc(sections=GRADIENT_SECTIONS)
+def poisson_der(pred: Any, target: Any) -> Any:
+    r"""Gradient of :func:`poisson`: :math:`(1 - t/p)/N`.
+
+    {sections}
+
+    Examples
+    --------
+    >>> poisson_der(np.array([[2.0]]), np.array([[1.0]]))
+    array([[0.5]])
+    """
+    return (1.0 - target / np.maximum(pred, _eps(pred))) / np.shape(pred)[-2]
+
+
+def _poisson_loss(pred: np.ndarray, target: np.ndarray) -> Any:
+    p = np.maximum(pred, _limits(pred.dtype)[0])
+    positive = target > 0
+    terms = np.where(positive, target * np.log(np.where(positive, target, 1.0) / p), 0.0)
+    terms -= target
+    terms += p
+    return model_sum(terms) / pred.shape[-2]
+
+
+POISSON = Cost("poisson", poisson, poisson_der, builtin=True, fast_fn=_poisson_loss)
+
+
+BUILTINS = (MSE, BINARY_CROSS_ENTROPY, CROSS_ENTROPY, POISSON)
 """The library's costs, in the registry's order."""

@@ -19,7 +19,7 @@ A probe is *excluded* (and counted) when the cost is not smooth between
 averages two different slopes:
 
 * **kinks**: a pre-activation ``z`` of a layer whose activation is not one of
-  the library's smooth ones (sigmoid, tanh, identity, softmax) changes sign,
+  the library's smooth ones (sigmoid, tanh, identity, softmax, exp) changes sign,
   i.e. crosses the kink of ReLU/leaky ReLU (and the second-derivative jump of
   ELU) at 0; custom activations are assumed to have their kink, if any, at 0 too;
   with ``l1 > 0`` a penalized parameter changing sign crosses the kink of
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-SMOOTH_ACTIVATIONS = frozenset({"sigmoid", "tanh", "identity", "softmax"})
+SMOOTH_ACTIVATIONS = frozenset({"sigmoid", "tanh", "identity", "softmax", "exp"})
 """Library activations with no kink: probes through them are never excluded."""
 
 

@@ -17,7 +17,8 @@ Parts may be given as library names, functions (differentiated by autograd),
 Networks use the ``"xavier"`` initializer plus small random biases (so that no
 ReLU sits exactly on its kink), inputs are uniform in ``[-2, 2]``, and targets
 match the cost: one-hot rows for ``"cross_entropy"``, 0/1 labels for the other
-costs that need probabilities, standard normal values otherwise.
+costs that need probabilities, counts for ``"poisson"`` (whose networks end in
+``"exp"``), standard normal values otherwise.
 
 Needs `hypothesis <https://hypothesis.readthedocs.io>`_, the ``testing`` extra
 (``pip install "nnet[testing]"``); it is imported when a strategy is built.
@@ -38,9 +39,16 @@ from nnet.testing._optimizer import Quadratic
 
 __all__ = ["Problem", "networks", "problems", "quadratics", "targets"]
 
-LIBRARY_ACTIVATIONS = tuple(sorted(n for n, a in ACTIVATIONS.items() if a.builtin))
-LIBRARY_COSTS = tuple(sorted(n for n, c in COSTS.items() if c.builtin))
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+COST_OUTPUTS = {"poisson": ("exp",)}
+"""The output activations of library costs that need one other than ``PROBABILITY_OUTPUTS``
+(positive predictions for ``"poisson"``); the other costs take the hidden activations."""
+OUTPUT_ONLY = ("exp",)
+"""Library activations not drawn for hidden layers: stacked, exponentials overflow."""
+LIBRARY_ACTIVATIONS = tuple(
+    sorted(n for n, a in ACTIVATIONS.items() if a.builtin and n not in OUTPUT_ONLY)
+)
+LIBRARY_COSTS = tuple(sorted(n for n, c in COSTS.items() if c.builtin))
 
 
 def _st() -> Any:
@@ -107,7 +115,8 @@ def targets(cost: Any, n_samples: int, n_outputs: int, rng: np.random.Generator)
     Returns
     -------
     ndarray of shape (n_samples, n_outputs)
-        One-hot rows for cross-entropy, 0/1 for other probability costs, else N(0, 1).
+        One-hot rows for cross-entropy, 0/1 for other probability costs, counts
+        (Poisson(1)) for poisson, else N(0, 1).
 
     Examples
     --------
@@ -117,6 +126,8 @@ def targets(cost: Any, n_samples: int, n_outputs: int, rng: np.random.Generator)
     cost = _cost(cost)
     if cost.name == "cross_entropy":
         return np.eye(n_outputs)[rng.integers(0, n_outputs, n_samples)]
+    if cost.name == "poisson":
+        return rng.poisson(1.0, (n_samples, n_outputs)).astype(float)
     if cost.probabilities:
         return rng.integers(0, 2, (n_samples, n_outputs)).astype(float)
     return rng.normal(size=(n_samples, n_outputs))
@@ -142,12 +153,14 @@ def networks(
     ----------
     activations : list or None, default=None
         Hidden-layer activations to draw from (names, functions, Activation
-        objects or ``(function, derivative)`` pairs); ``None``: every library one.
+        objects or ``(function, derivative)`` pairs); ``None``: every library one
+        but those of :data:`OUTPUT_ONLY`.
     costs : list or None, default=None
         Costs to draw from (same forms); ``None``: every library cost.
     output_activations : list or None, default=None
-        Output activations; ``None``: sigmoid/softmax for a cost that needs
-        probabilities, else ``activations``.
+        Output activations; ``None``: those of :data:`COST_OUTPUTS` for a cost
+        listed there, sigmoid/softmax for a cost that needs probabilities, else
+        ``activations``.
     min_layers, max_layers : int, default=1, 4
         Number of layers, the output layer included.
     max_width, max_inputs : int, default=8, 6
@@ -170,9 +183,12 @@ def networks(
     def build(draw: Any) -> NeuralNetwork:
         cost = draw(st.sampled_from(cost_list))
         n_layers = draw(st.integers(min_layers, max_layers))
-        default_out = (
-            [_activation(a) for a in PROBABILITY_OUTPUTS] if cost.probabilities else hidden
-        )
+        if cost.name in COST_OUTPUTS:
+            default_out = [_activation(a) for a in COST_OUTPUTS[cost.name]]
+        elif cost.probabilities:
+            default_out = [_activation(a) for a in PROBABILITY_OUTPUTS]
+        else:
+            default_out = hidden
         acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)]
         acts.append(draw(st.sampled_from(outputs or default_out)))
         sizes = [draw(st.integers(1, max_width)) for _ in range(n_layers)]
