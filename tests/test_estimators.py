@@ -375,12 +375,15 @@ def test_bad_hyperparameters_raise_at_fit_naming_the_parameter(make, name, value
         est.fit(*binary)
 
 
-def test_weighted_training_keeps_the_networks_regularize_bias():
-    # Unequal sample weights train through a twin network with a weighted cost; the twin
-    # must penalize what the network penalizes. With unit weights one full-batch SGD step
-    # is the network's own step, biases' penalty included (the twin once dropped it).
-    from nnet._estimator_weighted import train_weighted
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_weighted_training_keeps_the_networks_regularize_bias(solver):
+    # Sample weights are row weights in backprop (stochastic solvers) or a twin network with
+    # a weighted cost (L-BFGS); both must penalize what the network penalizes. With unit
+    # weights the weighted cost and gradient are the network's own, biases' penalty included
+    # (the twin once dropped it).
+    from nnet._estimator_weighted import ROW_LOSSES, lbfgs_weighted
     from nnet.optimizers import SGD
+    from nnet.training import Engine
 
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
@@ -389,9 +392,16 @@ def test_weighted_training_keeps_the_networks_regularize_bias():
     net.layers = [(W, b + 1.0) for W, b in net.layers]  # biases the penalty can see
     expected = net.clone(seed=0)
     expected.layers = net.layers
-    expected.update_weights(SGD(learning_rate=0.1).step(expected.compute_gradient(X, Y)))
-    train_weighted(net, SGD(learning_rate=0.1), X, Y, np.ones(6), epochs=1, batch_size=6,
-                   penalty=0.5, rng=rng, shuffle=False, callback=lambda *_: False)  # fmt: skip
+    if solver == "sgd":
+        expected.update_weights(SGD(learning_rate=0.1).step(expected.compute_gradient(X, Y)))
+        engine = Engine(net, net.parameters, SGD(learning_rate=0.1), (X, Y), None, [], 6, None,
+                        sample_weight=np.ones(6), row_loss=ROW_LOSSES["mse"])  # fmt: skip
+        engine.run(1, None, None)
+    else:
+        from nnet.lbfgs import train_lbfgs
+
+        train_lbfgs(expected, X, Y, max_iter=3)
+        lbfgs_weighted(net, X, Y, np.ones(6), max_iter=3)
     for (W, b), (W2, b2) in zip(net.layers, expected.layers):
         np.testing.assert_allclose(W, W2, rtol=1e-12)
         np.testing.assert_allclose(b, b2, rtol=1e-12)
