@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet._cli_errors import UsageError, one_line, user_input
-from nnet._network_checks import check_n_params
 from nnet.datasets import DATASETS, Dataset, _target_type, load_csv, load_dataset
 from nnet.metrics import METRICS
-from nnet.network import NeuralNetwork
+from nnet.network import NeuralNetwork, check_n_params
 from nnet.optimizers import OPTIMIZERS, get_optimizer
 from nnet.serialization import save_network
 from nnet.training import DivergenceWarning, train

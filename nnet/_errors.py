@@ -23,4 +23,4 @@ class NonFiniteError(ValueError):
     """
 
 
-NonFiniteError.__module__ = "nnet._network_checks"
+NonFiniteError.__module__ = "nnet.network"

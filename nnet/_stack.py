@@ -28,13 +28,12 @@ import numpy as np
 
 from nnet._flat import Layout, ParameterStore
 from nnet._grid import make_network, make_optimizer
-from nnet._train_checks import check_metrics, check_validation
 from nnet._validation import is_real as _is_number
 from nnet._validation import make_rng
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
 from nnet.optimizers import Optimizer, get_optimizer
-from nnet.training import Engine, train
+from nnet.training import Engine, check_metrics, check_validation, train
 
 __all__ = ["MEMORY_BUDGET", "train_models"]
 

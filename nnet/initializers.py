@@ -23,7 +23,7 @@ from typing import Any, cast
 import numpy as np
 
 from nnet._docstrings import fill_doc
-from nnet._registry import Registry
+from nnet._validation import Registry
 
 __all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal", "register_initializer"]
 

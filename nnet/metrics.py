@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from nnet._docstrings import fill_doc
-from nnet._registry import Registry
 from nnet._types import NetworkLike
-from nnet._validation import check_inputs, check_targets
+from nnet._validation import Registry, check_inputs, check_targets
 
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork

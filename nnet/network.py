@@ -22,14 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from nnet import _network_checks as checks
 from nnet import _network_file, _penalty, _reference
 from nnet._backprop import Backprop, forward, output_loss
 from nnet._display import NetworkDisplay
 from nnet._docstrings import fill_doc
+from nnet._errors import NonFiniteError
 from nnet._flat import Layout, ParameterStore
-from nnet._readonly import LayerPairs
-from nnet._types import Pairs
+from nnet._types import Pairs, Shapes
 from nnet._validation import (
     check_float_dtype,
     check_inputs,
@@ -39,7 +38,7 @@ from nnet._validation import (
     check_targets,
     make_rng,
 )
-from nnet.activations import Activation
+from nnet.activations import Activation, make_activation
 from nnet.costs import Cost, make_cost
 from nnet.initializers import get_initializer
 from nnet.metrics import evaluate
@@ -137,12 +136,12 @@ class NeuralNetwork(NetworkDisplay):
         rng: np.random.Generator | None = None,
     ) -> None:
         self.network_input_size = check_positive_int(network_input_size, "network_input_size")
-        self.layer_output_sizes = checks.check_sizes(layer_output_sizes, self.network_input_size)
-        self.activation_funcs: list[Activation] = checks.make_activations(
+        self.layer_output_sizes = check_sizes(layer_output_sizes, self.network_input_size)
+        self.activation_funcs: list[Activation] = make_activations(
             activation_funcs, activation_ders, len(self.layer_output_sizes)
         )
         self.cost_fun: Cost = make_cost(cost_fun, cost_der)
-        checks.check_output_pairing(self.activation_funcs[-1], self.cost_fun)
+        check_output_pairing(self.activation_funcs[-1], self.cost_fun)
         self.l1 = check_non_negative_float(l1, "l1")
         self.l2 = check_non_negative_float(l2, "l2")
         self.regularize_bias = bool(regularize_bias)
@@ -152,7 +151,7 @@ class NeuralNetwork(NetworkDisplay):
         generator = make_rng(seed, rng)
         sizes = [self.network_input_size, *self.layer_output_sizes]
         layers = [initializer(n_in, n_out, generator) for n_in, n_out in itertools.pairwise(sizes)]
-        checked = checks.copy_layers(layers, self._shapes(), self.dtype, "init")
+        checked = copy_layers(layers, self._shapes(), self.dtype, "init")
         layout = Layout(sizes, self.dtype)
         self._store = ParameterStore(layout, ParameterStore.pack(layout, checked))
 
@@ -230,16 +229,15 @@ class NeuralNetwork(NetworkDisplay):
         """The parameters ``((W, b), ...)``, as read-only views of the live arrays.
 
         Assign a new list to replace them (shapes are checked and the arrays
-        copied); copy the views to keep a snapshot, since training updates them.
-        Writing into a view, or assigning an item of the tuple, raises an error
-        saying so (see :mod:`nnet._readonly`).
+        copied), or add updates with :meth:`update_weights`; copy the views to keep
+        a snapshot, since training updates them. Writing into a view raises NumPy's
+        ``ValueError`` (read-only), assigning an item of the tuple a ``TypeError``.
         """
-        pairs = self._store.public_layers()
-        return LayerPairs((checks.read_only(W), checks.read_only(b)) for W, b in pairs)
+        return tuple((_read_only(W), _read_only(b)) for W, b in self._store.public_layers())
 
     @layers.setter
     def layers(self, layers: Any) -> None:
-        checked = checks.copy_layers(layers, self._shapes(), self.dtype, "layers")
+        checked = copy_layers(layers, self._shapes(), self.dtype, "layers")
         self._store.replace(ParameterStore.pack(self._store.layout, checked))
 
     @property
@@ -268,7 +266,7 @@ class NeuralNetwork(NetworkDisplay):
             infinity, raise ``ValueError``.
         """
         checked = check_pairs(updates, "updates", self._shapes())
-        checks.check_sums(self.layers, checked, "updates")
+        check_sums(self.layers, checked, "updates")
         for (W, b), (dW, db) in zip(self._store.public_layers(), checked):
             W += dW
             b += db
@@ -294,7 +292,7 @@ class NeuralNetwork(NetworkDisplay):
         X = self._check_X(X)
         with np.errstate(all="ignore"):
             output = self._forward(X)
-        checks.check_finite(output, "the outputs", X)
+        check_finite(output, "the outputs", X)
         return output
 
     @fill_doc(xy=_XY)
@@ -311,13 +309,13 @@ class NeuralNetwork(NetworkDisplay):
         store = self._store
         with np.errstate(all="ignore"):
             inputs, _, output = forward(self.activation_funcs, store.layers, X)
-            checks.check_finite(output, "the outputs", X)
+            check_finite(output, "the outputs", X)
             loss = output_loss(self.cost_fun, self.activation_funcs[-1], store.layers, inputs,
                                output, Y)  # fmt: skip
             penalty = _penalty.step_penalty(store.layout, self.l1, self.l2, self.regularize_bias)
             if penalty is not None:
                 loss += penalty.value(store.vector)
-        checks.check_finite(np.asarray(loss), "the cost", X)
+        check_finite(np.asarray(loss), "the cost", X)
         return float(loss)
 
     def autograd_compliant_predict(self, layers: Any, X: Any) -> Any:
@@ -366,7 +364,7 @@ class NeuralNetwork(NetworkDisplay):
         backprop = backprop or Backprop(self, self._store.layout, len(X))
         with np.errstate(all="ignore"):
             loss = backprop.loss_and_gradient(self._store, X, Y)
-        checks.check_finite(backprop.grad, "the gradient", X)
+        check_finite(backprop.grad, "the gradient", X)
         return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
     @fill_doc(xy=_XY)
@@ -451,3 +449,122 @@ class NeuralNetwork(NetworkDisplay):
         (['loss', 'mse'], True)
         """
         return evaluate(self, X, Y, metrics)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that cannot be written through."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+# ----------------------------------------------------------------------------- checks
+_PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
+
+
+MAX_PARAMS = 1_000_000_000
+"""The most parameters a network may have (8 GB in float64): larger sizes are refused
+before anything is allocated, instead of failing deep in NumPy with a MemoryError."""
+
+
+def check_sizes(sizes: Any, network_input_size: int | None = None) -> tuple[int, ...]:
+    """``layer_output_sizes`` as a tuple of positive ints, at least one.
+
+    A 1-D integer array is accepted like a list, as the estimators accept it. With
+    ``network_input_size``, the parameter count is checked against :data:`MAX_PARAMS`.
+    """
+    if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"layer_output_sizes must be a sequence of positive ints, got {sizes!r}")
+    if len(sizes) == 0:
+        raise ValueError("layer_output_sizes must name at least the output layer, got []")
+    checked = tuple(check_positive_int(s, f"layer_output_sizes[{i}]") for i, s in enumerate(sizes))
+    if network_input_size is not None:
+        check_n_params(network_input_size, checked)
+    return checked
+
+
+def count_params(network_input_size: int, sizes: Sequence[int]) -> int:
+    """Weights and biases of a network: the sum of ``(n_in + 1) * n_out`` over its layers."""
+    widths = [network_input_size, *sizes]
+    return sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
+
+
+def check_n_params(network_input_size: int, sizes: Sequence[int]) -> int:
+    """The parameter count, or ValueError if it exceeds :data:`MAX_PARAMS` (the one size check)."""
+    n_params = count_params(network_input_size, sizes)
+    if n_params > MAX_PARAMS:
+        widths = " -> ".join(map(str, [network_input_size, *sizes]))
+        raise ValueError(
+            f"layer_output_sizes: a {widths} network has {n_params:,} parameters, more than "
+            f"the {MAX_PARAMS:,} nnet allows (nnet.network.MAX_PARAMS); use smaller layers"
+        )
+    return n_params
+
+
+def make_activations(funcs: Any, ders: Any, n_layers: int) -> list[Activation]:
+    """One :class:`Activation` per layer from the activation (and derivative) lists."""
+    for name, seq in (("activation_funcs", funcs), ("activation_ders", ders)):
+        if seq is None and name == "activation_ders":
+            continue
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+            raise TypeError(f"{name} must be a list with one entry per layer, got {seq!r}")
+        if len(seq) != n_layers:
+            raise ValueError(
+                f"{name} has {len(seq)} entries but layer_output_sizes has {n_layers} layers; "
+                "give one per layer"
+            )
+    ders = ders if ders is not None else [None] * n_layers
+    return [
+        make_activation(f, d, argname=f"activation_funcs[{i}]")
+        for i, (f, d) in enumerate(zip(funcs, ders))
+    ]
+
+
+def check_output_pairing(output: Activation, cost: Cost) -> None:
+    """Refuse a cross-entropy cost after a library activation that cannot give probabilities."""
+    if cost.probabilities and output.builtin and output.name not in _PROBABILITY_OUTPUTS:
+        raise ValueError(
+            f"cost_fun={cost.name!r} needs probabilities but the last activation is "
+            f"{output.name!r}; use 'softmax' (classes) or 'sigmoid' (binary/multi-label)"
+        )
+
+
+def copy_layers(pairs: Any, shapes: Shapes, dtype: np.dtype[Any], name: str) -> Pairs:
+    """Checked, finite ``pairs`` in ``dtype``, to be copied into the network's flat vector.
+
+    Arrays already of ``dtype`` are returned as they are, not copied: the network
+    packs them into its own new parameter vector next, so one copy suffices and
+    loading a large model needs the file's size once more, not twice.
+    """
+    cast = [
+        (W.astype(dtype, copy=False), b.astype(dtype, copy=False))
+        for W, b in check_pairs(pairs, name, shapes)
+    ]
+    if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in cast):  # float32 casts
+        raise ValueError(f"{name} contain NaN or infinity; expected finite numbers")
+    return cast
+
+
+def check_sums(layers: Pairs, updates: Pairs, name: str) -> None:
+    """Raise if adding ``updates`` to ``layers`` would overflow to infinity, changing nothing."""
+    for i, ((W, b), (dW, db)) in enumerate(zip(layers, updates)):
+        for part, array, update in (("W", W, dW), ("b", b, db)):
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = np.add(array, update, dtype=array.dtype)
+            if not np.isfinite(total).all():
+                raise NonFiniteError(
+                    f"{name}[{i}] {part} would make the weights infinite (overflow); "
+                    "nothing was changed"
+                )
+
+
+def check_finite(values: np.ndarray, what: str, X: np.ndarray) -> None:
+    """Raise if ``values`` computed from finite ``X`` overflowed (finite weights, huge X)."""
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{what} overflowed for X (largest |X| = {float(np.abs(X).max()):.3g}): "
+            "the inputs are too large for this network; scale the features "
+            "(e.g. sklearn.preprocessing.StandardScaler)"
+        )

@@ -21,8 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnet._configurable import Configurable
-from nnet._registry import Registry
-from nnet._validation import check_epoch, check_int, check_real, check_reals
+from nnet._validation import Registry, check_epoch, check_int, check_real, check_reals
 
 __all__ = [
     "SCHEDULES",

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {
             "_autodiff", "_batches", "_configurable", "_display", "_docstrings", "_errors",
             "_estimator_docs", "_extra", "_flat", "_kernels", "_penalty", "_plot_heatmap",
-            "_plot_helpers", "_readonly", "_registry", "_state_key", "_types", "_validation",
+            "_plot_helpers", "_state_key", "_types", "_validation",
             "datasets", "testing._fd",
         },
     ),
@@ -40,7 +40,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "parts of the core",
         {
-            "_backprop", "_network_checks", "_network_file", "_reference", "optimizers",
+            "_backprop", "_network_file", "_reference", "optimizers",
             "optimizers._base", "optimizers._rules", "optimizers._state",
         },
     ),
@@ -48,7 +48,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "training",
         {
-            "callbacks", "training", "_train_checks", "lbfgs", "serialization", "testing",
+            "callbacks", "training", "lbfgs", "serialization", "testing",
             "testing._check", "testing._optimizer", "testing._trace", "testing.strategies",
         },
     ),

@@ -407,24 +407,25 @@ _WRITES = {
     "item": lambda W: W.__setitem__((0, 0), 1.0),
     "slice": lambda W: W.__setitem__(slice(None), 0.0),
     "ufunc out=": lambda W: np.add(W, 1.0, out=W),
-    "ufunc.at": lambda W: np.add.at(W, (0, 0), 1.0),
+    # Not np.add.at: NumPy's ufunc.at ignores the writeable flag (NumPy 2.4), which no plain
+    # read-only view can refuse; nnet no longer wraps its views in an ndarray subclass.
     "copyto": lambda W: np.copyto(W, 0.0),
 }
 
 
 @pytest.mark.parametrize("write", _WRITES)
-def test_writing_into_a_view_says_how_to_change_weights(write):
+def test_writing_into_a_view_is_refused(write):
     net = NeuralNetwork(2, [3], ["tanh"], seed=0)
     W = net.layers[0][0]
     before = W.copy()
-    with pytest.raises(ValueError, match=r"net\.layers = .*update_weights"):
+    with pytest.raises(ValueError, match="read-only"):
         _WRITES[write](W)
     assert np.array_equal(net.layers[0][0], before)
 
 
-def test_assigning_an_item_of_layers_refuses_with_the_hint():
+def test_assigning_an_item_of_layers_is_refused():
     net = NeuralNetwork(2, [3], ["tanh"], seed=0)
-    with pytest.raises(TypeError, match=r"net\.layers = "):
+    with pytest.raises(TypeError, match="does not support item assignment"):
         net.layers[0] = (np.zeros((2, 3)), np.zeros(3))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from nnet._autodiff import derive_vjp
 from nnet._docstrings import fill_doc
-from nnet._registry import Registry, register_sections, resolve
+from nnet._validation import Registry, register_sections, resolve
 from nnet.activations._activation import Activation, ArrayFunc
 from nnet.activations._builtins import (
     BUILTINS,

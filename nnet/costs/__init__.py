@@ -19,7 +19,7 @@ from typing import Any
 
 from nnet._autodiff import derive_grad
 from nnet._docstrings import fill_doc
-from nnet._registry import Registry, register_sections, resolve
+from nnet._validation import Registry, register_sections, resolve
 from nnet.costs._builtins import (
     BUILTINS,
     binary_cross_entropy,

@@ -18,8 +18,8 @@ returning such updates works as an optimizer (duck typing, see
 
 from typing import Any, overload
 
-from nnet._registry import Registry
 from nnet._types import SupportsStep
+from nnet._validation import Registry
 from nnet.optimizers._base import Optimizer
 from nnet.optimizers._rules import SGD, Adagrad, Adam, AdamW, Momentum, RMSprop
 

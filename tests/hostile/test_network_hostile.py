@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nnet import NeuralNetwork
-from nnet._network_checks import MAX_PARAMS
+from nnet.network import MAX_PARAMS
 
 GOOD = dict(
     network_input_size=3,
