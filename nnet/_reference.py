@@ -16,7 +16,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
-from nnet import _penalty
+from nnet._backprop import penalty as _penalty_of
 from nnet._types import Pairs
 
 
@@ -38,9 +38,7 @@ def gradient(net: Any, X: np.ndarray, Y: np.ndarray) -> Pairs:
         # (Without penalties the layers are not walked twice: autograd adds a full-size
         # zero gradient for every pass over a list of parameters.)
         penalty = (
-            _penalty.penalty(layers, net.l1, net.l2, net.regularize_bias)
-            if net.l1 or net.l2
-            else 0.0
+            _penalty_of(layers, net.l1, net.l2, net.regularize_bias) if net.l1 or net.l2 else 0.0
         )
         if from_logits is None:
             return net.cost_fun(net.autograd_compliant_predict(layers, X), Y) + penalty

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from nnet import _network_file, _penalty, _reference
-from nnet._backprop import Backprop, forward, output_loss
+from nnet import _network_file, _reference
+from nnet._backprop import Backprop, forward, output_loss, step_penalty
 from nnet._display import NetworkDisplay
 from nnet._docstrings import fill_doc
 from nnet._errors import NonFiniteError
@@ -312,7 +312,7 @@ class NeuralNetwork(NetworkDisplay):
             check_finite(output, "the outputs", X)
             loss = output_loss(self.cost_fun, self.activation_funcs[-1], store.layers, inputs,
                                output, Y)  # fmt: skip
-            penalty = _penalty.step_penalty(store.layout, self.l1, self.l2, self.regularize_bias)
+            penalty = step_penalty(store.layout, self.l1, self.l2, self.regularize_bias)
             if penalty is not None:
                 loss += penalty.value(store.vector)
         check_finite(np.asarray(loss), "the cost", X)

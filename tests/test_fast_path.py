@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_error
 
-import nnet._batches
 import nnet.training
-from nnet import NeuralNetwork, _penalty, train
+from nnet import NeuralNetwork, train
+from nnet import _backprop as _penalty
 from nnet._backprop import Backprop
-from nnet._batches import Batches
 from nnet.costs import COSTS
 from nnet.optimizers import OPTIMIZERS, SGD, Momentum, Optimizer, get_optimizer
 from nnet.schedules import StepDecay
+from nnet.training import Batches
 
 OUTPUT_FOR_COST = {
     "cross_entropy": "softmax",
@@ -134,7 +134,7 @@ def test_gathered_batches_follow_the_shuffled_order(monkeypatch, batches, batche
     X = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
     Y = np.zeros((n, 1))
     row_bytes = X[0].nbytes + Y[0].nbytes
-    monkeypatch.setattr(nnet._batches, "GATHER_BYTES", batches_per_gather * size * row_bytes)
+    monkeypatch.setattr(nnet.training, "GATHER_BYTES", batches_per_gather * size * row_bytes)
     net = NeuralNetwork(2, [1], ["identity"], seed=0)
     train(net, SGD(1e-3), X, Y, epochs=2, batch_size=size, seed=4)
     rng = np.random.default_rng(4)

@@ -23,8 +23,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "helpers",
         {
-            "_autodiff", "_batches", "_configurable", "_display", "_docstrings", "_errors",
-            "_estimator_docs", "_extra", "_flat", "_kernels", "_penalty", "_plot_heatmap",
+            "_autodiff", "_configurable", "_display", "_docstrings", "_errors",
+            "_estimator_docs", "_extra", "_flat", "_kernels", "_plot_heatmap",
             "_plot_helpers", "_state_key", "_types", "_validation",
             "datasets", "testing._fd",
         },

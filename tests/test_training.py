@@ -520,7 +520,7 @@ def test_training_does_not_copy_the_data():
     """Shuffled rows are gathered about 1 MiB at a time: no epoch-long copy of X (tracemalloc)."""
     import tracemalloc
 
-    from nnet._batches import GATHER_BYTES as _GATHER_BYTES
+    from nnet.training import GATHER_BYTES as _GATHER_BYTES
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20_000, 50))

@@ -14,10 +14,10 @@ import numpy as np
 from nnet import _flat
 from nnet._configurable import Configurable
 from nnet._types import Pairs
-from nnet._validation import check_epoch, check_pairs
+from nnet._validation import check_epoch, check_pairs, check_reals
 from nnet.optimizers import _state
 from nnet.optimizers._state import Shapes, State
-from nnet.schedules import Schedule, as_schedule
+from nnet.schedules import Constant, Schedule, as_schedule
 
 LearningRate = float | Schedule | Callable[[int], float]
 
@@ -122,18 +122,25 @@ class Optimizer(Configurable):
 
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
-        self.schedule = as_schedule(value)
-        if isinstance(value, numbers.Real):
-            value = float(value)
-        elif isinstance(value, (np.ndarray, list, tuple)):
-            value = self.schedule(0)  # checked, as a (K, 1) column
-        self._learning_rate = value
+        # A number (or one per model, as a (K, 1) column) needs no schedule to be evaluated.
+        numbers_given = isinstance(value, (numbers.Real, np.ndarray, list, tuple))
+        self._constant = check_reals(value, "learning_rate", 0.0, low_open=True) if (
+            numbers_given) else None  # fmt: skip
+        self._schedule = None if numbers_given else as_schedule(value)
+        self._learning_rate = value if self._constant is None else self._constant
         self._rate_epoch = -1  # the cached rate of the current epoch is stale
+
+    @property
+    def schedule(self) -> Schedule:
+        """``learning_rate`` as a :class:`~nnet.schedules.Schedule`."""
+        return self._schedule or Constant(self._constant)  # type: ignore[arg-type]
 
     @property
     def current_learning_rate(self) -> Any:
         """The learning rate of the next step: ``schedule(epoch)``, or ``schedule(t)`` per step."""
-        return self.schedule(self.t if self.schedule.per_step else self.epoch)
+        if self._schedule is None:
+            return self._constant
+        return self._schedule(self.t if self._schedule.per_step else self.epoch)
 
     def set_epoch(self, epoch: int) -> None:
         """Set the 0-based epoch whose learning rate the next steps use.
@@ -272,15 +279,19 @@ class Optimizer(Configurable):
 
     def _step_rate(self) -> Any:
         """The learning rate of the coming step, evaluated once per epoch unless per step."""
-        if self.schedule.per_step:
-            return self.schedule(self.t)
+        schedule = self._schedule
+        if schedule is None:
+            return self._constant
+        if schedule.per_step:
+            return schedule(self.t)
         if self._rate_epoch != self.epoch:
-            self._rate, self._rate_epoch = self.schedule(self.epoch), self.epoch
+            self._rate, self._rate_epoch = schedule(self.epoch), self.epoch
         return self._rate
 
     def _check_per_model(self, n_models: int | None) -> None:
         """Hyperparameters with one value per model need a stack of as many models."""
-        for name, value in self.get_config().items():
+        for attribute, value in vars(self).items():  # the hyperparameters are attributes
+            name = attribute.lstrip("_")  # _learning_rate is the property's
             if isinstance(value, np.ndarray) and value.size != (n_models or 1) and value.size > 1:
                 raise ValueError(
                     f"{name} holds {value.size} values (one per model) but the parameters "
