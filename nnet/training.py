@@ -274,6 +274,7 @@ class Engine:
         self.seconds: list[float] = []
         self.epochs_run = np.zeros(k, np.int64)
         self.first_loss: np.ndarray | None = None  # the first mini-batch's, at the start
+        self.limit: np.ndarray | None = None  # explosion_factor times it
 
     # ------------------------------------------------------------------ epochs
     def run(
@@ -324,7 +325,8 @@ class Engine:
                     break
         except KeyboardInterrupt:
             self._diverge_on_losses()  # a model that failed before the Ctrl-C
-            self._diverge(~self._all_finite() & self.active, "the weights are no longer finite")
+            finite = np.atleast_1d(self.store.all_finite())
+            self._diverge(~finite & self.active, "the weights are no longer finite")
             self._stop(self.active, "interrupted")
             interrupted = True
         else:
@@ -344,7 +346,7 @@ class Engine:
             if rate is None:
                 return None
             rates = np.asarray(rate, float).reshape(-1)  # one, or one per model
-            if not np.isfinite(rates).all():
+            if not (math.isfinite(rate) if isinstance(rate, float) else np.isfinite(rates).all()):
                 raise ValueError(f"it is {rate}")
         except (ValueError, TypeError, ArithmeticError) as err:
             self._diverge(self.active, f"the learning rate schedule failed ({err})")
@@ -383,25 +385,24 @@ class Engine:
             else:
                 store.add(next_update(grad, vector, shapes))
             self.steps = step + 1
-        if self.first_loss is None:
+        if self.first_loss is None:  # the losses at the initial weights set the explosion limit
             self.first_loss = losses[0].copy()
+            if explosion_factor is not None:
+                self.limit = explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
         if not lone:  # a lone network's losses were checked at each step
             self._diverge_on_losses()
-        finite = self._all_finite()
+        finite = store.all_finite()  # a bool, or one per model
         if not finite.all():
-            self._diverge(~finite, "the weights are no longer finite")
-        logs = {"train_loss": self.rows @ losses / len(self.X)}
-        if explosion_factor is not None:
-            loss = logs["train_loss"]
-            exploding = loss > explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
-            exploding &= self.active
-            if exploding.any():
-                self._diverge(
-                    exploding,
-                    f"the training loss {float(loss[0]):.4g} exceeds {explosion_factor:g} "
-                    f"times the loss at the initial weights ({float(self.first_loss[0]):.4g}): "
-                    "it is exploding",
-                )
+            self._diverge(~np.atleast_1d(finite), "the weights are no longer finite")
+        loss = self.rows @ losses / len(self.X)
+        exploding = None if self.limit is None else loss > self.limit
+        if exploding is not None and exploding.any():
+            self._diverge(
+                exploding,
+                f"the training loss {float(loss[0]):.4g} exceeds {explosion_factor:g} times the "
+                f"loss at the initial weights ({float(self.first_loss[0]):.4g}): it is exploding",
+            )
+        logs = {"train_loss": loss}
         if self.metrics and self.n_active:
             logs.update(self._evaluate("", self.X, self.Y))
         if self.val is not None and self.n_active:
@@ -454,8 +455,9 @@ class Engine:
             self.logs.setdefault(key, []).append(values)
         self.rates.append(rates)
         self.seconds.append(seconds)
-        self.epochs_run[active] += 1
-        self.best[improved], self.best_epoch[improved] = current[improved], epoch
+        self.epochs_run += active
+        np.copyto(self.best, current, where=improved)
+        np.copyto(self.best_epoch, epoch, where=improved)
         keep = active if patience is None else improved
         if keep.all():
             np.copyto(self.saved, self.store.vector)
@@ -498,9 +500,6 @@ class Engine:
     def _rows(self, vector: np.ndarray) -> np.ndarray:
         """``vector`` as (K, n_params) rows: a view, also for a lone network."""
         return vector.reshape(len(self.active), -1)
-
-    def _all_finite(self) -> np.ndarray:
-        return np.atleast_1d(self.store.all_finite())
 
     def _diverge_on_losses(self) -> None:
         """Freeze the models with a loss that is not finite in the steps run this epoch."""
