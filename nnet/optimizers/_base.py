@@ -46,7 +46,8 @@ class Optimizer(Configurable):
     ----------
     state : dict of str to ndarray or None
         The rule's state (velocities, moments), one array of the parameters'
-        shape per name; ``None`` until the first step. :meth:`init` makes it.
+        shape per name; ``None`` until the first step. :meth:`init` makes it,
+        zeros for each name of the class attribute ``state_names``.
     t : int
         Number of steps taken; inside :meth:`update` it is the 1-based index
         of the current step.
@@ -85,6 +86,7 @@ class Optimizer(Configurable):
     """
 
     weight_decay: Any = 0.0
+    state_names: ClassVar[tuple[str, ...]] = ()  # the arrays init() makes
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -173,10 +175,11 @@ class Optimizer(Configurable):
         Returns
         -------
         dict of str to ndarray
-            Empty here: a rule may also fill its state lazily in :meth:`update`
-            (``state.setdefault("velocity", np.zeros_like(grad))``).
+            Zeros shaped like ``params`` for each name in :attr:`state_names`
+            (none by default). A rule may also fill its state lazily in
+            :meth:`update` (``state.setdefault("velocity", np.zeros_like(grad))``).
         """
-        return {}
+        return {name: np.zeros_like(params) for name in self.state_names}
 
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None

@@ -93,8 +93,7 @@ class Momentum(Optimizer):
             raise TypeError(f"nesterov must be a bool, got {nesterov!r}")
         self.nesterov = bool(nesterov)
 
-    def init(self, params: np.ndarray) -> State:
-        return {"velocity": np.zeros_like(params)}
+    state_names = ("velocity",)
 
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
@@ -131,8 +130,7 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    def init(self, params: np.ndarray) -> State:
-        return {"sum_squares": np.zeros_like(params)}
+    state_names = ("sum_squares",)
 
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
@@ -169,8 +167,7 @@ class RMSprop(Optimizer):
         self.rho = _check_real(rho, "rho", 0.0, 1.0, high_open=True)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    def init(self, params: np.ndarray) -> State:
-        return {"mean_square": np.zeros_like(params)}
+    state_names = ("mean_square",)
 
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
@@ -220,8 +217,7 @@ class Adam(Optimizer):
         self.beta2 = _check_real(beta2, "beta2", 0.0, 1.0, high_open=True)
         self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
-    def init(self, params: np.ndarray) -> State:
-        return {"m": np.zeros_like(params), "v": np.zeros_like(params)}
+    state_names = ("m", "v")
 
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
