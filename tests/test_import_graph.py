@@ -27,9 +27,9 @@ LAYERS: list[tuple[str, set[str]]] = [
         "helpers",
         {
             "_autodiff", "_batches", "_configurable", "_display", "_docstrings", "_errors",
-            "_estimator_docs", "_extra", "_flat", "_kernels", "_penalty", "_plot_heatmap",
-            "_plot_helpers", "_readonly", "_registry", "_state_key", "_types", "_validation",
-            "datasets", "testing._fd",
+            "_estimator_docs", "_extra", "_flat", "_kernels", "_penalty", "_readonly",
+            "_registry", "_state_key", "_types", "_validation", "datasets", "plotting._heatmap",
+            "plotting._helpers", "testing._fd",
         },
     ),
     (
