@@ -27,8 +27,8 @@ LAYERS: list[tuple[str, set[str]]] = [
         "helpers",
         {
             "_autodiff", "_batches", "_configurable", "_display", "_docstrings", "_errors",
-            "_estimator_docs", "_extra", "_flat", "_kernels", "_penalty", "_readonly",
-            "_registry", "_state_key", "_types", "_validation", "datasets", "plotting._heatmap",
+            "_extra", "_flat", "_kernels", "_penalty", "_readonly", "_registry", "_state_key",
+            "_types", "_validation", "datasets", "estimators._docs", "plotting._heatmap",
             "plotting._helpers", "testing._fd",
         },
     ),
@@ -60,8 +60,8 @@ LAYERS: list[tuple[str, set[str]]] = [
         "front ends",
         {
             "", "__main__", "cli", "cli._errors", "cli._train", "cli._sweep", "estimators",
-            "_estimator_base", "_estimator_files", "_estimator_params",
-            "_estimator_sgd", "_estimator_weighted",
+            "estimators._base", "estimators._files", "estimators._params", "estimators._sgd",
+            "estimators._weighted",
         },
     ),
 ]  # fmt: skip
