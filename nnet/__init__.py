@@ -32,7 +32,7 @@ __version__ = "0.1.0"  # the only place the version is written (see pyproject.to
 
 # Each public name is imported on first use, so that ``import nnet`` runs no NumPy, SciPy or
 # scikit-learn import and changes no process-wide state: the ``nnet`` command installs its
-# start-up Ctrl-C handler (nnet/cli.py) before anything slow is imported.
+# start-up Ctrl-C handler (nnet/cli/__init__.py) before anything slow is imported.
 _HOMES = {
     "DivergenceWarning": "nnet.training",
     "History": "nnet.callbacks",

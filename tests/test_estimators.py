@@ -381,7 +381,7 @@ def test_weighted_training_keeps_the_networks_regularize_bias(solver):
     # a weighted cost (L-BFGS); both must penalize what the network penalizes. With unit
     # weights the weighted cost and gradient are the network's own, biases' penalty included
     # (the twin once dropped it).
-    from nnet._estimator_weighted import ROW_LOSSES, lbfgs_weighted
+    from nnet.estimators._weighted import ROW_LOSSES, lbfgs_weighted
     from nnet.optimizers import SGD
     from nnet.training import Engine
 

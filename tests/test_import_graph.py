@@ -1,5 +1,8 @@
 """The layering of docs/design.rst, checked on the source: no import cycle, nothing imports upward.
 
+A module of a subpackage is named with dots (``cli._train``); its underscore makes it private
+to that subpackage, and no module outside the subpackage may import it.
+
 Every ``import`` and ``from ... import`` in ``nnet/**/*.py`` counts, at module level
 and inside functions alike (a function-level import is still a dependency, only a
 later one). Imports under ``if TYPE_CHECKING:`` do not count: they never run and
@@ -24,9 +27,9 @@ LAYERS: list[tuple[str, set[str]]] = [
         "helpers",
         {
             "_autodiff", "_configurable", "_display", "_docstrings", "_errors",
-            "_estimator_docs", "_extra", "_flat", "_kernels", "_plot_heatmap",
-            "_plot_helpers", "_state_key", "_types", "_validation",
-            "datasets", "testing._fd",
+            "_extra", "_flat", "_kernels", "_state_key",
+            "_types", "_validation", "datasets", "estimators._docs", "plotting._heatmap",
+            "plotting._helpers", "testing._fd",
         },
     ),
     (
@@ -56,9 +59,9 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "front ends",
         {
-            "", "__main__", "cli", "_cli_errors", "_cli_train", "_sweep_cli", "estimators",
-            "_estimator_base", "_estimator_files", "_estimator_params",
-            "_estimator_sgd", "_estimator_weighted",
+            "", "__main__", "cli", "cli._errors", "cli._train", "cli._sweep", "estimators",
+            "estimators._base", "estimators._files", "estimators._params", "estimators._sgd",
+            "estimators._weighted",
         },
     ),
 ]  # fmt: skip
@@ -179,6 +182,31 @@ def test_no_module_imports_a_higher_layer():
     assert upward == []
 
 
+def private_home(module: str) -> str | None:
+    """The subpackage owning ``module`` privately, else None: ``nnet.cli._train`` -> ``nnet.cli``.
+
+    A module is private to the subpackage above its first underscore name below ``nnet``;
+    the top-level ``nnet._x`` modules are the package's own, shared by all of it.
+    """
+    parts = module.split(".")
+    for i in range(2, len(parts)):
+        if parts[i].startswith("_"):
+            return ".".join(parts[:i])
+    return None
+
+
+def test_no_module_reaches_into_another_subpackages_private_modules():
+    # Inside nnet.cli, nnet.cli._train is shared freely; from outside, only the package's own
+    # names (its __init__) are visible, so that its private modules can change without notice.
+    reaching = sorted(
+        f"{module} imports {dep}"
+        for module, deps in GRAPH.items()
+        for dep in deps
+        if (home := private_home(dep)) and module != home and not module.startswith(home + ".")
+    )
+    assert reaching == []
+
+
 def test_no_import_cycle_but_the_known_ones():
     assert sorted(map(sorted, cycles(GRAPH))) == sorted(map(sorted, KNOWN_CYCLES))
 
@@ -200,6 +228,21 @@ def test_the_scanner_sees_function_level_imports_and_skips_type_checking(
     (tmp_path / "network.py").write_text("")
     (tmp_path / "user.py").write_text(source)
     assert import_graph(tmp_path)["nnet.user"] == expected
+
+
+@pytest.mark.parametrize(
+    ("module", "home"),
+    [
+        ("nnet.cli._train", "nnet.cli"),
+        ("nnet.testing._fd", "nnet.testing"),
+        ("nnet.a._b._c", "nnet.a"),
+        ("nnet._flat", None),
+        ("nnet.testing.strategies", None),
+        ("nnet.cli", None),
+    ],
+)
+def test_a_private_module_belongs_to_the_subpackage_above_it(module, home):
+    assert private_home(module) == home
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nnet._sweep_cli import parse_grid
+from nnet.cli._sweep import parse_grid
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

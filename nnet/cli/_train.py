@@ -1,9 +1,9 @@
 """``nnet train``: load and check the data, build the network, train, report, save.
 
 The data options (``--dataset``/``--csv``, ``--target``, ``--task``, the split and the
-standardization) are shared with ``nnet sweep`` (:mod:`nnet._sweep_cli`). The calls
+standardization) are shared with ``nnet sweep`` (:mod:`nnet.cli._sweep`). The calls
 whose ``ValueError`` is the user's mistake run inside
-:func:`~nnet._cli_errors.user_input`; see :mod:`nnet._cli_errors`.
+:func:`~nnet.cli._errors.user_input`; see :mod:`nnet.cli._errors`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnet._cli_errors import UsageError, one_line, user_input
+from nnet.cli._errors import UsageError, one_line, user_input
 from nnet.datasets import DATASETS, Dataset, _target_type, load_csv, load_dataset
 from nnet.metrics import METRICS
 from nnet.network import NeuralNetwork, check_n_params

@@ -28,9 +28,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from nnet._estimator_base import _BaseMLP
-from nnet._estimator_docs import CLASSIFIER_DOC, REGRESSOR_DOC
-from nnet._estimator_files import FileMixin
+from nnet.estimators._base import _BaseMLP
+from nnet.estimators._docs import CLASSIFIER_DOC, REGRESSOR_DOC
+from nnet.estimators._files import FileMixin
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 

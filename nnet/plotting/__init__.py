@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet._docstrings import fill_doc
-from nnet._plot_heatmap import plot_heatmap, plot_search_heatmap
-from nnet._plot_helpers import (
+from nnet.plotting._heatmap import plot_heatmap, plot_search_heatmap
+from nnet.plotting._helpers import (
     AX_PARAMETER,
     RETURNS_AXES,
     _class_labels,

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from nnet._estimator_params import draw_seeds
+from nnet.estimators._params import draw_seeds
 from nnet.serialization import ModelFileError, describe_file, load_network
 
 _KIND = "nnet.estimators"

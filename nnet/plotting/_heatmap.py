@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from nnet._docstrings import fill_doc
-from nnet._plot_helpers import (
+from nnet.plotting._helpers import (
     AX_PARAMETER,
     RETURNS_AXES,
     _axis_values,

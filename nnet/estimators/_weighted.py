@@ -104,7 +104,7 @@ class SampleWeights:
     All-equal weights ``c`` weigh every sample alike, which is the unweighted
     loss with scikit-learn's penalty divided by ``c``: they take the unweighted
     (faster) path with ``alpha / c``. Others go through
-    :mod:`nnet._estimator_weighted`.
+    :mod:`nnet.estimators._weighted`.
     """
 
     def __init__(self, values: np.ndarray | None, alpha: float) -> None:

@@ -5,11 +5,11 @@ softmax, Momentum(0.01, 0.9), batch 10, 100 epochs) and prints its accuracy. Eve
 user error (a missing file, an unknown column, a bad option value) prints one line
 on stderr and exits with status 2, without a traceback; any other error is a bug,
 shown with its traceback and a request to report it (status 1; see
-:mod:`nnet._cli_errors`). Ctrl-C prints one line and exits with status 130; a closed
+:mod:`nnet.cli._errors`). Ctrl-C prints one line and exits with status 130; a closed
 output pipe (``nnet info ... | head -3``) ends quietly. scikit-learn is imported on
 use, so that Ctrl-C during start-up is handled too.
 
-The ``train`` command is in :mod:`nnet._cli_train`, ``sweep`` in :mod:`nnet._sweep_cli`.
+The ``train`` command is in :mod:`nnet.cli._train`, ``sweep`` in :mod:`nnet.cli._sweep`.
 """
 
 from __future__ import annotations
@@ -51,14 +51,14 @@ from typing import Any, NoReturn  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from nnet._cli_errors import UsageError, one_line, report_bug, user_input  # noqa: E402
-from nnet._cli_train import (  # noqa: E402
+from nnet.cli._errors import UsageError, one_line, report_bug, user_input  # noqa: E402
+from nnet.cli._sweep import add_sweep_parser, run_sweep  # noqa: E402
+from nnet.cli._train import (  # noqa: E402
     add_data_args,
     add_optimizer_args,
     refuse_overwriting,
     run_train,
 )
-from nnet._sweep_cli import add_sweep_parser, run_sweep  # noqa: E402
 from nnet.datasets import numeric_columns, read_csv_columns  # noqa: E402
 from nnet.serialization import ModelFileError, describe_file, load_network  # noqa: E402
 
@@ -135,7 +135,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     info = commands.add_parser("info", help="describe a saved model")
     info.add_argument("--model", type=Path, required=True)
-    add_sweep_parser(commands)  # nnet sweep: see nnet._sweep_cli
+    add_sweep_parser(commands)  # nnet sweep: see nnet.cli._sweep
     return parser
 
 

@@ -27,7 +27,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nnet._estimator_params import (
+from nnet._types import Pairs
+from nnet.estimators._params import (
     SHARED_CONSTRAINTS,
     draw_seeds,
     make_optimizer,
@@ -36,9 +37,8 @@ from nnet._estimator_params import (
     resolve_dtype,
     validation_split,
 )
-from nnet._estimator_sgd import EpochMonitor, Progress, Rules
-from nnet._estimator_weighted import ROW_LOSSES, SampleWeights, lbfgs_weighted
-from nnet._types import Pairs
+from nnet.estimators._sgd import EpochMonitor, Progress, Rules
+from nnet.estimators._weighted import ROW_LOSSES, SampleWeights, lbfgs_weighted
 from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
 from nnet.training import Engine

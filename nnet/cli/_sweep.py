@@ -11,8 +11,8 @@ The data, network and optimizer options are those of ``nnet train``; each
 ``activation`` (the hidden layers') and ``lr`` (``learning_rate``).
 
 Every value the user gives is checked before the sweep starts, inside
-:func:`~nnet._cli_errors.user_input` (a refusal is one line); an error during
-the sweep itself is a bug (see :mod:`nnet._cli_errors`).
+:func:`~nnet.cli._errors.user_input` (a refusal is one line); an error during
+the sweep itself is a bug (see :mod:`nnet.cli._errors`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nnet._cli_errors import UsageError, user_input
-from nnet._cli_train import add_data_args, add_optimizer_args
+from nnet.cli._errors import UsageError, user_input
+from nnet.cli._train import add_data_args, add_optimizer_args
 
 __all__ = ["add_sweep_parser", "run_sweep"]
 
@@ -112,8 +112,8 @@ def parse_grid(specs: list[str], n_outputs: int) -> dict[str, list[Any]]:
 def run_sweep(args: argparse.Namespace) -> None:
     """Run ``nnet sweep``: load and split the data, sweep, print the best, write the files."""
     from nnet import NeuralNetwork, sweep
-    from nnet._cli_train import check_train_args, load_data, split, standardizer, targets
     from nnet._grid import make_plan
+    from nnet.cli._train import check_train_args, load_data, split, standardizer, targets
     from nnet.optimizers import get_optimizer
 
     check_train_args(args)  # the options shared with nnet train (and matplotlib for --plot)
