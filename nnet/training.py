@@ -220,7 +220,8 @@ class Engine:
     Attributes
     ----------
     histories : list of History
-        One per model, filled epoch by epoch.
+        One per model, filled from the per-epoch arrays at the end (and before
+        each callback).
     reasons : list of str or None
         Why each model diverged, if it did.
     saved_epoch : ndarray of shape (K,)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -238,6 +239,38 @@ def test_a_list_of_optimizers_splits_the_grid():
     twin = template()
     train(twin, Momentum(0.05, momentum=0.5), X, Y, epochs=2, seed=0)
     assert relative_error(study.networks[3].layers, twin.layers) <= 1e-12
+
+
+class HeavyBall(nnet.optimizers.Optimizer):
+    """A user's rule with a hyperparameter of its own: v = beta v - eta g."""
+
+    state_names = ("v",)
+
+    def __init__(self, learning_rate=0.01, beta=0.9):
+        super().__init__(learning_rate)
+        self.beta = beta
+
+    def update(self, grad, state, learning_rate, params=None):
+        HeavyBall.betas.append(np.shape(self.beta))
+        state["v"] *= self.beta
+        state["v"] -= learning_rate * grad
+        return state["v"]
+
+    betas: ClassVar[list[tuple[int, ...]]] = []  # the shapes of beta each step saw
+
+
+def test_a_custom_optimizers_own_hyperparameter_is_swept_as_a_column():
+    """Issue 21: any numeric hyperparameter arrives as a (K, 1) column; each model is its
+    lone training."""
+    X, Y = iris_like()
+    HeavyBall.betas.clear()
+    study = sweep(template(), HeavyBall(0.05), X, Y, {"beta": [0.5, 0.9, 0.0]}, epochs=3,
+                  batch_size=10, seed=0)  # fmt: skip
+    assert set(HeavyBall.betas) == {(3, 1)}
+    for k, beta in enumerate([0.5, 0.9, 0.0]):
+        twin = template()
+        train(twin, HeavyBall(0.05, beta=beta), X, Y, epochs=3, batch_size=10, seed=0)
+        assert relative_error(study.networks[k].layers, twin.layers) <= 1e-12
 
 
 def test_n_jobs_runs_groups_in_processes_with_the_same_results():
