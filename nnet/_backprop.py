@@ -29,9 +29,8 @@ import autograd.numpy as anp
 import numpy as np
 
 from nnet._flat import Layout, ParameterStore
-from nnet._kernels import rows_dot
 from nnet._types import Pairs
-from nnet.activations import Activation
+from nnet.activations import Activation, rows_dot
 from nnet.costs import Cost
 
 if TYPE_CHECKING:

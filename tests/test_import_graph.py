@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "helpers",
         {
             "_autodiff", "_configurable", "_display", "_docstrings", "_errors",
-            "_extra", "_flat", "_kernels", "_state_key",
+            "_extra", "_flat", "_state_key",
             "_types", "_validation", "datasets", "estimators._docs", "plotting._heatmap",
             "plotting._helpers", "testing._fd",
         },
@@ -35,8 +35,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "building blocks",
         {
-            "activations", "activations._activation", "activations._builtins",
-            "activations._softmax", "costs", "costs._builtins", "costs._cost", "initializers",
+            "activations", "costs", "initializers",
             "metrics", "schedules", "plotting", "_safetensors_io",
         },
     ),
@@ -44,7 +43,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "parts of the core",
         {
             "_backprop", "_network_file", "_reference", "optimizers",
-            "optimizers._base", "optimizers._rules", "optimizers._state",
+            "optimizers._state",
         },
     ),
     ("core", {"network"}),
