@@ -285,23 +285,8 @@ class Engine:
         explosion_factor: float | None,
         progress: str | None = None,
     ) -> bool:
-        """Train every model for ``epochs`` at most; return whether a Ctrl-C stopped them.
-
-        Parameters
-        ----------
-        epochs : int
-        patience : int or None
-            Early stopping's patience (see :func:`train`).
-        explosion_factor : float or None
-            See :func:`train`.
-        progress : str or None, default=None
-            The title of a progress bar; None shows none.
-
-        Returns
-        -------
-        bool
-            Whether a :class:`KeyboardInterrupt` ended training.
-        """
+        """Train every model for ``epochs`` at most (``patience`` and ``explosion_factor`` as
+        in :func:`train`, ``progress`` a bar's title); return whether a Ctrl-C stopped them."""
         opt = self.opt
         first_epoch = getattr(opt, "epoch", 0)  # an optimizer that counts epochs continues
         set_epoch = getattr(opt, "set_epoch", None)
@@ -674,24 +659,8 @@ def check_train_args(
     rng: Any,
     shuffle: Any,
 ) -> TrainOptions:
-    """Check every argument of :func:`~nnet.training.train`, changing nothing.
-
-    Parameters
-    ----------
-    net, optimizer, X, Y, epochs, batch_size, validation_data, metrics, early_stopping, \
-callbacks, seed, rng, shuffle
-        As given to :func:`~nnet.training.train`.
-
-    Returns
-    -------
-    TrainOptions
-        The checked values.
-
-    Raises
-    ------
-    TypeError, ValueError
-        For the first argument refused, in the order of the signature.
-    """
+    """:func:`train`'s arguments checked in the order of its signature (the first refused
+    raises), changing nothing."""
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     opt = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
