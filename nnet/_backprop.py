@@ -257,7 +257,7 @@ class Backprop:
     def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
         r""":math:`\partial C/\partial z^L`, a new array."""
         if self._fused_delta is not None:
-            return self._fused_delta(a, Y, 1.0, self._rows_sum_to_one)
+            return self._fused_delta(a, Y, rows_sum_to_one=self._rows_sum_to_one)
         cost = self.cost
         if cost.builtin:
             grad_a = cost.der(a, Y)
@@ -307,7 +307,7 @@ def on(coefficient: Any) -> bool:
 
 
 class StepPenalty:
-    r"""The penalty's value and scaled gradient at each training step, into one reused buffer.
+    r"""The penalty's value and gradient at each training step, into one reused buffer.
 
     With the weight mask :math:`m` laid out once per parameter (and per model in a
     stack) as the coefficients :math:`c_2 = 2\lambda_2 m` and :math:`c_1 = \lambda_1 m`,

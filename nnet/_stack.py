@@ -32,7 +32,7 @@ from nnet._validation import is_real as _is_number
 from nnet._validation import make_rng
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
-from nnet.optimizers import Optimizer, get_optimizer
+from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.training import Engine, check_metrics, check_validation, train
 
 __all__ = ["MEMORY_BUDGET", "train_models"]
@@ -67,7 +67,7 @@ def train_models(
     would leave it. A Ctrl-C stops every model (``stop_reason == "interrupted"``).
     """
     opt = get_optimizer(optimizer)
-    if not isinstance(opt, Optimizer) or opt._own_step:
+    if trained_through_step(opt):
         return _one_by_one(template, opt, X, Y, models, epochs, batch_size, validation_data,
                            metrics, early_stopping, seed, explosion_factor)  # fmt: skip
     data = template._check_XY(X, Y)

@@ -28,7 +28,7 @@ from nnet._validation import check_real as _check_real
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.metrics import Metric, get_metrics
 from nnet.network import NeuralNetwork
-from nnet.optimizers import Optimizer, get_optimizer
+from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 
@@ -254,7 +254,7 @@ class Engine:
             net, store.layout, self.batches.size, l1=l1, l2=l2,
             rows_sum_to_one=rows_sum_to_one(self.Y), row_loss=row_loss,
         )  # fmt: skip
-        self.flat = isinstance(optimizer, Optimizer) and not optimizer._own_step
+        self.flat = not trained_through_step(optimizer)
         monitor = "val_loss" if validation is not None else "train_loss"
         self.histories = [History(monitor=monitor) for _ in range(k)]
         self.reasons: list[str | None] = [None] * k

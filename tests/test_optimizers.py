@@ -505,3 +505,13 @@ def test_learning_rate_can_be_replaced():
     opt.learning_rate = Constant(0.5)
     assert opt.current_learning_rate == 0.5
     assert_update(opt.step(pair_of([1.0, -2.0])), [-0.5, 1.0])
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [("sgd", {"learning_rate": [0.1, 0.2]}),
+                                              ("momentum", {"momentum": [0.5, 0.9]})])  # fmt: skip
+def test_per_model_hyperparameters_are_refused_for_a_lone_network_by_name(name, kwargs):
+    opt = OPTIMIZERS[name](**kwargs)
+    (key,) = kwargs
+    with pytest.raises(ValueError, match=rf"^{key} holds 2 values \(one per model\)"):
+        opt.step(pair_of([1.0, 2.0]))
+    assert opt.t == 0 and opt.state is None

@@ -164,9 +164,9 @@ class Cost:
         return self.builtin and activation.builtin and activation.name == self.fused_activation
 
     def output_delta(
-        self, a: np.ndarray, target: np.ndarray, scale: Any = 1.0, rows_sum_to_one: bool = False
+        self, a: np.ndarray, target: np.ndarray, *, rows_sum_to_one: bool = False
     ) -> np.ndarray:
-        r"""``scale`` times :math:`\partial C/\partial z` of the output layer, its activation ``a``.
+        r""":math:`\partial C/\partial z` of the output layer, from its activation ``a``.
 
         Valid only when :meth:`fuses_with` the output activation; the network's
         backpropagation calls it then, instead of the chain rule through
@@ -178,8 +178,6 @@ class Cost:
             The output layer's activation (a stack of K models' outputs).
         target : ndarray of shape (n_samples, n_outputs)
             The targets.
-        scale : float or ndarray of shape (K, 1, 1), default=1.0
-            A factor folded in (the learning rate of a gradient-linear optimizer).
         rows_sum_to_one : bool, default=False
             Whether every target row is known to sum to exactly 1 (then a
             cheaper form may be used).
@@ -391,12 +389,12 @@ class _BinaryCrossEntropy(Cost):
     fused_activation = "sigmoid"
 
     def output_delta(
-        self, a: np.ndarray, target: np.ndarray, scale: Any = 1.0, rows_sum_to_one: bool = False
+        self, a: np.ndarray, target: np.ndarray, *, rows_sum_to_one: bool = False
     ) -> np.ndarray:
-        r"""``scale`` times :math:`(a - t)/(NK)`: :math:`\sigma'(z) = a(1 - a)` cancels the
-        denominator of the gradient."""
+        r""":math:`(a - t)/(NK)`: :math:`\sigma'(z) = a(1 - a)` cancels the denominator of
+        the gradient."""
         delta = a - target
-        delta *= scale / _per_model_size(a)
+        delta /= _per_model_size(a)
         return delta
 
 
@@ -525,9 +523,9 @@ class _CrossEntropy(Cost):
         return (model_sum(log_sums) - picked) / z.shape[-2]
 
     def output_delta(
-        self, a: np.ndarray, target: np.ndarray, scale: Any = 1.0, rows_sum_to_one: bool = False
+        self, a: np.ndarray, target: np.ndarray, *, rows_sum_to_one: bool = False
     ) -> np.ndarray:
-        r"""``scale`` times :math:`(a \sum_k t_k - t)/N`, the derivative of
+        r""":math:`(a \sum_k t_k - t)/N`, the derivative of
         :math:`-\sum t \log\operatorname{softmax}(z)/N`; :math:`(a - t)/N` when every target
         row sums to exactly 1 (one-hot or probabilities: the training loop checks once)."""
         if rows_sum_to_one:
@@ -535,7 +533,7 @@ class _CrossEntropy(Cost):
         else:
             delta = a * row_sums(target)
             delta -= target
-        delta *= scale / a.shape[-2]
+        delta /= a.shape[-2]
         return delta
 
 

@@ -144,24 +144,27 @@ class Optimizer(Configurable):
 
     @learning_rate.setter
     def learning_rate(self, value: LearningRate) -> None:
-        # A number (or one per model, as a (K, 1) column) needs no schedule to be evaluated.
-        numbers_given = isinstance(value, (numbers.Real, np.ndarray, list, tuple))
-        self._constant = check_reals(value, "learning_rate", 0.0, low_open=True) if (
-            numbers_given) else None  # fmt: skip
-        self._schedule = None if numbers_given else as_schedule(value)
-        self._learning_rate = value if self._constant is None else self._constant
+        # A number (or one per model, as a (K, 1) column) needs no schedule to be evaluated:
+        # then _schedule is None and _learning_rate is the checked rate.
+        schedule: Schedule | None = None
+        if isinstance(value, (numbers.Real, np.ndarray, list, tuple)):
+            value = check_reals(value, "learning_rate", 0.0, low_open=True)
+        else:
+            schedule = as_schedule(value)
+        self._schedule = schedule
+        self._learning_rate: Any = value
         self._rate_epoch = -1  # the cached rate of the current epoch is stale
 
     @property
     def schedule(self) -> Schedule:
         """``learning_rate`` as a :class:`~nnet.schedules.Schedule`."""
-        return self._schedule or Constant(self._constant)  # type: ignore[arg-type]
+        return self._schedule or Constant(self._learning_rate)
 
     @property
     def current_learning_rate(self) -> Any:
         """The learning rate of the next step: ``schedule(epoch)``, or ``schedule(t)`` per step."""
         if self._schedule is None:
-            return self._constant
+            return self._learning_rate
         return self._schedule(self.t if self._schedule.per_step else self.epoch)
 
     def set_epoch(self, epoch: int) -> None:
@@ -304,7 +307,7 @@ class Optimizer(Configurable):
         """The learning rate of the coming step, evaluated once per epoch unless per step."""
         schedule = self._schedule
         if schedule is None:
-            return self._constant
+            return self._learning_rate
         if schedule.per_step:
             return schedule(self.t)
         if self._rate_epoch != self.epoch:
@@ -314,7 +317,7 @@ class Optimizer(Configurable):
     def _check_per_model(self, n_models: int | None) -> None:
         """Hyperparameters with one value per model need a stack of as many models."""
         for attribute, value in vars(self).items():  # the hyperparameters are attributes
-            name = attribute.lstrip("_")  # _learning_rate is the property's
+            name = attribute.lstrip("_")  # _learning_rate is the property's value
             if isinstance(value, np.ndarray) and value.size != (n_models or 1) and value.size > 1:
                 raise ValueError(
                     f"{name} holds {value.size} values (one per model) but the parameters "
@@ -447,7 +450,6 @@ def _describe(fits: tuple[Any, ...]) -> str:
 
 # -----------------------------------------------------------------------------
 # The update rules: SGD, Momentum, Adagrad, RMSprop, Adam and AdamW, each one ``update`` hook.
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Momentum", "RMSprop"]
 
 
 _EPS = r"""
@@ -727,6 +729,7 @@ __all__ = [
     "SupportsStep",
     "get_optimizer",
     "register_optimizer",
+    "trained_through_step",
 ]
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -740,6 +743,32 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 """Name → optimizer class, for :func:`get_optimizer` and optimizer-state files."""
 
 _REGISTRY = Registry("optimizer", "optimizers", OPTIMIZERS, "cls")
+
+
+def trained_through_step(optimizer: Any) -> bool:
+    """Whether training drives ``optimizer`` through its own ``step(layer_grads)``.
+
+    True for any object with ``step`` that is not an :class:`Optimizer`, and for
+    a (deprecated) subclass that overrides ``step``; those train one network at a
+    time. Every other :class:`Optimizer` runs its rule on the flat vector, also
+    on a stack of models.
+
+    Parameters
+    ----------
+    optimizer : Optimizer or object with ``step(layer_grads)``
+        The optimizer given to :func:`nnet.train` or :func:`nnet.sweep`.
+
+    Returns
+    -------
+    bool
+        Whether its ``step`` is called with ``[(dW, db), ...]`` at each step.
+
+    Examples
+    --------
+    >>> trained_through_step(Momentum()), trained_through_step(object())
+    (False, True)
+    """
+    return not isinstance(optimizer, Optimizer) or optimizer._own_step
 
 
 @overload
