@@ -154,7 +154,7 @@ class History:
 
     def _repr_html_(self) -> str:
         """The final numbers and a small SVG of the loss curves, for notebooks."""
-        from nnet._display import history_html
+        from nnet.utils.display import history_html
 
         return history_html(self)
 

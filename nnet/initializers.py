@@ -22,8 +22,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from nnet._docstrings import fill_doc
-from nnet._validation import Registry
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.validation import Registry
 
 __all__ = ["INITIALIZERS", "get_initializer", "glorot", "he", "normal", "register_initializer"]
 

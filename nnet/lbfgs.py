@@ -26,10 +26,9 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
-from nnet._backprop import Backprop
-from nnet._flat import pairs, split
 from nnet.callbacks import History
-from nnet.network import NeuralNetwork
+from nnet.network import Backprop, NeuralNetwork
+from nnet.parameters import pairs, split
 
 __all__ = ["LBFGSResult", "train_lbfgs"]
 
@@ -80,7 +79,7 @@ def _flat_loss_and_gradient(
     SciPy's vector has the layout of the network's own (``net.parameters``), so a
     point becomes the network's storage by one cast copy (``ParameterStore.replace``;
     earlier views keep their values, as with the ``layers`` setter), and the gradient
-    comes out flat from one :class:`~nnet._backprop.Backprop` made for all evaluations,
+    comes out flat from one :class:`~nnet.network.Backprop` made for all evaluations,
     through ``_loss_and_gradient``, the network's documented internal entry to one
     forward and one backward pass on checked data.
     """

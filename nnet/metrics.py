@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from nnet._docstrings import fill_doc
-from nnet._types import NetworkLike
-from nnet._validation import Registry, check_inputs, check_targets
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.types import NetworkLike
+from nnet.utils.validation import Registry, check_inputs, check_targets
 
 if TYPE_CHECKING:
     from nnet.network import NeuralNetwork

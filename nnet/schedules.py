@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnet._configurable import Configurable
-from nnet._validation import Registry, check_epoch, check_int, check_real, check_reals
+from nnet.utils.configurable import Configurable
+from nnet.utils.validation import Registry, check_epoch, check_int, check_real, check_reals
 
 __all__ = [
     "SCHEDULES",

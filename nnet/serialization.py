@@ -16,14 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from nnet import _network_file, _safetensors_io
-from nnet._docstrings import fill_doc
-from nnet._errors import ModelFileError
-from nnet._safetensors_io import PathLike, _fail, _read, _scalar, _write, lookup
-from nnet._safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
+from nnet.files import network_file, safetensors_io
+from nnet.files.safetensors_io import PathLike, _fail, _read, _scalar, _write, lookup
+from nnet.files.safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
 from nnet.network import NeuralNetwork
 from nnet.optimizers import OPTIMIZERS, Optimizer
 from nnet.schedules import SCHEDULES, Schedule
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.errors import ModelFileError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -35,7 +35,7 @@ __all__ = [
     "save_optimizer_state",
 ]
 
-FORMAT_VERSION = _safetensors_io.FORMAT_VERSION
+FORMAT_VERSION = safetensors_io.FORMAT_VERSION
 """The format version written; files of this version or older are read."""
 
 
@@ -85,10 +85,10 @@ def save_network(
     """
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
-    _network_file.save(net, path, extra)
+    network_file.save(net, path, extra)
 
 
-@fill_doc(sections=_network_file.LOAD_SECTIONS)
+@fill_doc(sections=network_file.LOAD_SECTIONS)
 def load_network(path: PathLike) -> NeuralNetwork:
     """Load a network saved by :func:`save_network`, bit-exact.
 
@@ -125,7 +125,7 @@ def load_network(path: PathLike) -> NeuralNetwork:
     2      (8, 3)   (3,)     softmax         27
     total parameters: 67 (l1=0.0, l2=0.1)
     """
-    return _network_file.load(path, NeuralNetwork)
+    return network_file.load(path, NeuralNetwork)
 
 
 def _encode_config(key: str, value: Any) -> Any:

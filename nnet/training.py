@@ -2,7 +2,7 @@ r"""The training loop: mini-batch gradient descent with validation, metrics and 
 
 One engine (:class:`Engine`) trains K >= 1 networks of one architecture: :func:`train` runs
 it with one network, :func:`nnet.sweep` with a stack of K (their parameters one array with a
-model axis, see :mod:`nnet._flat`). Each mini-batch costs one forward and one backward pass
+model axis, see :mod:`nnet.parameters`). Each mini-batch costs one forward and one backward pass
 (into buffers reused at every step), one optimizer step and one in-place update. Everything
 else (validation, metrics, early stopping, divergence, callbacks) happens once per epoch, for
 every model at once, with masks over the model axis: what happens to one model stays with
@@ -20,15 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from nnet._backprop import Backprop, forward, output_loss
-from nnet._errors import NonFiniteError
-from nnet._flat import ParameterStore
-from nnet._validation import check_inputs, check_positive_int, check_targets, make_rng
-from nnet._validation import check_real as _check_real
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.metrics import Metric, get_metrics
-from nnet.network import NeuralNetwork
+from nnet.network import Backprop, NeuralNetwork, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
+from nnet.parameters import ParameterStore
+from nnet.utils.errors import NonFiniteError
+from nnet.utils.validation import check_inputs, check_positive_int, check_targets, make_rng
+from nnet.utils.validation import check_real as _check_real
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
 
@@ -214,7 +213,7 @@ class Engine:
         ``callback(epoch, history, net)`` after each epoch (a lone network only).
     sample_weight : ndarray of shape (n_samples,), optional
         Weights of the samples (a lone network only), with ``row_loss``, each
-        sample's loss (see :class:`~nnet._backprop.Backprop`); a batch of zero
+        sample's loss (see :class:`~nnet.network.Backprop`); a batch of zero
         weight is skipped.
 
     Attributes

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import nnet.training
-from nnet._backprop import Backprop
+from nnet.network import Backprop
 
 # "ci": the default, deterministic (derandomize) and without deadlines, since these shared
 # machines are noisy. "thorough": more examples, random seeds, for a local soak.

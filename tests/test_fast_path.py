@@ -17,9 +17,9 @@ from helpers import BUILTIN_ACTIVATIONS, BUILTIN_COSTS, make_targets, relative_e
 
 import nnet.training
 from nnet import NeuralNetwork, train
-from nnet import _backprop as _penalty
-from nnet._backprop import Backprop
+from nnet import network as _penalty
 from nnet.costs import COSTS
+from nnet.network import Backprop
 from nnet.optimizers import OPTIMIZERS, SGD, Momentum, Optimizer, get_optimizer
 from nnet.schedules import StepDecay
 from nnet.training import Batches

@@ -26,9 +26,9 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "helpers",
         {
-            "_autodiff", "_configurable", "_display", "_docstrings", "_errors",
-            "_extra", "_flat", "_state_key",
-            "_types", "_validation", "datasets", "estimators._docs", "plotting._heatmap",
+            "utils", "utils.autodiff", "utils.configurable", "utils.display", "utils.docstrings",
+            "utils.errors", "utils.types", "utils.validation", "files.extra", "files.state_key",
+            "parameters", "datasets", "estimators._docs", "plotting._heatmap",
             "plotting._helpers", "testing._fd",
         },
     ),
@@ -36,13 +36,13 @@ LAYERS: list[tuple[str, set[str]]] = [
         "building blocks",
         {
             "activations", "costs", "initializers",
-            "metrics", "schedules", "plotting", "_safetensors_io",
+            "metrics", "schedules", "plotting", "files", "files.safetensors_io",
         },
     ),
     (
         "parts of the core",
         {
-            "_backprop", "_network_file", "_reference", "optimizers",
+            "files.network_file", "optimizers",
             "optimizers._state",
         },
     ),
@@ -54,7 +54,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "testing._check", "testing._optimizer", "testing._trace", "testing.strategies",
         },
     ),
-    ("sweeps", {"_grid", "_stack", "sweep", "study"}),
+    ("sweeps", {"sweep", "study"}),
     (
         "front ends",
         {
@@ -235,7 +235,7 @@ def test_the_scanner_sees_function_level_imports_and_skips_type_checking(
         ("nnet.cli._train", "nnet.cli"),
         ("nnet.testing._fd", "nnet.testing"),
         ("nnet.a._b._c", "nnet.a"),
-        ("nnet._flat", None),
+        ("nnet.parameters", None),
         ("nnet.testing.strategies", None),
         ("nnet.cli", None),
     ],

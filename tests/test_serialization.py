@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import nnet._safetensors_io as safetensors_io
+import nnet.files.safetensors_io as safetensors_io
 import nnet.network
 import nnet.serialization as ser
 from nnet.activations import ACTIVATIONS, get_activation, register_activation

@@ -8,6 +8,7 @@ differently.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import warnings
@@ -20,10 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnet
-import nnet._stack
 from nnet import DivergenceWarning, NeuralNetwork, Study, sweep, train
-from nnet._backprop import Backprop
+from nnet.network import Backprop
 from nnet.optimizers import OPTIMIZERS, SGD, Adam, Momentum
+
+SWEEP_MODULE = importlib.import_module("nnet.sweep")  # nnet.sweep is the function
 
 OUTPUT_FOR_COST = {"mse": "identity", "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "elu"]
@@ -295,13 +297,13 @@ def test_n_jobs_splits_one_group_into_a_stack_per_worker(monkeypatch):
     grid = {"learning_rate": [0.01, 0.03, 0.1], "l2": [0.0, 1e-4, 1e-3]}
     sequential = sweep(template(), Momentum(momentum=0.9), X, Y, grid, epochs=3, seed=0)
     stacks = []
-    train_models = nnet._stack.train_models
+    train_models = SWEEP_MODULE.train_models
 
     def counted(network, optimizer, X, Y, models, **kwargs):
         stacks.append(len(models))
         return train_models(network, optimizer, X, Y, models, **kwargs)
 
-    monkeypatch.setattr(nnet._stack, "train_models", counted)
+    monkeypatch.setattr(SWEEP_MODULE, "train_models", counted)
     with joblib.parallel_config(backend="threading"):
         parallel = sweep(template(), Momentum(momentum=0.9), X, Y, grid, epochs=3, seed=0,
                          n_jobs=2)  # fmt: skip
@@ -325,8 +327,7 @@ def test_n_jobs_splits_one_group_into_a_stack_per_worker(monkeypatch):
     ],
 )
 def test_spread_gives_each_worker_a_stack_in_product_order(sizes, workers, expected):
-    from nnet._grid import Group
-    from nnet.sweep import _spread
+    from nnet.sweep import Group, _spread
 
     groups, start = [], 0
     for size in sizes:
@@ -457,7 +458,7 @@ def test_bad_arguments_raise_before_any_training(case, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("trained before checking every argument")
 
-    monkeypatch.setattr(nnet._stack, "train_models", no_training)
+    monkeypatch.setattr(SWEEP_MODULE, "train_models", no_training)
     kwargs = {**base, **change}
     with pytest.raises(error, match=match):
         sweep(kwargs.pop("network"), kwargs.pop("optimizer"), kwargs.pop("X"), kwargs.pop("Y"),

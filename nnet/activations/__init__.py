@@ -24,14 +24,14 @@ import numpy as np
 from autograd.scipy.special import expit as _autograd_expit
 from scipy.special import expit
 
-from nnet._autodiff import derive_vjp
-from nnet._docstrings import fill_doc
-from nnet._validation import Registry, is_finite_real, register_sections, resolve
+from nnet.utils.autodiff import derive_vjp
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.validation import Registry, is_finite_real, register_sections, resolve
 
 # -----------------------------------------------------------------------------
 # The reductions that the hot-path kernels of the built-in activations (below) and costs
 # (nnet.costs) share: sums and maxima along the last axis (the few classes of a softmax),
-# and sums per model of a stack of outputs (K, n, m) (see nnet._flat).
+# and sums per model of a stack of outputs (K, n, m) (see nnet.parameters).
 
 
 @functools.cache

@@ -112,9 +112,9 @@ def parse_grid(specs: list[str], n_outputs: int) -> dict[str, list[Any]]:
 def run_sweep(args: argparse.Namespace) -> None:
     """Run ``nnet sweep``: load and split the data, sweep, print the best, write the files."""
     from nnet import NeuralNetwork, sweep
-    from nnet._grid import make_plan
     from nnet.cli._train import check_train_args, load_data, split, standardizer, targets
     from nnet.optimizers import get_optimizer
+    from nnet.sweep import make_plan
 
     check_train_args(args)  # the options shared with nnet train (and matplotlib for --plot)
     if args.n_jobs == 0:

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import autograd.numpy as anp
 import numpy as np
 
-from nnet._autodiff import derive_grad
-from nnet._docstrings import fill_doc
-from nnet._validation import Registry, register_sections, resolve
 from nnet.activations import model_dot, model_sum, row_maxima, row_sums
+from nnet.utils.autodiff import derive_grad
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.validation import Registry, register_sections, resolve
 
 # -----------------------------------------------------------------------------
 # The :class:`Cost` record: a cost function, its gradient and the output delta it fuses.
@@ -61,7 +61,7 @@ ndarray of shape (n_samples, n_outputs)
     The gradient of the cost with respect to ``pred``."""
 
 COST_SECTIONS = _PRED + _TARGET + _RETURNS_COST
-"""A cost's ``{sections}`` (see :func:`nnet._docstrings.fill_doc`): ``pred, target -> float``."""
+"""A cost's ``{sections}`` (see :func:`~nnet.utils.docstrings.fill_doc`): ``pred, target``."""
 GRADIENT_SECTIONS = _PRED + _TARGET + _RETURNS_GRADIENT
 """A cost gradient's ``{sections}``: ``pred, target -> ndarray``."""
 LOGITS_SECTIONS = _LOGITS + _TARGET + _RETURNS_COST

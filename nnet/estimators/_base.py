@@ -27,7 +27,6 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nnet._types import Pairs
 from nnet.estimators._params import (
     SHARED_CONSTRAINTS,
     draw_seeds,
@@ -42,6 +41,7 @@ from nnet.estimators._weighted import ROW_LOSSES, SampleWeights, lbfgs_weighted
 from nnet.lbfgs import train_lbfgs
 from nnet.network import NeuralNetwork
 from nnet.training import Engine
+from nnet.utils.types import Pairs
 
 _NON_FINITE = (
     "Solver produced non-finite parameter weights. The input data may contain large "

@@ -26,10 +26,10 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 
-from nnet._validation import is_int
 from nnet.activations import ACTIVATIONS, Activation, make_activation
 from nnet.initializers import INITIALIZERS
 from nnet.optimizers import OPTIMIZERS, SGD, Adam, Momentum, get_optimizer
+from nnet.utils.validation import is_int
 
 SKLEARN_SOLVERS = frozenset({"lbfgs", "sgd", "adam"})
 """The solvers scikit-learn's MLP knows; names of :data:`nnet.optimizers.OPTIMIZERS` work too."""

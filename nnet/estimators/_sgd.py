@@ -17,9 +17,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from nnet._types import Pairs
 from nnet.callbacks import History
 from nnet.network import NeuralNetwork
+from nnet.utils.types import Pairs
 
 
 @dataclasses.dataclass

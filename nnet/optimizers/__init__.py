@@ -27,15 +27,15 @@ from typing import Any, ClassVar, overload
 
 import numpy as np
 
-from nnet import _flat
-from nnet._configurable import Configurable
-from nnet._docstrings import fill_doc
-from nnet._types import Pairs, SupportsStep
-from nnet._validation import Registry, check_epoch, check_pairs, check_reals
-from nnet._validation import check_reals as _check_real
+from nnet import parameters
 from nnet.optimizers import _state
 from nnet.optimizers._state import Shapes, State
 from nnet.schedules import Constant, Schedule, as_schedule
+from nnet.utils.configurable import Configurable
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.types import Pairs, SupportsStep
+from nnet.utils.validation import Registry, check_epoch, check_pairs, check_reals
+from nnet.utils.validation import check_reals as _check_real
 
 # -----------------------------------------------------------------------------
 # The optimizer base class: ``init`` and ``update`` on flat vectors, step count, schedule.
@@ -328,7 +328,7 @@ class Optimizer(Configurable):
         """1 on the weights W, 0 on the biases b, in the flat layout (made once)."""
         if self._mask is None:
             assert self._fits is not None
-            self._mask = _flat.weight_mask_for(shapes, self._fits[2])
+            self._mask = parameters.weight_mask_for(shapes, self._fits[2])
         return self._mask
 
     # ------------------------------------------------------------------ the public step
@@ -371,8 +371,10 @@ class Optimizer(Configurable):
         flat = np.concatenate([g.ravel() for g in grads]).astype(dtype, copy=False)
         update = self.next_update(flat, params, shapes)
         owned = update.copy() if update is flat or _shares_state(update, self.state) else update
-        out = [u.astype(g.dtype, copy=False) for u, g in zip(_flat.split(owned, shapes), grads)]
-        return _flat.pairs(out)
+        out = [
+            u.astype(g.dtype, copy=False) for u, g in zip(parameters.split(owned, shapes), grads)
+        ]
+        return parameters.pairs(out)
 
     def _check_layers(self, layers: Pairs | None, shapes: Shapes) -> np.ndarray | None:
         if layers is None:

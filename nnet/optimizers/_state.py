@@ -1,6 +1,6 @@
 """An optimizer's state as ``(arrays, meta)``: ``state_dict``'s result, ``load_state_dict``'s input.
 
-``arrays`` maps ``"layer<i>.<W|b>.<entry>"`` (:mod:`nnet._state_key`) to each
+``arrays`` maps ``"layer<i>.<W|b>.<entry>"`` (:mod:`nnet.files.state_key`) to each
 parameter array's state; ``meta`` holds the hyperparameters, ``class``, ``t``,
 ``epoch`` and ``layout`` (JSON of the arrays' shapes and dtype). Both fit a
 safetensors file (:func:`nnet.serialization.save_optimizer_state`). Decoding checks
@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from nnet import _flat
-from nnet._state_key import parse_state_key, state_key
-from nnet._validation import FLOAT_DTYPES, check_epoch, check_int
+from nnet import parameters
+from nnet.files.state_key import parse_state_key, state_key
+from nnet.utils.validation import FLOAT_DTYPES, check_epoch, check_int
 
 State = dict[str, np.ndarray]
 Shapes = list[tuple[int, ...]]
@@ -25,7 +25,7 @@ Shapes = list[tuple[int, ...]]
 
 def per_array(state: State, shapes: Shapes) -> list[State]:
     """One state dict per parameter array, of views of the flat ``state``."""
-    views = {key: _flat.split(flat, shapes) for key, flat in state.items()}
+    views = {key: parameters.split(flat, shapes) for key, flat in state.items()}
     return [{key: v[k] for key, v in views.items()} for k in range(len(shapes))]
 
 

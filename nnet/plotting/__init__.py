@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnet._docstrings import fill_doc
 from nnet.plotting._heatmap import plot_heatmap, plot_search_heatmap
 from nnet.plotting._helpers import (
     AX_PARAMETER,
@@ -36,6 +35,7 @@ from nnet.plotting._helpers import (
     _new_axes,
     _pyplot,
 )
+from nnet.utils.docstrings import fill_doc
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

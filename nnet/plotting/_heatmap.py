@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from nnet._docstrings import fill_doc
 from nnet.plotting._helpers import (
     AX_PARAMETER,
     RETURNS_AXES,
@@ -25,6 +24,7 @@ from nnet.plotting._helpers import (
     _tick_label,
     _use_log_labels,
 )
+from nnet.utils.docstrings import fill_doc
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

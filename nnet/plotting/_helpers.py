@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnet._validation import is_real
+from nnet.utils.validation import is_real
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -20,7 +20,7 @@ AX_PARAMETER = """
 ax : Axes, optional
     Where to draw; a new figure by default.
 """
-"""The ``{ax}`` entry of a plotting function's Parameters (see :mod:`nnet._docstrings`)."""
+"""The ``{ax}`` entry of a plotting function's Parameters (see :mod:`nnet.utils.docstrings`)."""
 RETURNS_AXES = """
 Returns
 -------

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from nnet._validation import check_non_negative_float, check_positive_int
 from nnet.testing import _fd
+from nnet.utils.validation import check_non_negative_float, check_positive_int
 
 REFERENCES = ("autograd", "finite_differences")
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from nnet import _flat
-from nnet._docstrings import fill_doc
-from nnet._types import Pairs
-from nnet._validation import check_positive_int
+from nnet import parameters
+from nnet.utils.docstrings import fill_doc
+from nnet.utils.types import Pairs
+from nnet.utils.validation import check_positive_int
 
 _POINT = """
 Parameters
@@ -118,7 +118,7 @@ class Quadratic:
             The gradient there, shaped as ``params``.
         """
         grads = [c * (p - m) for p, m, c in self._arrays(params)]
-        return _flat.pairs(grads)
+        return parameters.pairs(grads)
 
     def _arrays(self, params: Any) -> Iterator[tuple[Any, np.ndarray, np.ndarray]]:
         """``(p, m, c)`` for each array of ``params`` (W0, b0, W1, ...) and of the quadratic."""

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 from nnet import NeuralNetwork
 from nnet import serialization as ser
-from nnet._extra import MAX_EXTRA_BYTES, MAX_EXTRA_DEPTH
 from nnet.datasets import load_csv, read_csv_columns
+from nnet.files.extra import MAX_EXTRA_BYTES, MAX_EXTRA_DEPTH
 from nnet.serialization import ModelFileError, describe_file, load_network, save_network
 
 READERS = [load_network, describe_file]

@@ -1,7 +1,7 @@
 """The names of an optimizer's state arrays: ``"layer<i>.<W|b>.<entry>"``.
 
 :meth:`nnet.optimizers.Optimizer.state_dict` writes them and ``load_state_dict``
-reads them; the file layer (:mod:`nnet._safetensors_io`) checks a saved state's
+reads them; the file layer (:mod:`nnet.files.safetensors_io`) checks a saved state's
 tensor names with the same parser. Array ``k`` of the flat layout
 ``[W0, b0, W1, b1, ...]`` is layer ``k // 2``, part ``"Wb"[k % 2]``.
 """

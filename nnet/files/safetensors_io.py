@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import safetensors.numpy
 
-from nnet._errors import ModelFileError
-from nnet._extra import check_extra, parse_extra
-from nnet._state_key import parse_state_key
-from nnet._validation import is_finite_real, is_int, is_real
+from nnet.files.extra import check_extra, parse_extra
+from nnet.files.state_key import parse_state_key
+from nnet.utils.errors import ModelFileError
+from nnet.utils.validation import is_finite_real, is_int, is_real
 
 FORMAT = "nnet"
 FORMAT_VERSION = 1  # documented (and re-exported) as nnet.serialization.FORMAT_VERSION
@@ -82,7 +82,7 @@ def _is_activation(e: Any) -> bool:
 
 
 # Each field is stored as text (JSON but for _TEXT_FIELDS) and checked by its predicate.
-_TEXT_FIELDS = {"cost", "dtype", "optimizer"}  # and the optional "extra", see nnet._extra
+_TEXT_FIELDS = {"cost", "dtype", "optimizer"}  # and the optional "extra", see nnet.files.extra
 _FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     "network": {
         "network_input_size": _is_size,

@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from nnet._validation import is_real
+from nnet.utils.validation import is_real
 
 MAX_EXTRA_BYTES = 10_000_000
 """The largest ``extra`` accepted, in bytes of JSON text."""

@@ -10,8 +10,8 @@ from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 
-from nnet._errors import NonFiniteError
-from nnet._types import Pairs, Shapes
+from nnet.utils.errors import NonFiniteError
+from nnet.utils.types import Pairs, Shapes
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -81,7 +81,7 @@ def check_reals(value: Any, name: str, *bounds: float | None, **open_ends: bool)
 
     One number gives a float; several (a 1-D sequence or array) give a ``(K, 1)``
     float column, which broadcasts against a stack's ``(K, n_params)`` vectors
-    (see :mod:`nnet._flat`). Element ``i`` is checked as ``name[i]``.
+    (see :mod:`nnet.parameters`). Element ``i`` is checked as ``name[i]``.
     """
     if not isinstance(value, (np.ndarray, list, tuple)):
         return check_real(value, name, *bounds, **open_ends)
@@ -249,7 +249,7 @@ def check_pairs(
 
     With ``shapes`` (a network's own): exactly ``len(shapes)`` pairs of array-likes
     of real numbers of those shapes, returned as arrays; NaN or infinity raises
-    :class:`~nnet._errors.NonFiniteError`. Without (an optimizer's gradients): a
+    :class:`~nnet.utils.errors.NonFiniteError`. Without (an optimizer's gradients): a
     non-empty list of pairs of float32 or float64 ndarrays of shapes (n_in, n_out)
     and (n_out,), returned as they are. Errors name ``name[i]`` and call a pair
     ``pair``; nothing is copied.
@@ -401,7 +401,7 @@ def register_sections(entry: str, fn: str, der: str) -> str:
     """The Parameters and Returns of ``register_<kind>(name, fn, der, *, overwrite)``.
 
     ``entry`` is the record's class name, ``fn`` the function's signature and ``der``
-    what its derivative is (see :func:`nnet._docstrings.fill_doc`).
+    what its derivative is (see :func:`nnet.utils.docstrings.fill_doc`).
     """
     return f"""
 Parameters

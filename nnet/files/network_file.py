@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from nnet._extra import check_extra
-from nnet._safetensors_io import Arrays, PathLike, _fail, _read, _scalar, _write, lookup
-from nnet._types import Pairs
 from nnet.activations import ACTIVATIONS, Activation
 from nnet.costs import COSTS, Cost
+from nnet.files.extra import check_extra
+from nnet.files.safetensors_io import Arrays, PathLike, _fail, _read, _scalar, _write, lookup
+from nnet.utils.types import Pairs
 
 LOAD_SECTIONS = """
 Parameters
@@ -31,7 +31,7 @@ Returns
 NeuralNetwork
     The saved architecture, dtype, penalties and weights, bit for bit (not ``init``).
 """
-"""The ``{sections}`` of the two ways to load a network (see :mod:`nnet._docstrings`)."""
+"""The ``{sections}`` of the two ways to load a network (see :mod:`nnet.utils.docstrings`)."""
 
 
 def _registered(where: str, obj: Activation | Cost, registry: Mapping[str, Any]) -> str:

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from nnet._types import Pairs
+from nnet.utils.types import Pairs
 
-__all__ = ["Layout", "ParameterStore", "pairs", "slices", "split"]
+__all__: list[str] = []  # the store is the engine's interface, not user API (docs/design.rst)
 
 
 def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:

@@ -1,0 +1,1 @@
+"""Model files: safetensors reading and writing, and what a network or estimator file holds."""

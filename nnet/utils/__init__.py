@@ -1,0 +1,1 @@
+"""Helpers shared by the whole library: argument checks, errors, types, docstrings, display."""
