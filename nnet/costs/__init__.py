@@ -142,17 +142,14 @@ class Cost:
     def fuses_with(self, activation: Activation) -> bool:
         """Whether the output delta after ``activation`` is :meth:`output_delta`.
 
-        True only for a library cost after its library :attr:`fused_activation`.
-
         Parameters
         ----------
         activation : Activation
-            The network's output activation.
 
         Returns
         -------
         bool
-            Whether the output delta after ``activation`` is :meth:`output_delta`.
+            True only for a library cost after its library :attr:`fused_activation`.
 
         Examples
         --------
