@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.metrics import Metric, get_metrics
@@ -320,7 +321,7 @@ class Engine:
             self._diverge_on_losses()
         finite = np.atleast_1d(store.all_finite())
         self._diverge(~finite, "the weights are no longer finite")
-        loss = self.batches.rows() @ losses / len(self.X)
+        loss = self.batches.rows() @ losses / self.batches.n
         limit = (
             None
             if explosion_factor is None
@@ -534,39 +535,45 @@ class Batches:
         order: np.random.Generator | None,
         weights: np.ndarray | None = None,
     ) -> None:
-        self.X, self.Y = X, Y
+        self.X, self.Y, self.n = X, Y, X.shape[0]
         self.arrays = [X, Y] if weights is None else [X, Y, weights]
-        n = len(X)
-        self.size = n if batch_size is None else min(batch_size, n)
-        self.order = order if self.size < n else None  # one batch: order is irrelevant
-        if self.order is not None:
-            row_bytes = sum(a[0].nbytes for a in self.arrays)
+        self.size = self.n if batch_size is None else min(batch_size, self.n)
+        self.order = order if self.size < self.n else None  # one batch: order is irrelevant
+        if self.order is not None:  # (a sparse X is gathered batch by batch, into new CSR)
+            row_bytes = sum(a[0].nbytes for a in self.arrays if not scipy.sparse.issparse(a))
             per_gather = max(1, GATHER_BYTES // (row_bytes * self.size)) * self.size
-            rows = min(n, per_gather)
-            self._buffers = [np.empty((rows, *a.shape[1:]), a.dtype) for a in self.arrays]
+            self.per_gather = self.size if scipy.sparse.issparse(X) else min(self.n, per_gather)
+            self._buffers = [
+                None
+                if scipy.sparse.issparse(a)
+                else np.empty((self.per_gather, *a.shape[1:]), a.dtype)
+                for a in self.arrays
+            ]
 
     def __len__(self) -> int:
         """The number of batches in an epoch."""
-        return -(-len(self.X) // self.size)
+        return -(-self.n // self.size)
 
     def rows(self) -> np.ndarray:
         """The number of rows of each batch of an epoch, shape ``(len(self),)``."""
-        return np.minimum(self.size, len(self.X) - self.size * np.arange(len(self)))
+        return np.minimum(self.size, self.n - self.size * np.arange(len(self)))
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-        n_rows, size, arrays = len(self.X), self.size, self.arrays
+        n_rows, size, arrays = self.n, self.size, self.arrays
         if self.order is None:
             gathered, per_gather = arrays, n_rows
         else:
-            perm, per_gather = self.order.permutation(n_rows), len(self._buffers[0])
+            perm, per_gather = self.order.permutation(n_rows), self.per_gather
         for start in range(0, n_rows, per_gather):
             if self.order is not None:
                 rows = perm[start : start + per_gather]
                 n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
-                gathered = [a.take(rows, axis=0, out=buffer[:n], mode="clip")
-                            for a, buffer in zip(arrays, self._buffers)]  # fmt: skip
+                gathered = [
+                    a[rows] if buffer is None else a.take(rows, axis=0, out=buffer[:n], mode="clip")
+                    for a, buffer in zip(arrays, self._buffers)
+                ]
             xs, ys, ws = gathered[0], gathered[1], gathered[2] if len(gathered) == 3 else None
-            for first in range(0, len(xs), size):
+            for first in range(0, len(ys), size):
                 last = first + size
                 yield xs[first:last], ys[first:last], None if ws is None else ws[first:last]
 
@@ -615,14 +622,15 @@ def split_validation(
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     X = check_inputs(X, net.network_input_size, net.dtype)
     n_out, probabilities = net.layer_output_sizes[-1], net.cost_fun.probabilities
-    Y = check_targets(Y, len(X), n_out, net.dtype, probabilities)
-    n_val = round(fraction * len(X))
-    if not 0 < n_val < len(X):
+    Y = check_targets(Y, X.shape[0], n_out, net.dtype, probabilities)
+    n = X.shape[0]
+    n_val = round(fraction * n)
+    if not 0 < n_val < n:
         raise ValueError(
-            f"validation_split={fraction} of {len(X)} samples leaves {n_val} for validation "
-            f"and {len(X) - n_val} for training; both need at least one"
+            f"validation_split={fraction} of {n} samples leaves {n_val} for validation "
+            f"and {n - n_val} for training; both need at least one"
         )
-    rows = rng.permutation(len(X))
+    rows = rng.permutation(n)
     val, kept = np.sort(rows[:n_val]), np.sort(rows[n_val:])
     return X[kept], Y[kept], (X[val], Y[val])
 
@@ -636,7 +644,7 @@ def check_validation(net: NeuralNetwork, data: Any) -> tuple[np.ndarray, np.ndar
     Xv = check_inputs(data[0], net.network_input_size, net.dtype, "validation_data[0]")
     n_out = net.layer_output_sizes[-1]
     probabilities = net.cost_fun.probabilities
-    Yv = check_targets(data[1], len(Xv), n_out, net.dtype, probabilities, "validation_data[1]")
+    Yv = check_targets(data[1], Xv.shape[0], n_out, net.dtype, probabilities, "validation_data[1]")
     return Xv, Yv
 
 
