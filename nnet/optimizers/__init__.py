@@ -556,13 +556,17 @@ class Adagrad(Optimizer):
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
     ) -> np.ndarray:
-        sum_squares = state["sum_squares"]
-        sum_squares += np.square(grad)
-        return _scaled_ratio(grad, sum_squares, self.eps, -learning_rate)
+        squares = state[self.state_names[0]]
+        self._accumulate(squares, np.square(grad))
+        return _scaled_ratio(grad, squares, self.eps, -learning_rate)
+
+    def _accumulate(self, squares: np.ndarray, grad_squared: np.ndarray) -> None:
+        r""":math:`G \leftarrow G + g^2`, in place."""
+        squares += grad_squared
 
 
 @fill_doc(learning_rate=_learning_rate("0.001"), eps=_EPS)
-class RMSprop(Optimizer):
+class RMSprop(Adagrad):
     r"""RMSprop: divide by a running root mean square of the gradients.
 
     .. math:: s \leftarrow \rho s + (1 - \rho) g^2, \qquad u = -\frac{\eta\, g}{\sqrt{s} + \epsilon}
@@ -584,19 +588,15 @@ class RMSprop(Optimizer):
     def __init__(
         self, learning_rate: LearningRate = 0.001, rho: float = 0.9, eps: float = 1e-8
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, eps)
         self.rho = _check_real(rho, "rho", 0.0, 1.0, high_open=True)
-        self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
     state_names = ("mean_square",)
 
-    def update(
-        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
-    ) -> np.ndarray:
-        mean_square = state["mean_square"]
-        mean_square *= self.rho
-        mean_square += (1.0 - self.rho) * np.square(grad)
-        return _scaled_ratio(grad, mean_square, self.eps, -learning_rate)
+    def _accumulate(self, squares: np.ndarray, grad_squared: np.ndarray) -> None:
+        r""":math:`s \leftarrow \rho s + (1 - \rho) g^2`, in place."""
+        squares *= self.rho
+        squares += (1.0 - self.rho) * grad_squared
 
 
 @fill_doc(learning_rate=_learning_rate("0.001"), eps=_EPS)
