@@ -48,6 +48,7 @@ def _stochastic(estimator: _BaseMLP) -> bool:
 class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
     __doc__ = CLASSIFIER_DOC
 
+    loss: ClassVar[str] = "log_loss"  # scikit-learn's, fixed (not a parameter)
     _label_binarizer: LabelBinarizer
     classes_: np.ndarray
 
@@ -170,7 +171,9 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
 
     def _encode_targets(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
         if first:
-            binarizer = LabelBinarizer().fit(y if classes is None else np.asarray(classes))
+            # As scikit-learn: classes names the labels, but a multi-label y has its columns.
+            multilabel = type_of_target(y).startswith("multilabel")
+            binarizer = LabelBinarizer().fit(y if classes is None or multilabel else classes)
             if type_of_target(y) not in ("binary", "multiclass", "multilabel-indicator"):
                 raise ValueError(f"Unknown label type: {type_of_target(y)!r}")
             self._label_binarizer = binarizer
@@ -203,7 +206,8 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
         return float(accuracy_score(y, self._labels(outputs), sample_weight=sample_weight))
 
     def _stratify(self, Y: np.ndarray) -> np.ndarray | None:
-        return Y if self.n_outputs_ == 1 else None  # scikit-learn stratifies binary y only
+        # scikit-learn stratifies binary y only, by its 0/1 indicator as booleans.
+        return Y.astype(bool) if self.n_outputs_ == 1 else None
 
 
 _SHARED_PARAMETERS = list(inspect.signature(_BaseMLP.__init__).parameters.values())

@@ -75,10 +75,12 @@ _SHARED_PARAMETERS = r"""
         Maximum number of loss evaluations of "lbfgs".
     l1 : float, default=0.0
         nnet's extra: L1 penalty :math:`\lambda_1 \sum |W|` added to the mean loss.
-    init : str or callable, default="xavier"
-        nnet's extra: weight initializer, a name of
-        :data:`nnet.initializers.INITIALIZERS` ("xavier" is Glorot-uniform) or
-        ``init(n_in, n_out, rng) -> (W, b)``.
+    init : str or callable, default="sklearn"
+        nnet's extra: weight initializer. "sklearn" draws scikit-learn's
+        Glorot-uniform weights and biases from ``random_state`` as its MLP does
+        (the same int gives the same first weights); or a name of
+        :data:`nnet.initializers.INITIALIZERS` ("xavier" is Glorot-uniform with
+        zero biases) or ``init(n_in, n_out, rng) -> (W, b)``.
     dtype : {None, "float32", "float64"}, default=None
         nnet's extra: the network's float type; ``None`` follows ``X`` (float32
         data trains in float32)."""

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from nnet.estimators._params import draw_seeds
+from nnet.estimators._params import RandomStream, draw_seeds
 from nnet.serialization import ModelFileError, describe_file, load_network
 
 _KIND = "nnet.estimators"
@@ -141,4 +141,4 @@ def _restore_fitted(est: Any, extra: dict[str, Any]) -> None:
     est._best_layers = [(W.copy(), b.copy()) for W, b in net.layers]
     est._no_improvement_count = 0
     est._current_learning_rate = None
-    est._shuffle_rng = np.random.default_rng(draw_seeds(est.random_state)[2])
+    est._random = RandomStream(est.random_state, draw_seeds(est.random_state)[1])
