@@ -59,6 +59,19 @@ DOCS_URL = "https://nnet.readthedocs.io/en/latest/"
 """Where nnet's documentation is published (the root of the built ``docs/``)."""
 
 
+def _layer_parts(part: int, what: str) -> Any:
+    """The property ``coefs_`` (``part`` 0) or ``intercepts_`` (1): views that can be set."""
+
+    def get(self: _BaseMLP) -> list[np.ndarray]:
+        check_is_fitted(self)
+        return _LayerParts(self, part)
+
+    def set(self: _BaseMLP, arrays: Any) -> None:
+        self._set_layer_parts(part, arrays)
+
+    return property(get, set, doc=f"{what}: writable views of ``network_``.")
+
+
 class _BaseMLP(BaseEstimator):
     """Base class of the estimators: not for direct use.
 
@@ -170,25 +183,8 @@ class _BaseMLP(BaseEstimator):
         return None
 
     # ------------------------------------------------------------------ fitted views
-    @property
-    def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices ``W`` (n_in, n_out) of each layer: writable views of ``network_``."""
-        check_is_fitted(self)
-        return _LayerParts(self, 0)
-
-    @coefs_.setter
-    def coefs_(self, arrays: Any) -> None:
-        self._set_layer_parts(0, arrays)
-
-    @property
-    def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors ``b`` (n_out,) of each layer: writable views of ``network_``."""
-        check_is_fitted(self)
-        return _LayerParts(self, 1)
-
-    @intercepts_.setter
-    def intercepts_(self, arrays: Any) -> None:
-        self._set_layer_parts(1, arrays)
+    coefs_ = _layer_parts(0, "Weight matrices ``W`` (n_in, n_out) of each layer")
+    intercepts_ = _layer_parts(1, "Bias vectors ``b`` (n_out,) of each layer")
 
     def _set_layer_parts(self, part: int, arrays: Any) -> None:
         """Write ``arrays`` into the network's W (``part`` 0) or b (1): all checked first."""
