@@ -192,7 +192,7 @@ def test_every_field_of_a_classifier_file_is_checked_and_named(case, tmp_path):
 def test_a_regressor_file_must_fit_its_loss_and_have_no_labels(tmp_path):
     reg = NeuralNetRegressor(**SMALL).fit(X, X[:, 0])
     path = _crafted(tmp_path, reg, _set_param("loss", "poisson"))
-    with pytest.raises(ModelFileError, match="field 'params'.*'exp'"):
+    with pytest.raises(ModelFileError, match=r"field 'params'.*'exp'"):
         NeuralNetRegressor.load(path)
     path = _crafted(tmp_path, reg, _set("labels", [0, 1]))
     with pytest.raises(ModelFileError, match="field 'labels' is not an estimator file's"):
