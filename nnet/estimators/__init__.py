@@ -20,6 +20,7 @@ import inspect
 from typing import Any, ClassVar
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -134,12 +135,11 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
         return tags
 
     # ------------------------------------------------------------------ hooks
-    def _labels(self, outputs: np.ndarray) -> np.ndarray:
-        return np.asarray(
-            self._label_binarizer.inverse_transform(
-                outputs.ravel() if outputs.shape[1] == 1 else outputs
-            )
-        )
+    def _labels(self, outputs: np.ndarray) -> Any:
+        labels = self._label_binarizer.inverse_transform(
+            outputs.ravel() if outputs.shape[1] == 1 else outputs
+        )  # CSR after a sparse multi-label y, as scikit-learn's
+        return labels if scipy.sparse.issparse(labels) else np.asarray(labels)
 
     def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
         X, y = validate_data(self, X, y, multi_output=True, reset=reset, **_VALIDATION)

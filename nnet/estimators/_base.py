@@ -28,7 +28,6 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -234,7 +233,6 @@ class _BaseMLP(BaseEstimator):
         X, y = self._validate_X_y(X, y, reset=first)
         weights = SampleWeights.check(sample_weight, X, float(self.alpha))
         Y = self._encode_targets(y, first=first, classes=classes)
-        X = _dense(X)
         seeds = draw_seeds(self.random_state)
         if first:
             self._initialize(X, arch, seeds)
@@ -306,7 +304,7 @@ class _BaseMLP(BaseEstimator):
         self, net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, weights: SampleWeights
     ) -> None:
         factor = self._loss_factor()
-        net.l2 = factor * weights.alpha / (2 * len(X))
+        net.l2 = factor * weights.alpha / (2 * X.shape[0])
 
         def report(iteration: int, history: Any, _: NeuralNetwork) -> None:
             print(f"Iteration {iteration + 1}, loss = {history.train_loss[-1] / factor:.8f}")
@@ -360,14 +358,14 @@ class _BaseMLP(BaseEstimator):
             split = validation_split(X, y, Y, sw, fraction, random.rng, stratify)
             X, Y, sw, (Xv, yv, swv) = split
             score = lambda net: self._validation_score(net, Xv, yv, swv)  # noqa: E731
-        batch = resolve_batch_size(self.batch_size, len(X))
+        batch = resolve_batch_size(self.batch_size, X.shape[0])
         progress = self._progress(fresh, schedule, early=score is not None)
         rules = Rules(
             tol=float(self.tol), n_iter_no_change=self.n_iter_no_change, schedule=schedule,
             learning_rate_init=float(self.learning_rate_init), power_t=float(self.power_t),
             lr_factor=factor, loss_factor=factor, verbose=bool(self.verbose),
         )  # fmt: skip
-        monitor = EpochMonitor(progress, rules, optimizer, len(X), score)
+        monitor = EpochMonitor(progress, rules, optimizer, X.shape[0], score)
         epochs = 1 if incremental else int(self.max_iter)
         net.l2 = factor * weights.alpha / (2 * batch)
         engine = Engine(
@@ -441,7 +439,7 @@ class _BaseMLP(BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
         )
         net = self.network_
-        out = net.predict(_dense(X).astype(net.dtype, copy=False))
+        out = net.predict(X.astype(net.dtype, copy=False))  # sparse X stays sparse
         return out.astype(np.result_type(X.dtype, net.dtype), copy=False)  # as scikit-learn's
 
 
@@ -465,8 +463,3 @@ class _LayerParts(list):
 
 def _or(value: float | None, default: float) -> float:
     return default if value is None else value
-
-
-def _dense(X: Any) -> np.ndarray:
-    """``X`` as a dense array: nnet's backpropagation multiplies dense matrices."""
-    return X.toarray() if scipy.sparse.issparse(X) else X
