@@ -241,7 +241,7 @@ def _parse_target(path: str | Path, name: str, values: list[str]) -> np.ndarray:
     return np.array(numbers)
 
 
-def _target_type(y: np.ndarray) -> str:
+def target_type(y: np.ndarray) -> str:
     """:func:`sklearn.utils.multiclass.type_of_target`, quietly for huge values.
 
     scikit-learn casts a float target to int to see whether it holds integers,
@@ -291,7 +291,7 @@ def load_csv(path: str | Path, target: str, task: str | None = None) -> Dataset:
         raise ValueError(f"{path}: no feature columns besides the target {target!r}")
     X = numeric_columns(path, header, rows, features)
     y = _parse_target(path, target, [row[header.index(target)] for row in rows])
-    inferred = "regression" if _target_type(y) == "continuous" else "classification"
+    inferred = "regression" if target_type(y) == "continuous" else "classification"
     if task not in (None, "classification", "regression"):
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
     if task == "regression" and y.dtype.kind not in "fiu":

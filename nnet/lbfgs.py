@@ -27,7 +27,7 @@ import numpy as np
 import scipy.optimize
 
 from nnet.callbacks import History
-from nnet.network import Backprop, NeuralNetwork
+from nnet.network import Backprop, NeuralNetwork, check_data, loss_and_gradient
 from nnet.parameters import pairs, split
 
 __all__ = ["LBFGSResult", "train_lbfgs"]
@@ -80,7 +80,7 @@ def _flat_loss_and_gradient(
     point becomes the network's storage by one cast copy (``ParameterStore.replace``;
     earlier views keep their values, as with the ``layers`` setter), and the gradient
     comes out flat from one :class:`~nnet.network.Backprop` made for all evaluations,
-    through ``_loss_and_gradient``, the network's documented internal entry to one
+    through :func:`nnet.network.loss_and_gradient`, the network's entry to one
     forward and one backward pass on checked data.
     """
     store = net.parameters
@@ -90,7 +90,7 @@ def _flat_loss_and_gradient(
         if not np.isfinite(theta).all():
             raise ValueError("L-BFGS reached parameters with NaN or infinity; scale the data")
         store.replace(theta.astype(store.layout.dtype))
-        loss, _ = net._loss_and_gradient(X, Y, backprop)
+        loss, _ = loss_and_gradient(net, X, Y, backprop)
         return loss / scale, np.divide(backprop.grad, scale, dtype=np.float64)
 
     return objective
@@ -163,7 +163,7 @@ def train_lbfgs(
     """
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
-    X, Y = net._check_XY(X, Y)
+    X, Y = check_data(net, X, Y)
     for name, value in (("max_iter", max_iter), ("max_fun", max_fun)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")

@@ -291,7 +291,7 @@ class NeuralNetwork(NetworkDisplay):
             If ``X`` is not such an array of finite numbers, or its values are so
             large (say 1e308) that the outputs overflow.
         """
-        X = self._check_X(X)
+        X = check_inputs(X, self.network_input_size, self.dtype)
         with np.errstate(all="ignore"):
             output = self._forward(X)
         check_finite(output, "the outputs", X)
@@ -307,7 +307,7 @@ class NeuralNetwork(NetworkDisplay):
         -------
         float
         """
-        X, Y = self._check_XY(X, Y)
+        X, Y = check_data(self, X, Y)
         store = self._store
         with np.errstate(all="ignore"):
             inputs, _, output = forward(self.activation_funcs, store.layers, X)
@@ -351,23 +351,7 @@ class NeuralNetwork(NetworkDisplay):
             Same shapes and dtype as :attr:`layers`; exactly the derivative of
             :meth:`cost`, regularization included.
         """
-        return self._loss_and_gradient(*self._check_XY(X, Y))[1]
-
-    def _loss_and_gradient(
-        self, X: np.ndarray, Y: np.ndarray, backprop: Backprop | None = None
-    ) -> tuple[float, Pairs]:
-        """Cost and its gradient from one forward and one backward pass; inputs already checked.
-
-        The documented internal interface for full-batch solvers (L-BFGS): the
-        gradient arrays are views of ``backprop.grad`` (a new vector unless a
-        ``Backprop`` of this network for ``X.shape[0]`` rows is passed, to reuse its
-        buffers), ``db`` of shape (n_out,).
-        """
-        backprop = backprop or Backprop(self, self._store.layout, X.shape[0])
-        with np.errstate(all="ignore"):
-            loss = backprop.loss_and_gradient(self._store, X, Y)
-        check_finite(backprop.grad, "the gradient", X)
-        return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
+        return loss_and_gradient(self, *check_data(self, X, Y))[1]
 
     @fill_doc(xy=_XY)
     def autograd_gradient(self, X: Any, Y: Any) -> Pairs:
@@ -382,17 +366,9 @@ class NeuralNetwork(NetworkDisplay):
         list of (ndarray, ndarray)
             ``[(dW, db), ...]``, the shapes of :attr:`layers`.
         """
-        return reference_gradient(self, *self._check_XY(X, Y))
+        return reference_gradient(self, *check_data(self, X, Y))
 
     # ----------------------------------------------------------------- checks
-    def _check_X(self, X: Any) -> np.ndarray:
-        return check_inputs(X, self.network_input_size, self.dtype)
-
-    def _check_XY(self, X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
-        X = self._check_X(X)
-        n_out = self.layer_output_sizes[-1]
-        return X, check_targets(Y, X.shape[0], n_out, self.dtype, self.cost_fun.probabilities)
-
     def _shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
         sizes = [self.network_input_size, *self.layer_output_sizes]
         return [((n_in, n_out), (n_out,)) for n_in, n_out in itertools.pairwise(sizes)]
@@ -560,6 +536,30 @@ def check_sums(layers: Pairs, updates: Pairs, name: str) -> None:
                     f"{name}[{i}] {part} would make the weights infinite (overflow); "
                     "nothing was changed"
                 )
+
+
+def check_data(net: NeuralNetwork, X: Any, Y: Any) -> tuple[Any, np.ndarray]:
+    """``X`` (the network's dtype; CSR if sparse) and ``Y`` as (n_samples, n_outputs), checked
+    for ``net``: the one data check of the network, training, sweeps and the estimators."""
+    X = check_inputs(X, net.network_input_size, net.dtype)
+    n_out = net.layer_output_sizes[-1]
+    return X, check_targets(Y, X.shape[0], n_out, net.dtype, net.cost_fun.probabilities)
+
+
+def loss_and_gradient(
+    net: NeuralNetwork, X: Any, Y: np.ndarray, backprop: Backprop | None = None
+) -> tuple[float, Pairs]:
+    """Cost and gradient of ``net`` on checked ``(X, Y)``, one forward and one backward pass.
+
+    The entry of full-batch solvers (L-BFGS): the gradient arrays are views of
+    ``backprop.grad`` (a new vector unless a ``Backprop`` of this network for
+    ``X.shape[0]`` rows is passed, to reuse its buffers), ``db`` of shape (n_out,).
+    """
+    backprop = backprop or Backprop(net, net.parameters.layout, X.shape[0])
+    with np.errstate(all="ignore"):
+        loss = backprop.loss_and_gradient(net.parameters, X, Y)
+    check_finite(backprop.grad, "the gradient", X)
+    return float(loss), [(dW, db.reshape(-1)) for dW, db in backprop.layer_grads]
 
 
 def check_finite(values: np.ndarray, what: str, X: np.ndarray) -> None:

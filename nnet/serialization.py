@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from nnet.files import network_file, safetensors_io
-from nnet.files.safetensors_io import PathLike, _fail, _read, _scalar, _write, lookup
-from nnet.files.safetensors_io import _checksum as _checksum  # tests re-sign tampered files with it
+from nnet.files.safetensors_io import PathLike, fail, lookup, read, scalar, write
+from nnet.files.safetensors_io import checksum as checksum  # tests re-sign tampered files with it
 from nnet.network import NeuralNetwork
 from nnet.optimizers import OPTIMIZERS, Optimizer
 from nnet.schedules import SCHEDULES, Schedule
@@ -130,11 +130,11 @@ def load_network(path: PathLike) -> NeuralNetwork:
 
 def _encode_config(key: str, value: Any) -> Any:
     if not isinstance(value, Schedule):
-        return _scalar(value, f"optimizer hyperparameter {key}")
+        return scalar(value, f"optimizer hyperparameter {key}")
     name = next((k for k, cls in SCHEDULES.items() if cls is type(value)), None)
     if name is None:
         raise ValueError(f"{key}={value!r} cannot be saved: use a number or a SCHEDULES schedule")
-    return {"schedule": name, "config": {k: _scalar(v, k) for k, v in value.get_config().items()}}
+    return {"schedule": name, "config": {k: scalar(v, k) for k, v in value.get_config().items()}}
 
 
 def save_optimizer_state(optimizer: Optimizer, path: PathLike) -> None:
@@ -183,7 +183,7 @@ def save_optimizer_state(optimizer: Optimizer, path: PathLike) -> None:
     arrays, state = optimizer.state_dict()
     if not all(np.isfinite(a).all() for a in arrays.values()):
         raise ValueError(f"the {cls.__name__} state contains NaN or infinity; not saved")
-    _write(path, "optimizer", arrays, {"optimizer": name, "config": config, "state": state})
+    write(path, "optimizer", arrays, {"optimizer": name, "config": config, "state": state})
 
 
 def load_optimizer_state(path: PathLike) -> Optimizer:
@@ -219,7 +219,7 @@ def load_optimizer_state(path: PathLike) -> Optimizer:
     >>> bool(np.array_equal(resumed.step(grads)[0][0], opt.step(grads)[0][0]))
     True
     """
-    path, spec, arrays = _read(path, "optimizer")
+    path, spec, arrays = read(path, "optimizer")
     how = f"nnet.optimizers.register_optimizer({spec['optimizer']!r}, TheClass)"
     cls = lookup(path, OPTIMIZERS, spec["optimizer"], "optimizer", how)
     try:
@@ -230,7 +230,7 @@ def load_optimizer_state(path: PathLike) -> Optimizer:
         optimizer = cls(**config)
         optimizer.load_state_dict(arrays, spec["state"])
     except (KeyError, TypeError, ValueError) as err:
-        raise _fail(path, f"it holds optimizer state nnet cannot restore ({err!r})") from None
+        raise fail(path, f"it holds optimizer state nnet cannot restore ({err!r})") from None
     return optimizer
 
 
@@ -269,7 +269,7 @@ def describe_file(path: PathLike) -> dict[str, Any]:
     >>> info["kind"], info["layer_output_sizes"], info["activations"][0], info["n_params"]
     ('network', [8, 3], {'name': 'elu', 'params': {'alpha': 1.0}}, 67)
     """
-    path, spec, arrays = _read(path, None)
+    path, spec, arrays = read(path, None)
     n_values = sum(a.size for a in arrays.values())
     extra = {"n_params": n_values} if spec["kind"] == "network" else {}
     return {"file": str(path), **spec, "n_values": n_values, **extra}

@@ -23,6 +23,7 @@ from nnet.activations import Activation
 from nnet.callbacks import History
 from nnet.metrics import get_metric
 from nnet.network import NeuralNetwork
+from nnet.network import check_data as check_network_data
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import Layout, ParameterStore
 from nnet.study import Study
@@ -331,7 +332,7 @@ def train_models(
     if trained_through_step(opt):
         return _one_by_one(template, opt, X, Y, models, epochs, batch_size, validation_data,
                            metrics, early_stopping, seed, explosion_factor)  # fmt: skip
-    data = template._check_XY(X, Y)
+    data = check_network_data(template, X, Y)
     val = check_validation(template, validation_data)
     named_metrics = check_metrics(metrics)
     networks: list[NeuralNetwork | None] = [None] * len(models)

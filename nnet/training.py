@@ -22,7 +22,7 @@ import scipy.sparse
 
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.metrics import Metric, get_metrics
-from nnet.network import Backprop, NeuralNetwork, forward, output_loss
+from nnet.network import Backprop, NeuralNetwork, check_data, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import ParameterStore
 from nnet.utils.errors import NonFiniteError
@@ -592,7 +592,7 @@ def check_train_args(
     opt = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     if isinstance(opt, Optimizer):  # its state must fit this network's parameters
         opt.check_fits(net.parameters.layout.shapes, net.parameters.layout.shape, net.dtype)
-    data = net._check_XY(X, Y)
+    data = check_data(net, X, Y)
     check_positive_int(epochs, "epochs")
     if batch_size is not None:
         check_positive_int(batch_size, "batch_size")

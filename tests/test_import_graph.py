@@ -185,7 +185,8 @@ def private_home(module: str) -> str | None:
     """The subpackage owning ``module`` privately, else None: ``nnet.cli._train`` -> ``nnet.cli``.
 
     A module is private to the subpackage above its first underscore name below ``nnet``;
-    the top-level ``nnet._x`` modules are the package's own, shared by all of it.
+    a top-level ``nnet._x`` module would be the package's own (there are none: shared helpers
+    live in the subpackages ``nnet.utils`` and ``nnet.files``, under public names).
     """
     parts = module.split(".")
     for i in range(2, len(parts)):

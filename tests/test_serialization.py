@@ -115,7 +115,7 @@ def rewrite(path: Path, dest: Path, **meta_changes: str | None) -> Path:
         meta, arrays = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     meta.update(meta_changes)
     meta = {k: v for k, v in meta.items() if v is not None}
-    meta["sha256"] = ser._checksum(meta, arrays)
+    meta["sha256"] = ser.checksum(meta, arrays)
     safetensors.numpy.save_file(arrays, str(dest), metadata=meta)
     return dest
 
@@ -358,7 +358,7 @@ def test_non_finite_weights_in_a_consistent_file_are_refused(tmp_path, saved, no
     for bad in (np.nan, np.inf, -np.inf):
         arrays["layers.1.W"] = arrays["layers.1.W"].copy()
         arrays["layers.1.W"][0, 0] = bad
-        meta["sha256"] = ser._checksum(meta, arrays)  # a valid checksum: only finiteness is wrong
+        meta["sha256"] = ser.checksum(meta, arrays)  # a valid checksum: only finiteness is wrong
         path = tmp_path / "nonfinite.safetensors"
         safetensors.numpy.save_file(arrays, str(path), metadata=meta)
         assert_refused(path, no_construction, match="NaN or infinity")

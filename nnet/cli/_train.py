@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnet.cli._errors import UsageError, one_line, user_input
-from nnet.datasets import DATASETS, Dataset, _target_type, load_csv, load_dataset
+from nnet.datasets import DATASETS, Dataset, load_csv, load_dataset, target_type
 from nnet.metrics import METRICS
 from nnet.network import NeuralNetwork, check_n_params
 from nnet.optimizers import OPTIMIZERS, get_optimizer
@@ -128,7 +128,7 @@ def targets(data: Dataset) -> tuple[np.ndarray, list[Any]]:
                 f"target {data.target_name!r} is not numeric; use --task classification"
             )
         return data.y.astype(float).reshape(-1, 1), []
-    if _target_type(data.y) == "continuous":
+    if target_type(data.y) == "continuous":
         examples = ", ".join(f"{v:g}" for v in data.y[:3])
         raise UsageError(
             f"target {data.target_name!r} looks continuous ({len(np.unique(data.y))} distinct "

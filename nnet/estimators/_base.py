@@ -45,7 +45,7 @@ from nnet.estimators._params import (
 from nnet.estimators._sgd import EpochMonitor, Progress, Rules
 from nnet.estimators._weighted import ROW_LOSSES, SampleWeights, lbfgs_weighted
 from nnet.lbfgs import train_lbfgs
-from nnet.network import NeuralNetwork
+from nnet.network import NeuralNetwork, check_data
 from nnet.training import Engine
 from nnet.utils.types import Pairs
 
@@ -369,7 +369,7 @@ class _BaseMLP(BaseEstimator):
         epochs = 1 if incremental else int(self.max_iter)
         net.l2 = factor * weights.alpha / (2 * batch)
         engine = Engine(
-            net, net.parameters, optimizer, net._check_XY(X, Y), None, [], batch,
+            net, net.parameters, optimizer, check_data(net, X, Y), None, [], batch,
             random if self.shuffle else None,  # type: ignore[arg-type]  # has .permutation
             callbacks=[monitor], sample_weight=sw,
             row_loss=ROW_LOSSES[net.cost_fun.name],

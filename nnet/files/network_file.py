@@ -17,7 +17,7 @@ import numpy as np
 from nnet.activations import ACTIVATIONS, Activation
 from nnet.costs import COSTS, Cost
 from nnet.files.extra import check_extra
-from nnet.files.safetensors_io import Arrays, PathLike, _fail, _read, _scalar, _write, lookup
+from nnet.files.safetensors_io import Arrays, PathLike, fail, lookup, read, scalar, write
 from nnet.utils.types import Pairs
 
 LOAD_SECTIONS = """
@@ -54,7 +54,7 @@ def save(net: Any, path: PathLike, extra: Mapping[str, Any] | None) -> None:
     activations = [
         {
             "name": _registered(f"activation_funcs[{i}]", act, ACTIVATIONS),
-            "params": {k: _scalar(v, f"{act.name} {k}") for k, v in act.params.items()},
+            "params": {k: scalar(v, f"{act.name} {k}") for k, v in act.params.items()},
         }
         for i, act in enumerate(net.activation_funcs)
     ]
@@ -77,7 +77,7 @@ def save(net: Any, path: PathLike, extra: Mapping[str, Any] | None) -> None:
     if extra is not None:
         n_outputs = net.layer_output_sizes[-1]
         fields["extra"] = check_extra(extra, net.network_input_size, n_outputs)
-    _write(path, "network", tensors, fields)
+    write(path, "network", tensors, fields)
 
 
 class _SavedWeights:
@@ -107,7 +107,7 @@ def load(
     The file is read once; ``check(path, spec)``, if given, sees its checked metadata
     (``spec["extra"]`` included) before anything is built, and may raise.
     """
-    path, spec, arrays = _read(path, "network")
+    path, spec, arrays = read(path, "network")
     if check is not None:
         check(path, spec)
     found = []
@@ -125,5 +125,5 @@ def load(
         pairs = [(arrays.pop(W), arrays.pop(b)) for W, b in names]  # handed over, not kept
         net = build(*sizes, acts, cost_fun=cost, **options, init=_SavedWeights(pairs))
     except (TypeError, ValueError) as err:
-        raise _fail(path, f"it describes a network nnet cannot build ({err})") from None
+        raise fail(path, f"it describes a network nnet cannot build ({err})") from None
     return net

@@ -1,7 +1,7 @@
 """The file layer under :mod:`nnet.serialization`: writing and fully checking safetensors files.
 
-``_write`` adds the format tag, version and SHA-256 checksum to the metadata
-and replaces the file atomically. ``_read`` checks everything a file can get
+``write`` adds the format tag, version and SHA-256 checksum to the metadata
+and replaces the file atomically. ``read`` checks everything a file can get
 wrong (header, format, version, checksum, metadata fields, tensor names, shapes,
 dtypes, finite values) before it returns anything, and raises
 :class:`nnet.serialization.ModelFileError` naming the file. Only JSON and numbers
@@ -41,7 +41,7 @@ _DTYPES = {"F32": "float32", "F64": "float64"}  # safetensors name -> numpy name
 _MAX_HEADER = 100_000_000  # bytes, the limit safetensors itself enforces
 
 
-def _fail(path: Path, problem: str) -> ModelFileError:
+def fail(path: Path, problem: str) -> ModelFileError:
     return ModelFileError(f"cannot load {str(path)!r}: {problem}")
 
 
@@ -49,7 +49,7 @@ def lookup(path: Path, registry: Mapping[str, Any], name: str, what: str, how: s
     """``registry[name]``, or a :class:`ModelFileError` saying the file's ``what`` is unknown."""
     if name not in registry:
         problem = f"it uses the {what} {name!r}, which is not registered in this process"
-        raise _fail(path, f"{problem}; register it before loading: {how}")
+        raise fail(path, f"{problem}; register it before loading: {how}")
     return registry[name]
 
 
@@ -102,7 +102,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
 }
 
 
-def _scalar(value: Any, what: str) -> bool | int | float | str:
+def scalar(value: Any, what: str) -> bool | int | float | str:
     """``value`` as a JSON scalar (type kept, so numbers round-trip exactly), or ValueError."""
     value = value.item() if isinstance(value, np.generic) else value
     if _is_scalar(value):
@@ -110,7 +110,7 @@ def _scalar(value: Any, what: str) -> bool | int | float | str:
     raise ValueError(f"{what}={value!r} cannot be saved; expected a finite number, bool or str")
 
 
-def _checksum(meta: Mapping[str, str], arrays: Mapping[str, np.ndarray]) -> str:
+def checksum(meta: Mapping[str, str], arrays: Mapping[str, np.ndarray]) -> str:
     """SHA-256 of the metadata (but itself) and each tensor's name, dtype, shape and bytes."""
     digest = hashlib.sha256(json.dumps({**meta, "sha256": ""}, sort_keys=True).encode())
     for name in sorted(arrays):
@@ -120,7 +120,7 @@ def _checksum(meta: Mapping[str, str], arrays: Mapping[str, np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-def _write(path: PathLike, kind: str, tensors: Arrays, fields: dict[str, Any]) -> None:
+def write(path: PathLike, kind: str, tensors: Arrays, fields: dict[str, Any]) -> None:
     """Write to a temporary file beside ``path``'s target, then rename it over it (atomic).
 
     A symbolic link is written through (its target is replaced, the link kept), an
@@ -131,7 +131,7 @@ def _write(path: PathLike, kind: str, tensors: Arrays, fields: dict[str, Any]) -
     meta.update(
         {k: v if k in _TEXT_FIELDS else json.dumps(v, allow_nan=False) for k, v in fields.items()}
     )
-    meta["sha256"] = _checksum(meta, tensors)
+    meta["sha256"] = checksum(meta, tensors)
     data = safetensors.numpy.save(tensors, metadata=meta)
     target = Path(os.path.realpath(path))
     try:
@@ -161,7 +161,7 @@ def _open_regular(path: Path) -> tuple[io.BufferedReader, int]:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise _fail(path, "it is not a regular file (a directory, FIFO or device)")
+        raise fail(path, "it is not a regular file (a directory, FIFO or device)")
     if hasattr(os, "set_blocking"):  # not on older Windows Pythons, which have no FIFOs
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb"), info.st_size
@@ -184,14 +184,14 @@ def _read_header(path: Path, f: io.BufferedReader, file_size: int) -> dict[str, 
     (size,) = struct.unpack("<Q", first) if len(first) == 8 else (file_size,)
     if size > min(file_size - 8, _MAX_HEADER):
         if first[:1] == b"\x80" and first[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-            raise _fail(path, "it is a pickle file; nnet never unpickles (that can run any code)")
-        raise _fail(path, "it is not a safetensors file, or it is truncated (header too short)")
+            raise fail(path, "it is a pickle file; nnet never unpickles (that can run any code)")
+        raise fail(path, "it is not a safetensors file, or it is truncated (header too short)")
     try:
         header = _json(f.read(size).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        raise _fail(path, f"its safetensors header is corrupted ({err})") from None
+        raise fail(path, f"its safetensors header is corrupted ({err})") from None
     if not isinstance(header, dict):
-        raise _fail(path, "its safetensors header is corrupted (not a JSON object)")
+        raise fail(path, "its safetensors header is corrupted (not a JSON object)")
     return header
 
 
@@ -202,19 +202,19 @@ def _tensor_layout(path: Path, header: dict[str, Any], n_bytes: int) -> list[Any
         if name == "__metadata__":
             continue
         if not (isinstance(entry, dict) and entry.get("dtype") in _DTYPES):
-            raise _fail(path, "it holds tensors that are not float32 or float64")
+            raise fail(path, "it holds tensors that are not float32 or float64")
         dtype = np.dtype(_DTYPES[entry["dtype"]]).newbyteorder("<")
         shape: Any = entry.get("shape")
         offsets: Any = entry.get("data_offsets")
         if not (_is_index_list(shape) and _is_index_list(offsets) and len(offsets) == 2):
-            raise _fail(path, f"tensor {name!r} has an invalid shape or data offsets")
+            raise fail(path, f"tensor {name!r} has an invalid shape or data offsets")
         if offsets[1] - offsets[0] != math.prod(shape) * dtype.itemsize:
-            raise _fail(path, f"tensor {name!r}: its data offsets do not fit its shape")
+            raise fail(path, f"tensor {name!r}: its data offsets do not fit its shape")
         layout.append((offsets[0], offsets[1], name, dtype, tuple(shape)))
     layout.sort()
     ends = [0] + [end for _, end, *_ in layout]
     if [begin for begin, *_ in layout] != ends[:-1] or ends[-1] != n_bytes:
-        raise _fail(path, "it is corrupted or truncated (its tensors do not tile its data)")
+        raise fail(path, "it is corrupted or truncated (its tensors do not tile its data)")
     return [entry[2:] for entry in layout]
 
 
@@ -233,32 +233,32 @@ def _read_checked(path: Path) -> tuple[dict[str, str], Arrays]:
         header = _read_header(path, f, file_size)
         meta = header.get("__metadata__")
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise _fail(path, "it is not an nnet model file (no 'format': 'nnet' metadata)")
+            raise fail(path, "it is not an nnet model file (no 'format': 'nnet' metadata)")
         version = meta.get("format_version")
         if not isinstance(version, str) or not re.fullmatch(r"[1-9][0-9]{0,8}", version):
-            raise _fail(path, f"its format version {version!r} is invalid")
+            raise fail(path, f"its format version {version!r} is invalid")
         if int(version) > FORMAT_VERSION:
             newer = f"format version {version}, newer than the {FORMAT_VERSION} this nnet reads"
-            raise _fail(path, f"it has {newer}; upgrade nnet to load it")
+            raise fail(path, f"it has {newer}; upgrade nnet to load it")
         arrays: Arrays = {}
         for name, dtype, shape in _tensor_layout(path, header, file_size - f.tell()):
             array = np.empty(shape, dtype)
             if not _read_exactly(f, array.reshape(-1).data.cast("B")):
-                raise _fail(path, "it is truncated (it changed while being read?)")
+                raise fail(path, "it is truncated (it changed while being read?)")
             arrays[name] = array
     if not all(isinstance(v, str) for v in meta.values()):
-        raise _fail(path, "its metadata values are not all text")
-    if meta.get("sha256") != _checksum(meta, arrays):
-        raise _fail(path, "it is corrupted: its SHA-256 checksum does not match its contents")
+        raise fail(path, "its metadata values are not all text")
+    if meta.get("sha256") != checksum(meta, arrays):
+        raise fail(path, "it is corrupted: its SHA-256 checksum does not match its contents")
     return meta, arrays
 
 
-def _read(path: PathLike, kind: str | None) -> tuple[Path, dict[str, Any], Arrays]:
+def read(path: PathLike, kind: str | None) -> tuple[Path, dict[str, Any], Arrays]:
     """Read and check a whole file of ``kind``; return (path, decoded fields, arrays)."""
     path = Path(path)
     meta, arrays = _read_checked(path)
     if meta.get("kind") not in _FIELDS or kind not in (None, meta["kind"]):
-        raise _fail(path, f"it holds {meta.get('kind')!r}, not {kind!r}")
+        raise fail(path, f"it holds {meta.get('kind')!r}, not {kind!r}")
     spec: dict[str, Any] = {"kind": meta["kind"], "format_version": int(meta["format_version"])}
     for key, ok in _FIELDS[meta["kind"]].items():
         try:
@@ -266,23 +266,23 @@ def _read(path: PathLike, kind: str | None) -> tuple[Path, dict[str, Any], Array
         except (KeyError, ValueError, RecursionError):
             spec[key] = None
         if spec[key] is None or not ok(spec[key]):
-            raise _fail(path, f"its metadata field {key!r} is missing or invalid")
+            raise fail(path, f"its metadata field {key!r} is missing or invalid")
     if "extra" in meta and meta["kind"] == "network":
         try:
             n_outputs = spec["layer_output_sizes"][-1]
             parsed = parse_extra(meta["extra"])
             spec["extra"] = check_extra(parsed, spec["network_input_size"], n_outputs)
         except ValueError as err:
-            raise _fail(path, f"its extra data is invalid: {err}") from None
+            raise fail(path, f"its extra data is invalid: {err}") from None
     expected = _network_tensors(spec) if meta["kind"] == "network" else _state_tensors(spec, arrays)
     if expected is None or set(arrays) != set(expected):
-        raise _fail(path, f"its tensors {sorted(arrays)} do not match its metadata")
+        raise fail(path, f"its tensors {sorted(arrays)} do not match its metadata")
     for name, (shape, dtype) in expected.items():
         a = arrays[name]
         if a.shape != tuple(shape) or a.dtype.name != dtype:
-            raise _fail(path, f"tensor {name!r} is {a.dtype} {a.shape}, expected {dtype} {shape}")
+            raise fail(path, f"tensor {name!r} is {a.dtype} {a.shape}, expected {dtype} {shape}")
         if a.size and not (np.isfinite(a.min()) and np.isfinite(a.max())):
-            raise _fail(path, f"tensor {name!r} contains NaN or infinity")
+            raise fail(path, f"tensor {name!r} contains NaN or infinity")
     return path, spec, arrays
 
 

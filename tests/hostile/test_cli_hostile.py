@@ -170,7 +170,7 @@ def rewrite_extra(path: Path, dest: Path, extra: object) -> Path:
     with safetensors.safe_open(str(path), framework="np") as f:
         meta, arrays = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     meta["extra"] = json.dumps(extra)
-    meta["sha256"] = ser._checksum(meta, arrays)
+    meta["sha256"] = ser.checksum(meta, arrays)
     safetensors.numpy.save_file(arrays, str(dest), metadata=meta)
     return dest
 

@@ -61,7 +61,7 @@ def resign(path: Path, dest: Path, **meta_changes: str) -> Path:
     with safetensors.safe_open(str(path), framework="np") as f:
         meta, arrays = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     meta.update(meta_changes)
-    meta["sha256"] = ser._checksum(meta, arrays)
+    meta["sha256"] = ser.checksum(meta, arrays)
     safetensors.numpy.save_file(arrays, str(dest), metadata=meta)
     return dest
 
