@@ -610,3 +610,31 @@ def test_a_diverging_model_is_frozen_alone_and_the_others_train_on(early_stoppin
         assert (got.stop_reason, got.epochs_run) == (expected.stop_reason, expected.epochs_run)
         np.testing.assert_allclose(got.train_loss, expected.train_loss, rtol=1e-10)
         assert relative_error(study.networks[i].layers, twin.layers) <= 1e-10
+
+
+# ----------------------------------------------------------------------------- issue 22
+def test_metrics_of_a_stack_are_computed_once_an_epoch_and_equal_each_models_own(monkeypatch):
+    """Issue 22: accuracy over the model axis, never one scikit-learn call per model; each
+    model's curve is what its network gives, as the plain per-model metric computes it."""
+    import sklearn.metrics
+
+    X, Y = iris_like()
+    val = iris_like(seed=1)
+    calls = []
+    real = nnet.metrics.evaluate_stacked
+
+    def counted(metric, Y_true, preds):
+        calls.append(len(preds))
+        return real(metric, Y_true, preds)
+
+    monkeypatch.setattr(nnet.metrics, "evaluate_stacked", counted)
+    monkeypatch.setattr(importlib.import_module("nnet.training"), "evaluate_stacked", counted)
+    refuse = lambda *a, **k: pytest.fail("called scikit-learn per model")  # noqa: E731
+    monkeypatch.setattr(sklearn.metrics, "accuracy_score", refuse)
+    study = sweep(template(), Momentum(momentum=0.9), X, Y, {"learning_rate": [0.01, 0.1, 1.0]},
+                  epochs=3, validation_data=val, metrics=["accuracy"], seed=0)  # fmt: skip
+    assert calls == [3] * 6  # training and validation data, three epochs, all models at once
+    monkeypatch.undo()
+    for net, history in zip(study.networks, study.histories):
+        expected = nnet.metrics.accuracy(val[1], net.predict(val[0]))
+        assert history.metrics["val_accuracy"][-1] == expected
