@@ -61,7 +61,7 @@ def add_sweep_parser(commands: Any) -> argparse.ArgumentParser:
     sw.add_argument("--y", help="grid key of the heatmap's rows (the second varied key)")
     sw.add_argument("--value", help="result drawn (val_accuracy, or val_loss for regression)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
-    return sw  # type: ignore[no-any-return]
+    return sw
 
 
 # ----------------------------------------------------------------------------- parsing
