@@ -368,7 +368,9 @@ class Engine:
             self._diverge(bad, f"the validation loss is {float(loss[bad][0]) if bad.any() else 0}")
             logs["val_loss"] = loss
         active = self.active  # the metrics of the models still training, in one call each
-        preds = pred.reshape(len(active), *pred.shape[-2:])[active]
+        preds = pred.reshape(len(active), *pred.shape[-2:])
+        if not active.all():
+            preds = preds[active]
         for name, metric in self.metrics:
             values = np.full(len(active), np.nan)
             values[active] = evaluate_stacked(metric, Y, preds)
