@@ -853,3 +853,20 @@ def test_a_study_shows_an_html_table_best_first():
     assert [r.split("<td>")[1].split("<")[0] for r in rows] == ["2", "&lt;b&gt;", "1", "3"]
     monkey = Study([{"lr": i} for i in range(30)], [template()] * 30, [History()] * 30)
     assert monkey._repr_html_().count("<tr>") == 1 + Study.HTML_ROWS
+
+
+class CheckedHeavyBall(HeavyBall):
+    """HeavyBall whose constructor checks its own hyperparameter, as a careful user writes it."""
+
+    def __init__(self, learning_rate=0.01, beta=0.9):
+        if not 0 <= beta < 1:
+            raise ValueError(f"beta must be in [0, 1), got {beta}")
+        super().__init__(learning_rate, beta)
+
+
+def test_a_custom_optimizers_values_are_checked_before_anything_trains(monkeypatch):
+    """Issue 22, item 2: each value goes through the optimizer's own constructor first."""
+    monkeypatch.setattr(SWEEP_MODULE, "train_models", lambda *a, **k: pytest.fail("trained"))
+    X, Y = iris_like()
+    with pytest.raises(ValueError, match=r"grid\['beta'\]\[1\] = 1.5: beta must be in \[0, 1\)"):
+        sweep(template(), CheckedHeavyBall(0.05), X, Y, {"beta": [0.5, 1.5]}, epochs=1)
