@@ -253,6 +253,7 @@ def test_import_registers_an_optimizer_for_sweep(parts, tmp_path):
          "ModuleNotFoundError: No module named 'no_such_module_xyz'"),
         (["info", "--import", "missing.py", "--model", "m"], "--import missing.py: no such file"),
         (["train", "--import", "broken.py"], "--import broken.py: ZeroDivisionError"),
+        (["train", "--imp", "broken.py"], "--import broken.py: ZeroDivisionError"),
     ],
 )  # fmt: skip
 def test_import_errors_and_unknown_names_are_one_line(args, message, tmp_path):

@@ -289,9 +289,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # see the top of this module
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        for spec in _imported_modules(argv):  # before the parser: --optimizer's choices
+        imported = _imported_modules(argv)  # before the parser: --optimizer's choices
+        for spec in imported:
             import_user_module(spec)
         args = _build_parser().parse_args(argv)
+        for spec in args.imports or []:  # spelled --imp: the parser's abbreviation
+            if spec not in imported:
+                import_user_module(spec)
         if args.command == "sweep":
             run_sweep(args)
             return 0
