@@ -37,6 +37,8 @@ TARGETS: list[tuple[str, str, str, str, str, float]] = [
      "sweep", ">=", 100.0),
     ("W4 grid: sweep >= 3 x faster than hand-batched PyTorch", "w4_iris_grid", "torch", "sweep",
      ">=", 3.0),
+    ("W4 grid with validation data: metrics=['accuracy'] <= 1.3 x without", "w4_iris_grid",
+     "sweep_accuracy", "sweep_validation", "<=", 1.3),
     ("W5 grid: sweep >= 3 x faster than 25 train calls", "w5_digits_grid", "train_loop", "sweep",
      ">=", 3.0),
     ("Digits Adam: estimator >= 2 x faster than sklearn", "digits_adam", "sklearn",

@@ -9,6 +9,8 @@ Contenders (``prepare(workload, seed) -> run``, as in ``contenders.py``; ``run``
 networks and trains every model, returning the mean final training loss):
 
 * ``sweep``: one :func:`nnet.sweep` call over the grid;
+* ``sweep_validation`` and ``sweep_accuracy`` (W4): the same call with validation data,
+  without and with ``metrics=["accuracy"]`` (issue 22: the metric costs at most 1.3 times);
 * ``sweep_2_jobs`` (information): the same call with ``n_jobs=2``, two worker
   processes with a stack of half the models each, against contenders that use one
   core (their products are too small for BLAS threads);
@@ -109,14 +111,14 @@ def _network(w: GridWorkload, seed: int, l2: float = 0.0) -> NeuralNetwork:
 
 
 # ----------------------------------------------------------------------------- contenders
-def nnet_sweep(w: GridWorkload, seed: int, n_jobs: int = 1) -> Any:
-    """One ``sweep`` call over the grid."""
+def nnet_sweep(w: GridWorkload, seed: int, n_jobs: int = 1, **kwargs: Any) -> Any:
+    """One ``sweep`` call over the grid (``kwargs``: more of its arguments)."""
     grid = {"learning_rate": list(w.learning_rates), "l2": list(w.l2s)}
 
     def run() -> float:
         study = sweep(_network(w, seed), Momentum(momentum=w.momentum), w.X, w.Y, grid,
                       epochs=w.epochs, batch_size=w.batch_size, seed=seed,
-                      n_jobs=n_jobs)  # fmt: skip
+                      n_jobs=n_jobs, **kwargs)  # fmt: skip
         assert len(study) == w.n_models
         return float(np.mean([h.train_loss[-1] for h in study.histories]))
 
@@ -126,6 +128,17 @@ def nnet_sweep(w: GridWorkload, seed: int, n_jobs: int = 1) -> Any:
 def nnet_sweep_2_jobs(w: GridWorkload, seed: int) -> Any:
     """One ``sweep`` call with ``n_jobs=2`` (joblib reuses its worker processes between calls)."""
     return nnet_sweep(w, seed, n_jobs=2)
+
+
+def nnet_sweep_validation(w: GridWorkload, seed: int) -> Any:
+    """The sweep with validation data (the training rows): every model's validation loss."""
+    return nnet_sweep(w, seed, validation_data=(w.X, w.Y))
+
+
+def nnet_sweep_accuracy(w: GridWorkload, seed: int) -> Any:
+    """The sweep with validation data and ``metrics=["accuracy"]``: every model's accuracy
+    on the training and the validation data, every epoch, besides the losses (issue 22)."""
+    return nnet_sweep(w, seed, validation_data=(w.X, w.Y), metrics=["accuracy"])
 
 
 def nnet_train_loop(w: GridWorkload, seed: int) -> Any:
@@ -219,13 +232,15 @@ def torch_batched(w: GridWorkload, seed: int) -> Any:
 
 
 def grid_contenders(w: GridWorkload, torch_ok: bool) -> dict[str, Any]:
-    """The contenders of a grid workload: all four on W4, sweep and train on W5."""
+    """The contenders of a grid workload: all on W4, sweep and train on W5."""
     contenders: dict[str, Any] = {
         "sweep": nnet_sweep,
         "sweep_2_jobs": nnet_sweep_2_jobs,
         "train_loop": nnet_train_loop,
     }
     if w.name.startswith("w4"):
+        contenders["sweep_validation"] = nnet_sweep_validation
+        contenders["sweep_accuracy"] = nnet_sweep_accuracy
         contenders["sklearn"] = sklearn_loop
         if torch_ok:
             contenders["torch"] = torch_batched

@@ -23,6 +23,11 @@ integer array already holds classes.
 
 :func:`evaluate` (or :meth:`nnet.NeuralNetwork.evaluate`) checks the targets
 against the network, as training does, and returns the cost and any metrics.
+
+Training computes its metrics with :func:`evaluate_stacked`: the outputs of K models
+at once, of shape (K, n_samples, n_outputs), checked once per call; the built-in
+metrics are then computed with NumPy over the model axis (the same formulas as
+scikit-learn's, for every model in one pass), other callables once per model.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ __all__ = [
     "Metric",
     "accuracy",
     "evaluate",
+    "evaluate_stacked",
     "get_metric",
     "get_metrics",
     "labels",
@@ -199,6 +205,83 @@ def r2(Y_true: Any, Y_pred: Any) -> float:
     from sklearn.metrics import r2_score
 
     return float(r2_score(*_check_shapes(Y_true, Y_pred)))
+
+
+def _accuracy_stacked(true: np.ndarray, preds: np.ndarray) -> np.ndarray:
+    """:func:`accuracy` of each of the (K, n, m) ``preds``."""
+    found = preds[..., 0] > 0.5 if preds.shape[-1] == 1 else np.argmax(preds, axis=-1)
+    return np.mean(found == labels(true), axis=1)
+
+
+def _mse_stacked(true: np.ndarray, preds: np.ndarray) -> np.ndarray:
+    """:func:`mse` of each model: the mean over samples per output, then over outputs."""
+    return np.mean(np.mean((true - preds) ** 2, axis=1), axis=-1)
+
+
+def _r2_stacked(true: np.ndarray, preds: np.ndarray) -> np.ndarray:
+    """:func:`r2` of each model, with scikit-learn's rules for a constant target column
+    (1 for a perfect fit, else 0) and NaN for fewer than two samples."""
+    if len(true) < 2:
+        return np.full(len(preds), np.nan)
+    numerator = np.sum((true - preds) ** 2, axis=1)  # (K, m)
+    denominator = np.sum((true - np.mean(true, axis=0)) ** 2, axis=0)  # (m,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = 1 - numerator / denominator
+    scores = np.where(denominator == 0, np.where(numerator == 0, 1.0, 0.0), scores)
+    return np.mean(scores, axis=-1)
+
+
+_STACKED: dict[Any, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    accuracy: _accuracy_stacked,
+    mse: _mse_stacked,
+    r2: _r2_stacked,
+}
+"""The built-in metrics over the model axis (found by function, so a registered alias too)."""
+
+
+def evaluate_stacked(metric: Any, Y_true: Any, Y_preds: Any) -> np.ndarray:
+    """Return ``metric`` of each of K models' outputs, checked once, in one pass if built in.
+
+    The built-in metrics (:func:`accuracy`, :func:`mse`, :func:`r2`) are computed
+    for the K models at once with NumPy, each model's value the one its own call
+    gives (to rounding: the sums run in NumPy's order, not scikit-learn's); any
+    other callable is called once per model.
+
+    Parameters
+    ----------
+    metric : str or callable
+        A name from :data:`METRICS` or a callable ``metric(Y_true, Y_pred) -> float``.
+    Y_true : array_like of shape (n_samples, n_outputs) or (n_samples,)
+        The targets, shared by the models (as the metric takes them).
+    Y_preds : array_like of shape (K, n_samples, n_outputs)
+        Each model's outputs.
+
+    Returns
+    -------
+    ndarray of shape (K,)
+        The metric of each model.
+
+    Examples
+    --------
+    >>> Y = np.eye(2)[[0, 1, 1]]
+    >>> preds = np.array([[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]],
+    ...                   [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]]])
+    >>> evaluate_stacked("accuracy", Y, preds)
+    array([0.66666667, 1.        ])
+    >>> [accuracy(Y, p) for p in preds]
+    [0.6666666666666666, 1.0]
+    """
+    _, fn = get_metric(metric, "metric")
+    preds = np.asarray(Y_preds)
+    if preds.ndim != 3:
+        raise ValueError(
+            f"Y_preds must have shape (K, n_samples, n_outputs), got shape {preds.shape}"
+        )
+    fast = _STACKED.get(fn)
+    if fast is None:
+        return np.array([float(fn(Y_true, pred)) for pred in preds], dtype=float)
+    true, _ = _check_shapes(Y_true, preds[0], class_labels=fn is accuracy)
+    return np.asarray(fast(true, preds), dtype=float)
 
 
 METRICS: dict[str, Metric] = {"accuracy": accuracy, "mse": mse, "r2": r2}

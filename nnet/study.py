@@ -2,15 +2,17 @@
 
 A :class:`Study` lists the models in the grid's :func:`itertools.product` order
 and answers the questions a study asks: a table of the results (or a pandas
-DataFrame), the best model by a loss or a score, and a heatmap of a result over two
-grid keys, averaged over the others.
+DataFrame, or in a notebook an HTML table, best first), the best model by a loss
+or a score, a heatmap of a result over two grid keys, averaged over the others, and
+every model's curves.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["Study"]
+
+_SEQUENCE_KEYS = ("layer_output_sizes", "activation_funcs")
+"""Grid keys whose values are lists themselves."""
 
 _LOSS_WORDS = ("loss", "error", "mse", "mae")
 """A result whose name contains one of these is a loss (lower is better); others are scores."""
@@ -51,6 +56,12 @@ class Study:
         belong to the returned networks (see :meth:`table`).
     interrupted : bool, default=False
         Whether the sweep was interrupted (Ctrl-C) before every model was trained.
+
+    Notes
+    -----
+    NumPy numbers in ``params`` are kept as Python numbers (``0.01``, not
+    ``np.float64(0.01)``). In a notebook a study shows itself as an HTML table of
+    :meth:`table`, best model first (see :meth:`_repr_html_`).
 
     Attributes
     ----------
@@ -88,7 +99,7 @@ class Study:
                 "params, networks and histories must have the same length, got "
                 f"{len(params)}, {len(networks)} and {len(histories)}"
             )
-        self.params = [dict(p) for p in params]
+        self.params = [{k: _python(v) for k, v in p.items()} for p in params]
         self.networks = list(networks)
         self.histories = list(histories)
         self.grid = _grid_of(self.params) if grid is None else {k: list(v) for k, v in grid.items()}
@@ -105,6 +116,42 @@ class Study:
         shown = ", ".join(f"{n} {r}" for r, n in reasons.items())
         note = ", interrupted" if self.interrupted else ""
         return f"Study({len(self)} models over {list(self.grid)}: {shown}{note})"
+
+    HTML_ROWS = 20
+    """The models the notebook table shows at most (the best ones)."""
+
+    def _repr_html_(self) -> str:
+        """:meth:`table` as HTML, best first (by ``val_loss``, else ``train_loss``): for notebooks.
+
+        Returns
+        -------
+        str
+            A ``<table>`` of the :attr:`HTML_ROWS` best models, captioned by the ``repr``.
+
+        Examples
+        --------
+        >>> from nnet.callbacks import History
+        >>> study = Study([{"lr": 0.1}, {"lr": 1.0}], [None, None],
+        ...               [History(train_loss=[0.5]), History(train_loss=[0.2])])
+        >>> page = study._repr_html_()
+        >>> page.index("<td>1</td>") < page.index("<td>0.1</td>")  # the best first
+        True
+        """
+        rows = self.table()
+        by = "val_loss" if "val_loss" in (rows[0] if rows else {}) else "train_loss"
+        order = np.argsort(self._column(by), kind="stable").tolist() if rows else []  # NaN last
+        header = list(rows[0]) if rows else []
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_cell(rows[i][k]))}</td>" for k in header) + "</tr>"
+            for i in order[: self.HTML_ROWS]
+        )
+        more = len(rows) - self.HTML_ROWS
+        caption = repr(self) + (f"; the best {self.HTML_ROWS} by {by}" if more > 0 else "")
+        head = "".join(f"<th>{html.escape(k)}</th>" for k in header)
+        return (
+            f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{cells}</tbody></table>"
+        )
 
     # ----------------------------------------------------------------- results
     def table(self) -> list[dict[str, Any]]:
@@ -223,7 +270,9 @@ class Study:
         """
         from nnet.plotting import plot_heatmap
 
-        for key in (x, y):
+        for name, key in (("x", x), ("y", y)):
+            if not isinstance(key, str):
+                raise TypeError(f"{name} must be a grid key (a str), got {key!r:.80}")
             if key not in self.grid:
                 raise ValueError(f"{key!r} is not a grid key; expected one of {list(self.grid)}")
         if x == y:
@@ -271,6 +320,93 @@ class Study:
             ax.set_title(f"mean ± std over {', '.join(others) or 'repeats'}")
         return ax
 
+    def plot_histories(
+        self,
+        curve: str | None = None,
+        where: Mapping[str, Any] | Callable[[dict[str, Any]], bool] | None = None,
+        ax: Axes | None = None,
+        *,
+        log_y: bool = False,
+    ) -> Axes:
+        """Draw every model's ``curve`` per epoch on one Axes, labelled by its grid values.
+
+        Parameters
+        ----------
+        curve : str, optional
+            A curve the histories recorded: ``"train_loss"``, ``"val_loss"``, a
+            metric or its ``val_`` twin. By default ``"val_loss"`` if recorded,
+            else ``"train_loss"``.
+        where : dict or callable, optional
+            The models to draw: ``{key: value}`` or ``{key: [values]}`` of grid
+            keys (models whose parameters match every key), or a function of a
+            model's parameters returning True for those to draw. All by default.
+        ax : Axes, optional
+            Where to draw; a new figure by default.
+        log_y : bool, default=False
+            A logarithmic y axis.
+
+        Returns
+        -------
+        Axes
+
+        Raises
+        ------
+        ValueError
+            For an unknown curve or grid key, or when ``where`` selects no model.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from nnet import NeuralNetwork, sweep
+        >>> X = np.linspace(-1, 1, 20).reshape(-1, 1)
+        >>> net = NeuralNetwork(1, [4, 1], ["tanh", "identity"], seed=0)
+        >>> study = sweep(net, "sgd", X, X**2, {"learning_rate": [0.01, 0.1], "l2": [0, 1e-3]},
+        ...               epochs=5, seed=0)
+        >>> ax = study.plot_histories(where={"l2": 0})
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['learning_rate=0.01, l2=0', 'learning_rate=0.1, l2=0']
+        """
+        from nnet.plotting import plot_curves
+
+        names = self._curve_names()
+        curve = curve if curve is not None else ("val_loss" if "val_loss" in names else names[0])
+        if curve not in names:
+            raise ValueError(f"curve must be one of the recorded curves {names}, got {curve!r}")
+        chosen = self._where(where)
+        shown = [k for k, values in self.grid.items() if len(values) > 1] or list(self.grid)
+        curves = {
+            ", ".join(f"{k}={_label(self.params[i][k])}" for k in shown if k in self.params[i]):
+            _curve(self.histories[i], curve)
+            for i in chosen
+        }  # fmt: skip
+        return plot_curves(curves, curve, ax, log_y=log_y)
+
+    def _where(self, where: Any) -> list[int]:
+        """The models ``where`` selects (see :meth:`plot_histories`), in grid order."""
+        if where is None:
+            return list(range(len(self)))
+        if callable(where):
+            chosen = [i for i, p in enumerate(self.params) if where(dict(p))]
+        elif isinstance(where, Mapping):
+            for key in where:
+                if key not in self.grid:
+                    raise ValueError(f"where: {key!r} is not a grid key; expected one of "
+                                     f"{list(self.grid)}")  # fmt: skip
+            wanted = {
+                k: v if isinstance(v, (list, tuple)) and k not in _SEQUENCE_KEYS else [v]
+                for k, v in where.items()
+            }
+            chosen = [
+                i for i, p in enumerate(self.params)
+                if all(any(_same(p.get(k), v) for v in values) for k, values in wanted.items())
+            ]  # fmt: skip
+        else:
+            raise TypeError(f"where must be a dict of grid values or a function, got {where!r:.80}")
+        if not chosen:
+            raise ValueError(f"where={where!r:.80} selects no model of the study")
+        return chosen
+
     # ----------------------------------------------------------------- helpers
     def _curve_names(self) -> list[str]:
         names = ["train_loss"]
@@ -292,13 +428,39 @@ class Study:
         return history.best_epoch if restored else history.epochs_run - 1
 
     def _column(self, name: str) -> np.ndarray:
+        """The numeric result ``name`` of every model (NaN where a model has none)."""
+        if not isinstance(name, str):
+            raise TypeError(f"the result must be a column name (a str), got {name!r:.80}")
         rows = self.table()
-        if not rows or name not in rows[0]:
-            known = [k for k in rows[0] if k not in self.grid] if rows else []
-            raise ValueError(f"unknown result {name!r}; expected one of {known}")
+        numeric = [k for k in (rows[0] if rows else []) if k not in self.grid]
+        numeric = [k for k in numeric if _numeric_column(rows, k)]
+        if name not in numeric:
+            what = (
+                f"{name!r} is not a numeric result"
+                if rows and name in rows[0]
+                else (f"unknown result {name!r}")
+            )
+            raise ValueError(f"{what}; expected one of {numeric}")
         return np.array(
             [r[name] if isinstance(r[name], numbers.Real) else math.nan for r in rows], dtype=float
         )
+
+
+def _numeric_column(rows: list[dict[str, Any]], key: str) -> bool:
+    """Whether every row's ``key`` is a number (or None: a model without epochs)."""
+    return all(isinstance(r[key], numbers.Real) or r[key] is None for r in rows)
+
+
+def _python(value: Any) -> Any:
+    """A NumPy number as the Python number it holds; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _cell(value: Any) -> str:
+    """A table cell: numbers to 4 significant digits, anything else as ``str``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return f"{value:.4g}"
+    return _label(value) if value is not None else ""
 
 
 def _grid_of(params: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,15 +40,22 @@ NETWORK_KEYS = ("l1", "l2", "seed", "init")
 GROUP_KEYS = ("layer_output_sizes", "activation_funcs", "batch_size", "epochs", "optimizer")
 """Grid keys that change the shapes or the loop: each combination of them is one group."""
 
+SEQUENCE_KEYS = ("layer_output_sizes", "activation_funcs")
+"""Grid keys whose values may be lists (one width or activation per layer)."""
+
 
 # ----------------------------------------------------------------------------- one model
-def make_network(template: NeuralNetwork, net_params: Mapping[str, Any]) -> NeuralNetwork:
+def make_network(
+    template: NeuralNetwork, net_params: Mapping[str, Any], seed: int | None = None
+) -> NeuralNetwork:
     """A network with the template's architecture and ``net_params`` (l1, l2, seed, init).
 
     Without ``seed`` or ``init`` it starts from the template's current weights;
-    with either, it is initialized as the constructor would (``seed=None`` is fresh
-    randomness).
+    with either, it is initialized as the constructor would, ``init`` without
+    ``seed`` from the sweep's ``seed`` (``None`` is fresh randomness).
     """
+    if "init" in net_params and "seed" not in net_params:
+        net_params = {**net_params, "seed": seed}
     net = template.clone(**net_params)
     if "seed" not in net_params and "init" not in net_params:  # a network's weights are finite
         net.parameters.replace(template.parameters.vector.copy())
@@ -115,6 +123,7 @@ def make_plan(
             check_positive_int(value, name)
     _check_model_values(template, optimizers, values)
     networks = _group_networks(template, values, seed)
+    _check_size(networks, values, epochs_values)
     params, groups = [], {}
     keys = list(values)
     for index, choice in enumerate(itertools.product(*(range(len(v)) for v in values.values()))):
@@ -185,8 +194,65 @@ def _check_grid(grid: Any) -> dict[str, list[Any]]:
             raise TypeError(f"grid[{key!r}] must be a list of values, got {seq!r:.80}")
         if len(seq) == 0:
             raise ValueError(f"grid[{key!r}] is empty; give at least one value")
-        values[key] = list(seq)
+        values[key] = [_plain(key, i, value) for i, value in enumerate(seq)]
     return values
+
+
+def _plain(key: str, i: int, value: Any) -> Any:
+    """A grid value as plain Python (NumPy numbers become numbers, as ``best()`` returns
+    them); an array or a list where one value per model is expected is refused."""
+    if isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0:
+        return value.item()
+    if key in SEQUENCE_KEYS:
+        return value.tolist() if isinstance(value, np.ndarray) else value
+    if isinstance(value, (np.ndarray, list, tuple)):
+        raise ValueError(
+            f"grid[{key!r}][{i}] is {type(value).__name__} {value!r:.40}: a grid value is one "
+            f"value per model; to sweep several, list them: grid[{key!r}] = [0.1, 0.2]"
+        )
+    return value
+
+
+MODEL_BYTES = 4096
+"""Bytes a model of a study takes besides its weights and curves (its objects): an estimate."""
+
+CURVE_BYTES = 6 * 32
+"""Bytes per epoch of a model's history (six curves of Python floats): an estimate."""
+
+
+def available_memory() -> int:
+    """Bytes this process may use at most: the physical memory, or a lower address-space
+    limit (``ulimit -v``)."""
+    limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):  # not on this system
+        return limit
+    return limit if soft == resource.RLIM_INFINITY else min(limit, soft)
+
+
+def _check_size(
+    networks: dict[tuple[int, int], NeuralNetwork],
+    values: dict[str, list[Any]],
+    epochs: list[int],
+) -> None:
+    """Refuse a grid whose study (weights, histories and objects) cannot fit in memory,
+    before its models are even listed."""
+    n_models = math.prod(len(v) for v in values.values())
+    shapes = values.get("layer_output_sizes", [None])
+    per_shape = n_models // len(shapes)
+    weights = sum(networks[i, 0].n_params for i in range(len(shapes))) * per_shape
+    itemsize = next(iter(networks.values())).dtype.itemsize
+    estimate = weights * itemsize + n_models * (MODEL_BYTES + max(epochs) * CURVE_BYTES)
+    limit = available_memory()
+    if estimate > limit:
+        raise ValueError(
+            f"grid makes {n_models:,} models, whose study would take about "
+            f"{estimate / 2**30:,.1f} GiB (weights, histories and objects), more than the "
+            f"{limit / 2**30:,.1f} GiB of memory available; sweep fewer values at a time"
+        )
 
 
 def _optimizers(optimizer: Any, values: dict[str, list[Any]]) -> list[Optimizer]:
@@ -303,7 +369,12 @@ ModelSpec = tuple[dict[str, Any], dict[str, Any]]
 """``(net_params, opt_params)``: network keywords (l1, l2, seed, init) and optimizer kwargs."""
 
 MEMORY_BUDGET = 256 << 20
-"""Bytes of per-step buffers a stack may use; a larger one is trained in chunks of models."""
+"""Bytes of buffers a stack may use; a larger one is trained in chunks of models."""
+
+WEIGHT_COPIES = 8
+"""Arrays of a stack's size training holds besides the optimizer's state: the models'
+networks, the stack, its snapshot, gradient, update, masked update, penalty buffer and
+coefficients."""
 
 
 def train_models(
@@ -339,7 +410,7 @@ def train_models(
     histories: list[History | None] = [None] * len(models)
     for indices in _stacks(template, opt, models, data, val, batch_size, bool(named_metrics)):
         specs = [models[i] for i in indices]
-        nets = [make_network(template, net_params) for net_params, _ in specs]
+        nets = [make_network(template, net_params, seed) for net_params, _ in specs]
         sizes = [template.network_input_size, *template.layer_output_sizes]
         layout = Layout(sizes, template.dtype, n_models=len(nets))
         store = ParameterStore(layout, np.stack([net.parameters.vector for net in nets]))
@@ -372,7 +443,7 @@ def _one_by_one(
     epochs, batch_size, validation_data, metrics, early_stopping, seed, explosion_factor = args
     networks, histories = [], []
     for net_params, opt_params in models:
-        net = make_network(template, net_params)
+        net = make_network(template, net_params, seed)
         model_opt = make_optimizer(opt, opt_params) if opt_params else _fresh(opt)
         history = train(
             net, model_opt, X, Y, epochs=epochs, batch_size=batch_size,
@@ -410,7 +481,8 @@ def _stacks(
     rows = n if batch_size is None else min(batch_size, n)
     rows = max(rows, n if metrics else 0, 0 if val is None else val[0].shape[0])  # forward passes
     widths = sum(template.layer_output_sizes) * 2  # outputs and errors
-    per_model = max(rows * widths * template.dtype.itemsize, 1)
+    copies = WEIGHT_COPIES + len(opt.state_names)  # of the weights, per model
+    per_model = (rows * widths + copies * template.n_params) * template.dtype.itemsize
     chunk = max(1, MEMORY_BUDGET // per_model)
     return [ids[s : s + chunk] for ids in by_key.values() for s in range(0, len(ids), chunk)]
 
@@ -473,7 +545,11 @@ def sweep(
         * ``l1``, ``l2``, ``seed`` (the initializer's seed), ``init``: the
           network's keywords. Without ``seed`` or ``init`` every model starts from
           the template's weights; with them, each is initialized as
-          ``NeuralNetwork(<template's arguments>, seed=..., init=...)`` would be.
+          ``NeuralNetwork(<template's arguments>, seed=..., init=...)`` would be
+          (``init`` without ``seed``: with the sweep's ``seed``).
+          Every value is one value per model (a number, a name...): an array
+          or a list is refused, except as ``layer_output_sizes`` and
+          ``activation_funcs`` values. NumPy numbers become Python numbers.
         * the optimizer's constructor parameters: ``learning_rate``,
           ``momentum``, ``beta1``, ``weight_decay``, ...
         * keys that change the shapes or the loop, which split the grid into
@@ -493,7 +569,10 @@ def sweep(
         is restored) at its own best epoch.
     seed : int or None, default=None
         The shuffling seed, the same for every model (so each model sees the
-        mini-batches its lone :func:`~nnet.training.train` call would).
+        mini-batches its lone :func:`~nnet.training.train` call would), and the
+        initialization seed of models whose grid gives ``init`` but no ``seed``
+        or other shapes than the template's: with an int, the sweep is
+        reproducible whatever the grid holds.
     n_jobs : int or None, default=1
         Stacks trained at once, in joblib worker processes (``-1``: one per core;
         inside ``joblib.parallel_config(backend="dask")``, on a Dask cluster).
@@ -512,8 +591,19 @@ def sweep(
         The models in product order. Every argument is checked before anything
         is trained; a model that diverges is marked ``"diverged"`` (one
         :class:`~nnet.training.DivergenceWarning` for the whole sweep) while the
-        others train on. On Ctrl-C the models trained so far are returned
-        (``study.interrupted`` is True).
+        others train on. On Ctrl-C every model is returned, whatever ``n_jobs``
+        (``study.interrupted`` is True): those finished as they are, those of
+        the stack training then at their last weights, marked ``"interrupted"``,
+        and those not started (or training in a worker process, whose work is
+        lost with it) at their starting weights, with no epoch, marked
+        ``"interrupted"`` too.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument (named), before anything is trained; also for a grid
+        whose study would not fit in memory (its number of models and estimated
+        bytes are in the message).
 
     Notes
     -----
@@ -541,7 +631,7 @@ def sweep(
     run = _GroupRunner(X, Y, validation_data, metrics, early_stopping, seed)
     groups = _spread(plan.groups, _workers(n_jobs))
     results = _run_groups(run, groups, n_jobs, bool(progress))
-    return _study(plan, groups, results, early_stopping)
+    return _study(plan, groups, results, early_stopping, seed, validation_data is not None)
 
 
 def _workers(n_jobs: int | None) -> int:
@@ -573,21 +663,30 @@ def _spread(groups: list[Group], workers: int) -> list[Group]:
 
 
 def _study(
-    plan: Plan, groups: list[Group], results: list[GroupResult], early_stopping: int | None
+    plan: Plan,
+    groups: list[Group],
+    results: list[GroupResult],
+    early_stopping: int | None,
+    seed: int | None,
+    validation: bool,
 ) -> Study:
-    """The trained models in product order; fewer than the grid's after a Ctrl-C."""
+    """Every model in product order; after a Ctrl-C, those not returned by their stack
+    at their starting weights, with no epoch, marked ``"interrupted"``."""
     done: dict[int, tuple[NeuralNetwork, History]] = {}
     for group, (networks, histories) in zip(groups, results):
         done.update(zip(group.indices, zip(networks, histories)))
-    order = sorted(done)
-    histories = [done[i][1] for i in order]
-    interrupted = len(done) < len(plan.params) or any(
-        h.stop_reason == "interrupted" for h in histories
-    )
+    monitor = "val_loss" if validation else "train_loss"
+    for group in groups:
+        for i, (net_params, _) in zip(group.indices, group.models):
+            if i not in done:
+                unstarted = History(stop_reason="interrupted", monitor=monitor)
+                done[i] = make_network(group.network, net_params, seed), unstarted
+    histories = [done[i][1] for i in range(len(plan.params))]
     _warn_divergence(histories)
     return Study(
-        [plan.params[i] for i in order], [done[i][0] for i in order], histories,
-        grid=plan.grid, early_stopping=early_stopping, interrupted=interrupted,
+        plan.params, [done[i][0] for i in range(len(plan.params))], histories,
+        grid=plan.grid, early_stopping=early_stopping,
+        interrupted=any(h.stop_reason == "interrupted" for h in histories),
     )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
-from nnet.metrics import Metric, get_metrics
+from nnet.metrics import Metric, evaluate_stacked, get_metrics
 from nnet.network import Backprop, NeuralNetwork, check_data, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import ParameterStore
@@ -367,11 +367,13 @@ class Engine:
             bad = ~np.isfinite(loss) & self.active
             self._diverge(bad, f"the validation loss is {float(loss[bad][0]) if bad.any() else 0}")
             logs["val_loss"] = loss
-        preds = [pred] if self.lone else list(pred)
+        active = self.active  # the metrics of the models still training, in one call each
+        preds = pred.reshape(len(active), *pred.shape[-2:])
+        if not active.all():
+            preds = preds[active]
         for name, metric in self.metrics:
-            values = np.full(len(self.active), np.nan)
-            for k in np.flatnonzero(self.active):
-                values[k] = float(metric(Y, preds[k]))
+            values = np.full(len(active), np.nan)
+            values[active] = evaluate_stacked(metric, Y, preds)
             logs[prefix + name] = values
         return logs
 

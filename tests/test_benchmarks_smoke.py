@@ -29,7 +29,14 @@ ESTIMATOR_CONTENDERS = {
 TRAINING_CONTENDERS = {"floor", "nnet", "sklearn"}
 GRADIENT_CONTENDERS = {"floor", "compute_gradient", "autograd_gradient"}
 GRID_CONTENDERS = {
-    "w4_iris_grid": {"sweep", "sweep_2_jobs", "train_loop", "sklearn"},
+    "w4_iris_grid": {
+        "sweep",
+        "sweep_2_jobs",
+        "sweep_validation",
+        "sweep_accuracy",
+        "train_loop",
+        "sklearn",
+    },
     "w5_digits_grid": {"sweep", "sweep_2_jobs", "train_loop"},
 }
 

@@ -185,3 +185,86 @@ def test_importing_nnet_changes_no_signal_handler_even_in_a_script_named_nnet(tm
     )
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+# ----------------------------------------------------------------------------- --import (issue 22)
+PARTS = '''
+import autograd.numpy as anp
+from nnet.activations import register_activation
+from nnet.optimizers import Optimizer, register_optimizer
+
+
+class HalfStep(Optimizer):
+    """Plain gradient descent at half the learning rate."""
+
+    def update(self, grad, state, learning_rate, params=None):
+        return -0.5 * learning_rate * grad
+
+
+register_activation("softsign_demo", lambda z: z / (1 + anp.abs(z)), overwrite=True)
+register_optimizer("halfstep_demo", HalfStep, overwrite=True)
+'''
+
+
+@pytest.fixture
+def parts(tmp_path: Path) -> Path:
+    """A user's module of custom parts, registered when it is imported."""
+    path = tmp_path / "course_parts.py"
+    path.write_text(PARTS)
+    return path
+
+
+@pytest.mark.parametrize("spelling", ["path", "module"])
+def test_import_registers_custom_parts_for_train_predict_and_info(spelling, parts, tmp_path):
+    """Issue 22: a shell cannot call register_activation; --import runs a module that does."""
+    spec = str(parts) if spelling == "path" else "course_parts"
+    model = tmp_path / "m.safetensors"
+    result = run("train", "--import", spec, "--activation", "softsign_demo", "--optimizer",
+                 "halfstep_demo", "--epochs", "3", "--quiet", "--save", str(model),
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "softsign_demo, softmax" in result.stdout and "HalfStep(" in result.stdout
+    rows = tmp_path / "rows.csv"
+    features = [f"{p} {size} (cm)" for p in ("sepal", "petal") for size in ("length", "width")]
+    write_csv(rows, features, [[5.1, 3.5, 1.4, 0.2]])
+    result = run("predict", "--model", str(model), "--csv", str(rows), cwd=tmp_path)
+    assert result.returncode == 2 and "--import" in result.stderr  # the model needs the parts
+    for command in (["predict", "--csv", str(rows)], ["info"]):
+        result = run(*command, "--model", str(model), "--import", spec, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert "softsign_demo" in result.stdout
+
+
+def test_import_registers_an_optimizer_for_sweep(parts, tmp_path):
+    result = run("sweep", "--import", str(parts), "--optimizer", "halfstep_demo", "--grid",
+                 "lr=0.01,0.1", "--grid", "activation=softsign_demo,tanh", "--epochs", "2",
+                 "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "4 models over learning_rate, activation_funcs" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--activation", "softsign_demo"], "--import a module that registers it"),
+        (["train", "--optimizer", "halfstep_demo"], "--import a module that registers it"),
+        (["sweep", "--grid", "activation=softsign_demo"], "--import a module that registers it"),
+        (["train", "--import", "no_such_module_xyz"], "--import no_such_module_xyz: "
+         "ModuleNotFoundError: No module named 'no_such_module_xyz'"),
+        (["info", "--import", "missing.py", "--model", "m"], "--import missing.py: no such file"),
+        (["train", "--import", "broken.py"], "--import broken.py: ZeroDivisionError"),
+        (["train", "--imp", "broken.py"], "--import broken.py: ZeroDivisionError"),
+    ],
+)  # fmt: skip
+def test_import_errors_and_unknown_names_are_one_line(args, message, tmp_path):
+    (tmp_path / "broken.py").write_text("1 / 0\n")
+    result = run(*args, "--quiet" if args[0] != "info" else "--model=m", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("nnet: error:") and message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "info", "sweep"])
+def test_every_command_lists_import_in_its_help(command):
+    result = run(command, "--help")
+    assert result.returncode == 0 and "--import MODULE" in result.stdout

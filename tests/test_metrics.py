@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nnet.metrics import METRICS, accuracy, get_metric, labels, mse, r2
+from nnet.metrics import METRICS, accuracy, evaluate_stacked, get_metric, labels, mse, r2
 
 
 def test_labels_are_the_row_argmax_for_several_columns():
@@ -114,3 +116,82 @@ def test_the_course_mistake_is_caught_where_the_metric_gives_the_true_mse():
     assert mse(y.reshape(-1, 1), pred) == pytest.approx(true)
     with pytest.raises(ValueError):
         mse(y, pred)
+
+
+# ----------------------------------------------------------------------------- over the model axis
+@st.composite
+def stacked_outputs(draw):
+    """Targets (n, m) and K models' outputs (K, n, m), at scales from 1e-3 to 1e3."""
+    k, n, m = draw(st.integers(1, 5)), draw(st.integers(2, 30)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    Y = rng.normal(size=(n, m))
+    if draw(st.booleans()):  # classification targets: one-hot, or 0-1 for one column
+        Y = np.eye(m)[rng.integers(0, m, n)] if m > 1 else (Y > 0).astype(float)
+    if draw(st.booleans()):
+        Y[:, 0] = 1.0  # a constant column: r2's special cases
+    preds = rng.normal(size=(k, n, m)) * draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    if draw(st.booleans()):
+        preds[0] = Y  # a perfect model
+    return Y, preds
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=stacked_outputs(), name=st.sampled_from(sorted(METRICS)))
+def test_a_stacked_metric_is_each_models_own_call(case, name):
+    """Issue 22: the built-in metrics of K models at once equal the plain per-model calls
+    (scikit-learn's), bit for bit, and no model's value depends on the others in the stack."""
+    Y, preds = case
+    stacked = evaluate_stacked(name, Y, preds)
+    assert stacked.shape == (len(preds),)
+    np.testing.assert_array_equal(stacked, [METRICS[name](Y, pred) for pred in preds])
+    alone = [evaluate_stacked(name, Y, preds[k : k + 1])[0] for k in range(len(preds))]
+    np.testing.assert_array_equal(stacked, alone)
+
+
+def test_a_stacked_metric_never_calls_scikit_learn(monkeypatch):
+    """The stacked path is checked once per call and computed by NumPy, not by one
+    scikit-learn call per model (about 5 ms each)."""
+    import sklearn.metrics
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a stacked metric called scikit-learn")
+
+    for name in ("accuracy_score", "mean_squared_error", "r2_score"):
+        monkeypatch.setattr(sklearn.metrics, name, refuse)
+    Y, preds = np.eye(3)[[0, 1, 2, 1]], np.random.default_rng(0).random((7, 4, 3))
+    for name in METRICS:
+        assert evaluate_stacked(name, Y, preds).shape == (7,)
+
+
+def test_a_custom_metric_is_called_once_per_model():
+    seen = []
+
+    def first_output(Y_true, Y_pred):
+        seen.append(Y_pred.shape)
+        return float(Y_pred[0, 0])
+
+    preds = np.arange(12.0).reshape(3, 2, 2)
+    np.testing.assert_array_equal(evaluate_stacked(first_output, preds[0], preds), [0, 4, 8])
+    assert seen == [(2, 2)] * 3
+
+
+def test_accuracy_of_a_stack_takes_class_labels():
+    preds = np.array([[[0.9, 0.1], [0.2, 0.8]], [[0.1, 0.9], [0.2, 0.8]]])
+    np.testing.assert_array_equal(evaluate_stacked("accuracy", np.array([0, 1]), preds), [1, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("Y_true", "preds", "error", "match"),
+    [
+        (np.zeros((4, 1)), np.zeros((4, 1)), ValueError, r"Y_preds must have shape \(K"),
+        (np.zeros(4), np.zeros((2, 4, 1)), ValueError, "the same shape"),
+        (np.zeros((4, 2)), np.zeros((2, 4, 1)), ValueError, "the same shape"),
+        (np.zeros((4, 1)), np.zeros((2, 4, 1)), None, None),
+    ],
+)
+def test_a_stacked_metric_checks_the_shapes_once(Y_true, preds, error, match):
+    if error is None:
+        assert evaluate_stacked("mse", Y_true, preds).shape == (2,)
+        return
+    with pytest.raises(error, match=match):
+        evaluate_stacked("mse", Y_true, preds)

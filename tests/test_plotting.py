@@ -16,6 +16,7 @@ from sklearn.metrics import confusion_matrix  # noqa: E402
 from nnet import plotting  # noqa: E402
 from nnet.plotting import (  # noqa: E402
     plot_confusion_matrix,
+    plot_curves,
     plot_heatmap,
     plot_history,
     plot_regression_fit,
@@ -211,9 +212,49 @@ def test_heatmap_ticks_are_labelled_with_the_values():
     ax = plot_heatmap(np.zeros((3, 2)), [1e-3, 5e-2], [0.0, 0.5, 2], "x", "y", log_x=True)
     xticks = [t.get_text() for t in ax.get_xticklabels()]
     yticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert xticks == ["$10^{-3}$", "0.05"]
+    assert xticks == ["$10^{-3}$", "$5{\\times}10^{-2}$"]  # a log axis: every value alike
     assert yticks == ["0", "0.5", "2"]
     assert list(ax.get_xticks()) == [0, 1] and list(ax.get_yticks()) == [0, 1, 2]
+
+
+def test_log_spaced_ticks_are_all_written_as_powers_of_ten():
+    """Issue 22: np.logspace values gave $10^{-4}$ beside 0.000316228."""
+    values = np.logspace(-4, -1, 7)
+    ax = plot_heatmap(np.zeros((1, 7)), values, [1.0], "learning_rate", "y")
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "$10^{-4}$", "$3.16{\\times}10^{-4}$", "$10^{-3}$", "$3.16{\\times}10^{-3}$",
+        "$10^{-2}$", "$3.16{\\times}10^{-2}$", "$10^{-1}$",
+    ]  # fmt: skip
+
+
+def test_plot_history_labels_overlaid_histories():
+    """Issue 22: every overlaid curve was labelled train_loss."""
+    from nnet.callbacks import History
+
+    fig = plot_history(History(train_loss=[0.9, 0.5], val_loss=[1.0, 0.6]), label="lr=0.1")
+    plot_history(History(train_loss=[0.8, 0.7]), ax=fig.axes[0], label="lr=0.01")
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels == ["lr=0.1 train_loss", "lr=0.1 val_loss", "lr=0.01 train_loss"]
+    with pytest.raises(TypeError, match="label must be a str"):
+        plot_history(History(train_loss=[0.9]), label=3)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda ax: plot_heatmap(np.zeros((1, 1)), [1], [1], "x", "y", ax=ax),
+    lambda ax: plot_curves({"a": [1.0]}, ax=ax),
+    lambda ax: plot_confusion_matrix([0, 1], [0, 1], ax=ax),
+])  # fmt: skip
+def test_an_ax_that_is_not_an_axes_is_refused_by_name(draw):
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        draw(5)
+
+
+def test_plot_curves_draws_one_labelled_line_per_curve():
+    ax = plot_curves({"lr=0.1": [0.9, 0.5, 0.4], "lr=1": [], "lr=0.01": [0.9, 0.8]}, "val_loss",
+                     log_y=True)  # fmt: skip
+    assert [line.get_label() for line in ax.get_lines()] == ["lr=0.1", "lr=0.01"]
+    assert list(ax.get_lines()[1].get_xdata()) == [1, 2]  # epochs from 1
+    assert ax.get_ylabel() == "val_loss" and ax.get_yscale() == "log"
 
 
 def test_heatmap_highlights_the_best_cell_and_labels_the_colorbar():

@@ -9,6 +9,11 @@ shown with its traceback and a request to report it (status 1; see
 output pipe (``nnet info ... | head -3``) ends quietly. scikit-learn is imported on
 use, so that Ctrl-C during start-up is handled too.
 
+Every command takes ``--import MODULE`` (repeatable: a module name, or the path of a
+``.py`` file), imported before anything else, so that the module's ``register_*``
+calls add its activations, costs, optimizers, initializers and metrics to the names
+the options accept (``--optimizer adabelief``) and the model files that use them load.
+
 The ``train`` command is in :mod:`nnet.cli._train`, ``sweep`` in :mod:`nnet.cli._sweep`.
 """
 
@@ -45,6 +50,9 @@ if _running_as_the_command():
 
 import argparse  # noqa: E402 (after the start-up Ctrl-C handler)
 import csv  # noqa: E402
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+import re  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, NoReturn  # noqa: E402
@@ -94,6 +102,60 @@ def _hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
+IMPORT_HELP = (
+    "import this module (a name, or a .py file) first, so that its register_* calls add "
+    "activations, costs, optimizers... to the names the options accept (repeatable)"
+)
+
+
+def _imported_modules(argv: Sequence[str]) -> list[str]:
+    """The values of every ``--import`` in ``argv`` (read before the parser is built)."""
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--import", action="append", dest="imports", default=[])
+    known, _ = pre.parse_known_args(argv)
+    return list(known.imports)
+
+
+def import_user_module(spec: str) -> None:
+    """Import ``spec``, a module name (from the working directory too) or a ``.py`` path.
+
+    Parameters
+    ----------
+    spec : str
+        ``mypackage.parts`` or ``parts.py``.
+
+    Raises
+    ------
+    UsageError
+        When it cannot be found, or raises while it is imported (one line).
+    """
+    try:
+        if spec.endswith(".py") or os.sep in spec:
+            path = Path(spec)
+            if not path.is_file():
+                raise UsageError(f"--import {spec}: no such file")
+            module_spec = importlib.util.spec_from_file_location(path.stem, path)
+            assert module_spec is not None and module_spec.loader is not None  # a .py file
+            module = importlib.util.module_from_spec(module_spec)
+            sys.modules[path.stem] = module
+            module_spec.loader.exec_module(module)
+        else:
+            if os.getcwd() not in sys.path:  # as python -m does; the nnet script does not
+                sys.path.insert(0, os.getcwd())
+            importlib.import_module(spec)
+    except UsageError:
+        raise
+    except Exception as err:  # the user's module: its failure is theirs, in one line
+        raise UsageError(f"--import {spec}: {type(err).__name__}: {err}") from err
+
+
+def _hint(message: str) -> str:
+    """``message``, with the way to add a name from the shell when it asks for one."""
+    if re.search(r"nnet\.\w+\.register_\w+\(", message) or "--optimizer: invalid choice" in message:
+        return f"{message}; from the command line, --import a module that registers it"
+    return message
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nnet", description="Train, apply and describe nnet networks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -135,7 +197,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     info = commands.add_parser("info", help="describe a saved model")
     info.add_argument("--model", type=Path, required=True)
-    add_sweep_parser(commands)  # nnet sweep: see nnet.cli._sweep
+    sw = add_sweep_parser(commands)  # nnet sweep: see nnet.cli._sweep
+    for command in (tr, pr, info, sw):  # read first by _imported_modules; listed in --help
+        command.add_argument(
+            "--import", action="append", dest="imports", metavar="MODULE", help=IMPORT_HELP
+        )
     return parser
 
 
@@ -221,8 +287,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         and 1 for a bug in nnet (its traceback, and a request to report it).
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)  # see the top of this module
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        imported = _imported_modules(argv)  # before the parser: --optimizer's choices
+        for spec in imported:
+            import_user_module(spec)
         args = _build_parser().parse_args(argv)
+        for spec in args.imports or []:  # spelled --imp: the parser's abbreviation
+            if spec not in imported:
+                import_user_module(spec)
         if args.command == "sweep":
             run_sweep(args)
             return 0
@@ -232,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(err, BrokenPipeError):
             return _broken_pipe()
         message = str(err) if not isinstance(err, MemoryError) else "out of memory"
-        print(f"nnet: error: {one_line(message)}", file=sys.stderr)
+        print(f"nnet: error: {one_line(_hint(message))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
         # On a line of its own: ^C, or a progress bar, may have left the cursor mid-line.

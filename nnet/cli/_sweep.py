@@ -12,27 +12,32 @@ The data, network and optimizer options are those of ``nnet train``; each
 
 Every value the user gives is checked before the sweep starts, inside
 :func:`~nnet.cli._errors.user_input` (a refusal is one line); an error during
-the sweep itself is a bug (see :mod:`nnet.cli._errors`).
+the sweep itself is a bug (see :mod:`nnet.cli._errors`). ``--out`` and ``--plot``
+never write over the ``--csv`` input or over each other. After a Ctrl-C, or when
+every model diverged, nothing is written and no "best" is printed (status 130,
+or 2 with one line); a warning (some models diverged) is one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
-from nnet.cli._errors import UsageError, user_input
-from nnet.cli._train import add_data_args, add_optimizer_args
+from nnet.cli._errors import UsageError, one_line, user_input
+from nnet.cli._train import _same_file, add_data_args, add_optimizer_args, refuse_overwriting
 
 __all__ = ["add_sweep_parser", "run_sweep"]
 
 _ALIASES = {"lr": "learning_rate", "hidden": "layer_output_sizes", "activation": "activation_funcs"}
 
 
-def add_sweep_parser(commands: Any) -> None:
-    """Add the ``sweep`` subcommand to the ``nnet`` parser's subcommands."""
+def add_sweep_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add the ``sweep`` subcommand to the ``nnet`` parser's subcommands; return its parser."""
     sw = commands.add_parser("sweep", help="train a grid of networks; write a table and heatmap")
     add_data_args(sw)
     sw.add_argument(
@@ -56,6 +61,7 @@ def add_sweep_parser(commands: Any) -> None:
     sw.add_argument("--y", help="grid key of the heatmap's rows (the second varied key)")
     sw.add_argument("--value", help="result drawn (val_accuracy, or val_loss for regression)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    return sw
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -117,6 +123,9 @@ def run_sweep(args: argparse.Namespace) -> None:
     from nnet.sweep import make_plan
 
     check_train_args(args)  # the options shared with nnet train (and matplotlib for --plot)
+    refuse_overwriting({"--out": args.out}, {"--csv": args.csv})
+    if args.out is not None and args.plot is not None and _same_file(args.out, args.plot):
+        raise UsageError(f"--out and --plot are the same file {args.out}; give each its own")
     if args.n_jobs == 0:
         raise UsageError("--n-jobs must be a non-zero int (as in joblib), got 0")
     name, data = load_data(args)
@@ -142,11 +151,14 @@ def run_sweep(args: argparse.Namespace) -> None:
         make_plan(net, optimizer, grid, epochs=args.epochs, batch_size=batch_size, seed=args.seed)
     metrics = _metrics(bool(classes))
     start = time.perf_counter()
-    study = sweep(net, optimizer, X_train, Y_train, grid, epochs=args.epochs,
-                  batch_size=batch_size, validation_data=(X_test, Y_test),
-                  metrics=metrics, seed=args.seed, n_jobs=args.n_jobs,
-                  progress=not args.quiet)  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study = sweep(net, optimizer, X_train, Y_train, grid, epochs=args.epochs,
+                      batch_size=batch_size, validation_data=(X_test, Y_test),
+                      metrics=metrics, seed=args.seed, n_jobs=args.n_jobs,
+                      progress=not args.quiet)  # fmt: skip
     elapsed = time.perf_counter() - start
+    _end_of_sweep(args, study, caught)
     print(f"{name}: {len(study)} models over {', '.join(grid)} in {elapsed:.2f} s")
     value = "val_accuracy" if classes else "val_loss"
     best, _ = study.best(value)
@@ -159,6 +171,24 @@ def run_sweep(args: argparse.Namespace) -> None:
         figure: Any = study.heatmap(*plot).figure
         figure.savefig(args.plot, dpi=100)
         print(f"saved the heatmap of {plot[2]} to {args.plot}")
+
+
+def _end_of_sweep(args: argparse.Namespace, study: Any, caught: list[Any]) -> None:
+    """Each warning on one line; raise for a study that must not be written: interrupted
+    (Ctrl-C) or without a single model that trained."""
+    unwritten = [flag for flag, path in (("--out", args.out), ("--plot", args.plot)) if path]
+    not_written = f"; nothing was written to {' or '.join(unwritten)}" if unwritten else ""
+    reasons = [h.stop_reason for h in study.histories]
+    if study.interrupted:
+        done = reasons.count("completed") + reasons.count("diverged")
+        raise KeyboardInterrupt(f"after {done} of {len(study)} models{not_written}")
+    if reasons.count("diverged") == len(reasons):
+        raise UsageError(
+            f"every one of the {len(reasons)} models diverged{not_written}; try smaller "
+            "learning rates (--lr, or lr= in --grid)"
+        )
+    for warning in caught:
+        print(f"nnet: warning: {one_line(str(warning.message))}", file=sys.stderr)
 
 
 def _plot_keys(

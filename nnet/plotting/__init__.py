@@ -10,6 +10,7 @@ called; install it with ``pip install "nnet[plot]"``.
 function                               draws
 ====================================== ================================================
 :func:`plot_history`                   training/validation loss (and metrics) per epoch
+:func:`plot_curves`                    many curves per epoch on one Axes (a study's models)
 :func:`plot_heatmap`                   a score over a grid of two hyperparameters
 :func:`plot_search_heatmap`            the same from a ``GridSearchCV``'s ``cv_results_``
 :func:`plot_confusion_matrix`          counts of true vs predicted classes
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_confusion_matrix",
+    "plot_curves",
     "plot_heatmap",
     "plot_history",
     "plot_regression_fit",
@@ -52,7 +54,12 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- history
 def plot_history(
-    history: Any, ax: Any = None, metrics: Any = None, *, log_y: bool = False
+    history: Any,
+    ax: Any = None,
+    metrics: Any = None,
+    *,
+    log_y: bool = False,
+    label: str | None = None,
 ) -> Figure:
     """Plot the training and validation loss per epoch, and optionally the metrics.
 
@@ -79,6 +86,10 @@ def plot_history(
     log_y : bool, default=False
         A logarithmic loss axis, where late epochs' progress stays visible
         (on a linear axis a loss falling by orders of magnitude looks flat).
+    label : str, optional
+        Names the history in the legend: its curves are labelled
+        ``"<label> train_loss"``, ... so that histories drawn on the same Axes
+        can be told apart.
 
     Returns
     -------
@@ -106,7 +117,14 @@ def plot_history(
     >>> fig = plot_history(history, metrics="accuracy", log_y=True)
     >>> [(a.get_ylabel(), a.get_yscale()) for a in fig.axes]
     [('loss', 'log'), ('accuracy', 'linear')]
+    >>> fig = plot_history(History(train_loss=[0.9, 0.7]), label="lr=0.1")
+    >>> fig = plot_history(History(train_loss=[0.8, 0.6]), ax=fig.axes[0], label="lr=0.01")
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['lr=0.1 train_loss', 'lr=0.01 train_loss']
     """
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a str or None, got {label!r:.80}")
+    named = (lambda name: name) if label is None else (lambda name: f"{label} {name}")
     train, val, recorded, best = _curves(history)
     names = [] if metrics is None else _metric_names(metrics, recorded)
     n_panels = 1 + len(names)
@@ -121,17 +139,59 @@ def plot_history(
             raise ValueError(
                 f"ax must hold {n_panels} Axes (losses, then {names}), got {len(axes)}"
             )
-    _draw_curves(axes[0], [("train_loss", train), ("val_loss", val)], "loss")
+    _draw_curves(axes[0], [(named("train_loss"), train), (named("val_loss"), val)], "loss")
     if log_y:
         axes[0].set_yscale("log")
     for panel, name in zip(axes[1:], names):
-        pairs = [(name, recorded.get(name, [])), (f"val_{name}", recorded.get(f"val_{name}", []))]
+        pairs = [(named(key), recorded.get(key, [])) for key in (name, f"val_{name}")]
         _draw_curves(panel, pairs, name)
     if best is not None:
         for panel in axes:
             panel.axvline(best + 1, color="0.4", linestyle=":", label="best epoch (restored)")
             panel.legend()
     return axes[0].figure
+
+
+@fill_doc(ax=AX_PARAMETER, returns_axes=RETURNS_AXES)
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    ylabel: str = "loss",
+    ax: Axes | None = None,
+    *,
+    log_y: bool = False,
+) -> Axes:
+    """Draw several curves per epoch on one Axes, each labelled by its key in the legend.
+
+    Epochs are numbered from 1, as in :func:`plot_history`. This draws a study's
+    models side by side (:meth:`nnet.Study.plot_histories`).
+
+    Parameters
+    ----------
+    curves : mapping of str to sequence of float
+        Legend label → one value per epoch (an empty curve is skipped).
+    ylabel : str, default="loss"
+        The y axis's label.
+    {ax}
+    log_y : bool, default=False
+        A logarithmic y axis.
+
+    {returns_axes}
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_curves({"lr=0.1": [0.9, 0.5], "lr=0.01": [0.9, 0.8]}, "val_loss")
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_ylabel()
+    (['lr=0.1', 'lr=0.01'], 'val_loss')
+    """
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"curves must be a dict of label -> values, got {curves!r:.80}")
+    ax = _new_axes(ax)
+    _draw_curves(ax, [(str(k), list(v)) for k, v in curves.items()], ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    return ax
 
 
 # ----------------------------------------------------------------------------- confusion

@@ -41,7 +41,12 @@ def _pyplot() -> Any:
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.8)) -> Axes:
+    """``ax`` (a TypeError if it is not an Axes), or the Axes of a new figure."""
     if ax is not None:
+        from matplotlib.axes import Axes
+
+        if not isinstance(ax, Axes):
+            raise TypeError(f"ax must be a matplotlib Axes or None, got {ax!r:.80}")
         return ax
     _, new = _pyplot().subplots(figsize=figsize, layout="constrained")
     return new
@@ -114,13 +119,17 @@ def _use_log_labels(values: Sequence[Any], log: bool | str) -> bool:
 
 
 def _tick_label(value: Any, log: bool) -> str:
-    """``$10^{k}$`` for exact powers of ten on a log axis, else ``%g`` (``str`` for non-numbers)."""
+    """On a log axis, every positive number as ``$m{\times}10^{k}$`` (``$10^{k}$`` for a
+    power of ten; ``m`` to 3 digits); elsewhere ``%g`` (``str`` for non-numbers)."""
     if not is_real(value):
         return str(value)
     if log and value > 0:
-        exponent = math.log10(value)
-        if math.isclose(exponent, round(exponent), abs_tol=1e-9):
-            return f"$10^{{{round(exponent)}}}$"
+        exponent = math.floor(math.log10(value))
+        mantissa = float(f"{value / 10.0**exponent:.3g}")
+        if mantissa >= 10:  # 9.996e-4 rounds to 10e-4
+            mantissa, exponent = mantissa / 10, exponent + 1
+        power = f"10^{{{exponent}}}"
+        return f"${power}$" if mantissa == 1 else f"${mantissa:g}{{\\times}}{power}$"
     return f"{value:g}"
 
 
