@@ -748,21 +748,7 @@ def test_ctrl_c_returns_every_model_whatever_n_jobs(n_jobs, monkeypatch):
     assert [r["stop_reason"] for r in study.table()] == reasons
 
 
-@pytest.mark.parametrize(
-    "hidden",
-    [
-        "tanh",
-        pytest.param(
-            "sigmoid",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="nnet/activations' sigmoid switches from expit to exp at 1024 elements "
-                "of the whole stack (_SIMD_SIGMOID_FROM), so a stack of 9 models and one of "
-                "4 round differently: the core's to fix (issue 22, reported to the lead)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("hidden", ["tanh", "sigmoid"])
 def test_n_jobs_never_changes_a_result_table_included(hidden):
     """Issue 22: table() differed between n_jobs=1 and n_jobs=2 in the last digit."""
     X, Y = iris_like()

@@ -394,6 +394,8 @@ def sigmoid_der(z: Any) -> Any:
 
 
 _SIMD_SIGMOID_FROM = 1024  # elements; below it one call of expit costs less than four ufuncs
+# (counted per model: a stack's model k, a lone network and any split of a sweep into stacks
+# must take the same kernel, or they would round differently)
 
 
 def _sigmoid_forward(z: np.ndarray) -> np.ndarray:
@@ -404,7 +406,7 @@ def _sigmoid_forward(z: np.ndarray) -> np.ndarray:
     Accurate to a few ulp; where :math:`e^{-z}` overflows (:math:`\sigma(z) <
     10^{-308}`, float32 :math:`10^{-38}`) it gives 0, as ``expit`` does a little further out.
     """
-    if z.size < _SIMD_SIGMOID_FROM:
+    if (z[0].size if z.ndim == 3 else z.size) < _SIMD_SIGMOID_FROM:
         return expit(z, out=z)  # one ufunc call (scikit-learn's too), never overflows
     np.negative(z, out=z)
     with np.errstate(over="ignore"):  # e^{-z} = inf gives 1 / inf = 0
