@@ -298,6 +298,8 @@ class Engine:
         """
         backprop, store, losses, lone = self.backprop, self.store, self.losses, self.lone
         grad, vector, shapes = backprop.grad, store.vector, store.layout.shapes
+        next_update = None if self.by_step else self.opt.next_update
+        training = self.active[:, None] if self.frozen else None  # frozen models keep still
         self.steps = 0
         for step, (xb, yb, wb) in enumerate(self.batches):
             if wb is not None and not wb.any():  # a batch of zero weight teaches nothing
@@ -307,15 +309,13 @@ class Engine:
             if lone and not math.isfinite(loss):
                 self._diverge(self.active, f"the loss of mini-batch {step} is {loss}")
                 return None
-            if self.by_step:
+            if next_update is None:
                 if not self._step_through_step():
                     return None
-            elif self.frozen:  # frozen models keep their weights
-                store.add(
-                    np.where(self.active[:, None], self.opt.next_update(grad, vector, shapes), 0.0)
-                )
+            elif training is None:
+                store.add(next_update(grad, vector, shapes))
             else:
-                store.add(self.opt.next_update(grad, vector, shapes))
+                store.add(np.where(training, next_update(grad, vector, shapes), 0.0))
             self.steps = step + 1
         if self.first_loss is None:  # the losses at the initial weights: the explosion limit
             self.first_loss = losses[0].copy()

@@ -96,6 +96,8 @@ def check_reals(value: Any, name: str, *bounds: float | None, **open_ends: bool)
 
 def check_int(value: Any, name: str, minimum: int) -> int:
     """Return ``value`` as an int >= ``minimum``, or raise naming ``name`` (bools refused)."""
+    if type(value) is int and value >= minimum:  # the common case, without numbers' ABCs
+        return value
     expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
     if not is_int(value):
         raise TypeError(f"{name} must be {expected}, got {value!r}")
