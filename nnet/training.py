@@ -20,13 +20,26 @@ from typing import Any
 
 import numpy as np
 
-from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
+from nnet.callbacks import (
+    STOP_REASONS,
+    Callback,
+    History,
+    TrainingHealthWarning,
+    call_callbacks,
+    training_health,
+)
 from nnet.metrics import Metric, get_metrics
 from nnet.network import Backprop, NeuralNetwork, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import ParameterStore
 from nnet.utils.errors import NonFiniteError
-from nnet.utils.validation import check_inputs, check_positive_int, check_targets, make_rng
+from nnet.utils.validation import (
+    check_bool,
+    check_inputs,
+    check_positive_int,
+    check_targets,
+    make_rng,
+)
 from nnet.utils.validation import check_real as _check_real
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
@@ -60,6 +73,7 @@ def train(
     progress: bool = False,
     shuffle: bool = True,
     explosion_factor: float | None = 1e4,
+    warn: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent and return its :class:`History`.
 
@@ -118,6 +132,9 @@ def train(
         many times the loss of the first mini-batch (at the initial weights):
         a run that explodes without reaching infinity is stopped like one
         that does. ``None`` turns the rule off.
+    warn : bool, default=True
+        Warn :class:`~nnet.callbacks.TrainingHealthWarning` when the finished run went
+        backwards or a classifier learned nothing (:func:`~nnet.callbacks.training_health`).
 
     Returns
     -------
@@ -134,6 +151,9 @@ def train(
         (or the best ones, with early stopping) are restored, the completed
         epochs stay in the history and ``stop_reason`` is ``"diverged"``;
         nothing is raised.
+    TrainingHealthWarning
+        With ``warn=True``, when the final training loss is above the first
+        epoch's, or a classifier ends at the chance loss or chance accuracy.
 
     Notes
     -----
@@ -158,6 +178,7 @@ def train(
     >>> bool(history.train_loss[-1] < 0.1 * history.train_loss[0])
     True
     """
+    check_bool(warn, "warn")
     factor = None
     if explosion_factor is not None:
         factor = _check_real(explosion_factor, "explosion_factor", 1.0, low_open=True)
@@ -186,6 +207,8 @@ def train(
             DivergenceWarning,
             stacklevel=2,
         )
+    if warn and (problem := training_health(history, options.data[1], net.cost_fun)):
+        warnings.warn(problem, TrainingHealthWarning, stacklevel=2)
     return history
 
 

@@ -74,14 +74,16 @@ class Probes:
         Unit probes (coordinates or random directions).
     numeric : ndarray of shape (n_probes,)
         The central differences, NaN where excluded.
-    kinks, clipped : int
-        Probes excluded for crossing a kink, or for a clipped log.
+    kinks, clipped, nonfinite : int
+        Probes excluded for crossing a kink, for a clipped log, or for a cost
+        (or a step) that is not a finite number.
     """
 
     directions: np.ndarray
     numeric: np.ndarray
     kinks: int = 0
     clipped: int = 0
+    nonfinite: int = 0
 
 
 def _signs_change(before: np.ndarray, *others: np.ndarray) -> bool:
@@ -137,6 +139,7 @@ def probe_array(
     """Central differences of the cost along probes of array ``where = (layer, 0 for W / 1 for b)``.
 
     ``n_directions=None`` probes every coordinate; otherwise that many random unit directions.
+    Call it under ``np.errstate(all="ignore")``: a cost that overflows is counted, not raised.
     """
     layers = [[W.copy(), b.copy()] for W, b in net.layers]
     layer, which = where
@@ -164,5 +167,9 @@ def probe_array(
         plus, minus = (cost(net, moved[sign], passes[sign][1], Y) for sign in (1.0, -1.0))
         # The step actually taken, after rounding base +- h d to the dtype.
         taken = float(np.vdot(moved[1.0][layer][which] - moved[-1.0][layer][which], d))
-        result.numeric[k] = (plus - minus) / taken
+        slope = (plus - minus) / taken if taken else np.nan
+        if np.isfinite(slope):
+            result.numeric[k] = slope
+        else:
+            result.nonfinite += 1
     return result
