@@ -266,8 +266,8 @@ def training_health(history: History, Y: Any, cost: Any) -> str | None:
     (a library ``cross_entropy`` or ``binary_cross_entropy`` cost), when its
     final loss is no better than the chance loss (that of always predicting
     the class frequencies, within 1 %) or its final training ``"accuracy"``
-    (if recorded) no better than always predicting the most frequent class. Diverged and interrupted runs
-    are left to their own messages.
+    (if recorded) no better than always predicting the most frequent class.
+    Diverged and interrupted runs are left to their own messages.
 
     Parameters
     ----------
