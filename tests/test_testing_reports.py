@@ -16,7 +16,7 @@ from nnet.testing import check_gradients, check_optimizer
 
 # ------------------------------------------------------------------ optimizers with planted bugs
 class PerLayerMomentum:
-    """A student's momentum, per layer: ``v = mu v - lr g``; optionally forgets the bias velocity."""
+    """A student's momentum, per layer (``v = mu v - lr g``); may forget the bias velocity."""
 
     def __init__(self, lr=0.1, mu=0.9, forget_bias=False):
         self.lr, self.mu, self.forget_bias = lr, mu, forget_bias
