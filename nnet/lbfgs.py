@@ -84,7 +84,7 @@ def _flat_loss_and_gradient(
     forward and one backward pass on checked data.
     """
     store = net.parameters
-    backprop = Backprop(net, store.layout, len(X))
+    backprop = Backprop(net, store.layout, X.shape[0])
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         if not np.isfinite(theta).all():

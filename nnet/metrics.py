@@ -359,7 +359,7 @@ def evaluate(net: NeuralNetwork, X: Any, Y: Any, metrics: Any = None) -> dict[st
     named = get_metrics(metrics)
     X = check_inputs(X, net.network_input_size, net.dtype)
     n_out = net.layer_output_sizes[-1]
-    Y = check_targets(Y, len(X), n_out, net.dtype, net.cost_fun.probabilities)
+    Y = check_targets(Y, X.shape[0], n_out, net.dtype, net.cost_fun.probabilities)
     results = {"loss": float(net.cost(X, Y))}
     pred = net.predict(X)
     results.update({name: float(metric(Y, pred)) for name, metric in named})

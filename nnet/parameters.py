@@ -30,21 +30,8 @@ __all__: list[str] = []  # the store is the engine's interface, not user API (do
 
 
 def split(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
-    """Views of consecutive slices of the last axis of ``flat``, one per shape, in order.
-
-    A leading axis (the model axis) is kept in front of each shape.
-
-    Examples
-    --------
-    >>> W, b = split(np.arange(6.0), [(2, 2), (2,)])
-    >>> W, b
-    (array([[0., 1.],
-           [2., 3.]]), array([4., 5.]))
-    >>> bool(np.shares_memory(W, b.base))
-    True
-    >>> [v.shape for v in split(np.zeros((3, 6)), [(2, 2), (1, 2)])]
-    [(3, 2, 2), (3, 1, 2)]
-    """
+    """Views of consecutive slices of the last axis of ``flat``, one per shape (a leading
+    model axis kept in front of each)."""
     size = sum(math.prod(shape) for shape in shapes)
     if flat.ndim not in (1, 2) or flat.shape[-1] != size:
         raise ValueError(f"flat must end in an axis of {size} entries, got {flat.shape}")

@@ -154,7 +154,7 @@ def check_data(groups: Sequence[Group], X: Any, Y: Any, validation_data: Any) ->
         probabilities = net.cost_fun.probabilities
         n_out = net.layer_output_sizes[-1]
         X_ = check_inputs(X, net.network_input_size, net.dtype, "X")
-        check_targets(Y, len(X_), n_out, net.dtype, probabilities, "Y")
+        check_targets(Y, X_.shape[0], n_out, net.dtype, probabilities, "Y")
         if validation_data is None:
             continue
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -164,7 +164,7 @@ def check_data(groups: Sequence[Group], X: Any, Y: Any, validation_data: Any) ->
         Xv = check_inputs(
             validation_data[0], net.network_input_size, net.dtype, "validation_data[0]"
         )
-        check_targets(validation_data[1], len(Xv), n_out, net.dtype, probabilities,
+        check_targets(validation_data[1], Xv.shape[0], n_out, net.dtype, probabilities,
                       "validation_data[1]")  # fmt: skip
 
 
@@ -405,9 +405,9 @@ def _stacks(
         config = {**defaults, **opt_params}
         key = tuple((k, repr(v)) for k, v in sorted(config.items()) if not _is_number(v))
         by_key.setdefault(key, []).append(i)
-    n = len(data[0])
+    n = data[0].shape[0]
     rows = n if batch_size is None else min(batch_size, n)
-    rows = max(rows, n if metrics else 0, 0 if val is None else len(val[0]))  # forward passes
+    rows = max(rows, n if metrics else 0, 0 if val is None else val[0].shape[0])  # forward passes
     widths = sum(template.layer_output_sizes) * 2  # outputs and errors
     per_model = max(rows * widths * template.dtype.itemsize, 1)
     chunk = max(1, MEMORY_BUDGET // per_model)

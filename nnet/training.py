@@ -11,7 +11,6 @@ it. What was learned is recorded in one :class:`History` per model.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 import warnings
@@ -19,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 
 from nnet.callbacks import (
     STOP_REASONS,
@@ -82,56 +82,36 @@ def train(
     net : NeuralNetwork
         Updated in place.
     optimizer : str or Optimizer or object with ``step(layer_grads)``
-        A name from :data:`nnet.optimizers.OPTIMIZERS` (default hyperparameters),
-        an :class:`~nnet.optimizers.Optimizer`, or any object whose
-        ``step(layer_grads)`` returns additive updates; ``set_epoch(epoch)`` is
-        called before each epoch when it exists. Its state carries over between
-        calls, and so does its epoch count: a second call continues the
-        learning-rate schedule where the first stopped (call ``reset()`` to
-        start afresh). An optimizer's state belongs to one network: training
-        another network with it raises ``ValueError``.
+        A name from :data:`nnet.optimizers.OPTIMIZERS`, an optimizer, or any object whose
+        ``step`` returns additive updates. Its state and epoch count carry over to the next
+        call (``reset()`` starts afresh); its state belongs to this network.
     X : array-like of shape (n_samples, network_input_size)
     Y : array-like of shape (n_samples, n_outputs)
-        1-D for a network with a single output; for a cross-entropy network with
-        several outputs, also integer class indices of shape (n_samples,).
+        Also 1-D for one output, or integer class indices for a cross-entropy network.
     epochs : int, default=100
-        Number of passes over the data.
     batch_size : int or None, default=32
-        Mini-batch size; the last, smaller batch is used too, so an epoch makes
-        ``ceil(n_samples / batch_size)`` steps. ``None`` (or ``>= n_samples``)
-        is full-batch gradient descent: one step per epoch, no shuffling.
+        ``ceil(n_samples / batch_size)`` steps per epoch; ``None`` is full-batch descent.
     validation_data : (X_val, Y_val), optional
-        Data whose loss (and metrics) are recorded after each epoch.
+        Recorded after each epoch (loss and metrics, ``"val_"`` keys).
     validation_split : float in (0, 1), optional
-        Instead of ``validation_data``: hold out this fraction of the rows
-        (rounded, at least one row) as validation data, chosen at random by the
-        same generator as the shuffling (``seed``/``rng``), so the rows may be
-        sorted by class (as Iris is). Keras takes the *last* rows instead.
+        Or hold out this fraction of the rows, drawn by ``seed``/``rng``.
     metrics : list of str or callable, optional
-        Names from :data:`nnet.metrics.METRICS` or callables
-        ``metric(Y_true, Y_pred) -> float``, recorded per epoch on the training
-        data (one extra forward pass) and on the validation data (``"val_"`` keys).
+        Names from :data:`nnet.metrics.METRICS` or ``metric(Y_true, Y_pred) -> float``.
     early_stopping : int or None, default=None
-        Patience: stop after this many epochs without a strictly lower monitored
-        loss (validation loss if given, else training loss). The weights of the
-        best epoch are then restored, as they are whenever training ends
-        (except on interruption).
+        Patience: stop after this many epochs without a lower monitored loss (validation
+        loss if given); the best epoch's weights are restored.
     callbacks : list of callable, optional
-        ``callback(epoch, history, net)`` after each epoch (0-based); a truthy
-        return stops training.
+        ``callback(epoch, history, net)`` after each epoch; a truthy return stops.
     seed : int or None, default=None
-        Seed of the shuffling generator, :func:`numpy.random.default_rng`.
+        Seed of the shuffling generator.
     rng : numpy.random.Generator, optional
-        Shuffle with this generator instead of ``seed`` (give one or the other).
+        Shuffle with this generator instead of ``seed``.
     progress : bool, default=False
-        Show a tqdm progress bar over epochs, with the losses.
+        Show a tqdm progress bar.
     shuffle : bool, default=True
-        Reshuffle the samples every epoch (one gather, then contiguous slices).
+        Reshuffle the samples every epoch.
     explosion_factor : float or None, default=1e4
-        Treat training as diverged when an epoch's training loss exceeds this
-        many times the loss of the first mini-batch (at the initial weights):
-        a run that explodes without reaching infinity is stopped like one
-        that does. ``None`` turns the rule off.
+        Diverged when an epoch's loss exceeds this many times the first mini-batch's.
     warn : bool, default=True
         Warn :class:`~nnet.callbacks.TrainingHealthWarning` when the finished run went
         backwards or a classifier learned nothing (:func:`~nnet.callbacks.training_health`).
@@ -139,32 +119,18 @@ def train(
     Returns
     -------
     History
-        Per-epoch losses and metrics, the best epoch and why training stopped.
+        Per-epoch losses and metrics, the best epoch and ``stop_reason``.
 
     Warns
     -----
     DivergenceWarning
-        When a loss or the weights become NaN or infinite, the loss explodes
-        (see ``explosion_factor``), or the optimizer's learning-rate schedule
-        fails for an epoch (returns NaN, a negative number, or raises
-        ``ValueError``). Training stops, the weights of the last finite epoch
-        (or the best ones, with early stopping) are restored, the completed
-        epochs stay in the history and ``stop_reason`` is ``"diverged"``;
-        nothing is raised.
+        When the loss or the weights stop being finite, or the loss explodes: training
+        stops at the last finite epoch's weights, ``stop_reason`` is ``"diverged"``. A
+        Ctrl-C stops it too (``"interrupted"``), and the history is returned; see
+        :doc:`/user_guide/errors`. Arguments are checked before anything changes.
     TrainingHealthWarning
-        With ``warn=True``, when the final training loss is above the first
-        epoch's, or a classifier ends at the chance loss or chance accuracy.
-
-    Notes
-    -----
-    A :class:`KeyboardInterrupt` (Ctrl-C, or raised by a callback) ends training
-    cleanly: the weights stay as the last applied update left them (possibly
-    mid-epoch), the history holds the completed epochs, ``stop_reason`` is
-    ``"interrupted"``, and the history is returned.
-
-    The same ``seed`` (and network) gives bit-identical weights and history.
-    Arguments are all checked before anything changes; the caller's arrays are
-    never modified.
+        With ``warn=True``, when the final training loss is above the first epoch's, or a
+        classifier ends at the chance loss or chance accuracy.
 
     Examples
     --------
@@ -173,10 +139,8 @@ def train(
     >>> X = np.linspace(-1, 1, 40).reshape(-1, 1)
     >>> net = NeuralNetwork(1, [8, 1], ["tanh", "identity"], seed=0)
     >>> history = train(net, Momentum(0.05), X, X**2, epochs=200, batch_size=8, seed=0)
-    >>> history.epochs_run, history.stop_reason
-    (200, 'completed')
-    >>> bool(history.train_loss[-1] < 0.1 * history.train_loss[0])
-    True
+    >>> history.epochs_run, history.stop_reason, bool(history.train_loss[-1] < 0.01)
+    (200, 'completed', True)
     """
     check_bool(warn, "warn")
     factor = None
@@ -186,16 +150,13 @@ def train(
         rng = make_rng(seed, rng)
         X, Y, validation_data = split_validation(net, X, Y, validation_split, validation_data, rng)
         seed = None
-    options = check_train_args(
-        net, optimizer, X, Y, epochs=epochs, batch_size=batch_size,
-        validation_data=validation_data, metrics=metrics, early_stopping=early_stopping,
-        callbacks=callbacks, seed=seed, rng=rng, shuffle=shuffle,
+    opt, data, validation, named_metrics, patience, hooks, order = check_train_args(
+        net, optimizer, X, Y, epochs, batch_size, validation_data, metrics, early_stopping,
+        callbacks, seed, rng, shuffle,
     )  # fmt: skip
-    engine = Engine(
-        net, net.parameters, options.optimizer, options.data, options.validation,
-        options.metrics, options.batch_size, options.order, callbacks=options.callbacks,
-    )  # fmt: skip
-    engine.run(epochs, options.patience, factor, "train" if progress else None)
+    engine = Engine(net, net.parameters, opt, data, validation, named_metrics, batch_size, order,
+                    callbacks=hooks)  # fmt: skip
+    engine.run(epochs, patience, factor, "train" if progress else None)
     [history] = engine.histories
     if history.stop_reason == "diverged":
         saved = int(engine.saved_epoch[0])
@@ -203,11 +164,11 @@ def train(
         warnings.warn(
             f"training diverged in epoch {history.epochs_run}: {engine.reasons[0]}. Stopped "
             f"and restored {restored}. Try a smaller learning rate (optimizer: "
-            f"{options.optimizer!r}), and reset() the optimizer before training again.",
+            f"{opt!r}), and reset() the optimizer before training again.",
             DivergenceWarning,
             stacklevel=2,
         )
-    if warn and (problem := training_health(history, options.data[1], net.cost_fun)):
+    if warn and (problem := training_health(history, data[1], net.cost_fun)):
         warnings.warn(problem, TrainingHealthWarning, stacklevel=2)
     return history
 
@@ -276,65 +237,55 @@ class Engine:
             net, store.layout, self.batches.size, l1=l1, l2=l2,
             rows_sum_to_one=rows_sum_to_one(self.Y), row_loss=row_loss,
         )  # fmt: skip
-        self.flat = not trained_through_step(optimizer)
+        self.by_step = trained_through_step(optimizer)
         monitor = "val_loss" if validation is not None else "train_loss"
         self.histories = [History(monitor=monitor) for _ in range(k)]
         self.reasons: list[str | None] = [None] * k
-        self.active = np.ones(k, bool)  # models still training
-        self.n_active = k
-        self.frozen = False  # whether any model stopped (then its updates are masked)
-        self.losses = np.empty((len(self.batches), k))  # each step's, one epoch
-        self.rows = self.batches.rows()  # of each step
-        self.steps = 0  # steps run in the current epoch
-        self.saved = store.snapshot()  # per model: best (early stopping) or last good
-        self.saved_epoch = np.full(k, -1)
-        self.best = np.full(k, np.inf)  # each model's best monitored loss, and its epoch
-        self.best_epoch = np.full(k, -1)
-        # Each epoch's numbers as (K,) arrays; model k's epochs are the first epochs_run[k]
-        # (models only ever leave). The histories are filled from them (_fill).
+        self.active = np.ones(k, bool)  # the models still training
+        self.frozen = False  # whether some model stopped (then its updates are masked)
+        self.losses = np.empty((len(self.batches), k))  # each step's, this epoch
+        self.steps = 0  # the steps run this epoch
+        self.saved, self.saved_epoch = store.snapshot(), np.full(k, -1)  # best or last good
+        self.best, self.best_epoch = np.full(k, np.inf), np.full(k, -1)
+        # Each epoch's (K,) values by key; model k's epochs are the first epochs_run[k].
         self.logs: dict[str, list[np.ndarray]] = {}
         self.rates: list[np.ndarray | None] = []
         self.seconds: list[float] = []
         self.epochs_run = np.zeros(k, np.int64)
         self.first_loss: np.ndarray | None = None  # the first mini-batch's, at the start
-        self.limit: np.ndarray | None = None  # explosion_factor times it
 
     # ------------------------------------------------------------------ epochs
     def run(
-        self,
-        epochs: int,
-        patience: int | None,
-        explosion_factor: float | None,
+        self, epochs: int, patience: int | None, explosion_factor: float | None,
         progress: str | None = None,
-    ) -> bool:
+    ) -> bool:  # fmt: skip
         """Train every model for ``epochs`` at most (``patience`` and ``explosion_factor`` as
         in :func:`train`, ``progress`` a bar's title); return whether a Ctrl-C stopped them."""
-        opt = self.opt
-        first_epoch = getattr(opt, "epoch", 0)  # an optimizer that counts epochs continues
-        set_epoch = getattr(opt, "set_epoch", None)
+        first_epoch = getattr(self.opt, "epoch", 0)  # an optimizer that counts epochs continues
+        set_epoch = getattr(self.opt, "set_epoch", None)
         bar, interrupted = None, False
         try:
             bar = _progress_bar(epochs, progress) if progress else None  # Ctrl-C in its import
             for epoch in range(epochs):
                 if set_epoch is not None:
                     set_epoch(first_epoch + epoch)
-                rates = self._learning_rates()
-                started = time.perf_counter()
+                rates, started = self._learning_rates(), time.perf_counter()
                 with np.errstate(all="ignore"):
-                    logs = self._epoch(explosion_factor) if self.n_active else None
+                    logs = self._epoch(explosion_factor) if self.active.any() else None
                 if logs is not None:
                     self._record(epoch, logs, rates, patience, time.perf_counter() - started)
+                    if bar is not None and self.lone:
+                        bar.set_postfix(
+                            {k: f"{float(v[0]):.4g}" for k, v in logs.items()}, refresh=False
+                        )
                 if bar is not None:
-                    if self.lone and logs is not None:
-                        shown = {key: f"{float(v[0]):.4g}" for key, v in logs.items()}
-                        bar.set_postfix(shown, refresh=False)
                     bar.update()
-                if not self.n_active:
+                if not self.active.any():
                     break
         except KeyboardInterrupt:
             self._diverge_on_losses()  # a model that failed before the Ctrl-C
             finite = np.atleast_1d(self.store.all_finite())
-            self._diverge(~finite & self.active, "the weights are no longer finite")
+            self._diverge(~finite, "the weights are no longer finite")
             self._stop(self.active, "interrupted")
             interrupted = True
         else:
@@ -342,7 +293,7 @@ class Engine:
         finally:
             if bar is not None:
                 bar.close()
-            if set_epoch is not None and hasattr(opt, "epoch"):  # the next call continues
+            if set_epoch is not None and hasattr(self.opt, "epoch"):  # the next call continues
                 set_epoch(first_epoch + int(self.epochs_run.max()))
         self._end(patience)
         return interrupted
@@ -351,10 +302,8 @@ class Engine:
         """Each model's learning rate this epoch; a failing schedule makes them diverge."""
         try:
             rate = getattr(self.opt, "current_learning_rate", None)
-            if rate is None:
-                return None
-            rates = np.asarray(rate, float).reshape(-1)  # one, or one per model
-            if not (math.isfinite(rate) if isinstance(rate, float) else np.isfinite(rates).all()):
+            rates = None if rate is None else np.asarray(rate, float).reshape(-1)
+            if rates is not None and not np.isfinite(rates).all():
                 raise ValueError(f"it is {rate}")
         except (ValueError, TypeError, ArithmeticError) as err:
             self._diverge(self.active, f"the learning rate schedule failed ({err})")
@@ -364,73 +313,76 @@ class Engine:
     def _epoch(self, explosion_factor: float | None) -> dict[str, np.ndarray] | None:
         """One epoch of mini-batch steps for all models; per-model losses and metrics.
 
-        Each step's losses go into one row of :attr:`losses`. A lone network stops at
-        a mini-batch whose loss is not finite; in a stack, a model whose loss failed is
-        frozen after the epoch, at the weights saved before it, which is where freezing
-        it at that step would leave it too (its own weights are all its steps change).
+        A lone network stops at a mini-batch whose loss is not finite; in a stack, such a
+        model is frozen after the epoch at the weights saved before it, which is where
+        freezing it at that step would leave it too (its own steps are all that change them).
         """
         backprop, store, losses, lone = self.backprop, self.store, self.losses, self.lone
         grad, vector, shapes = backprop.grad, store.vector, store.layout.shapes
-        next_update = self.opt.next_update if self.flat else None
         self.steps = 0
         for step, (xb, yb, wb) in enumerate(self.batches):
             if wb is not None and not wb.any():  # a batch of zero weight teaches nothing
                 losses[step] = 0.0
                 continue
-            loss = backprop.loss_and_gradient(store, xb, yb, wb)
-            losses[step] = loss
+            losses[step] = loss = backprop.loss_and_gradient(store, xb, yb, wb)
             if lone and not math.isfinite(loss):
                 self._diverge(self.active, f"the loss of mini-batch {step} is {loss}")
                 return None
-            if next_update is None:
-                try:
-                    self._step_through_step()
-                except NonFiniteError as err:  # from a duck-typed optimizer's updates
-                    self._diverge(self.active, str(err))
+            if self.by_step:
+                if not self._step_through_step():
                     return None
             elif self.frozen:  # frozen models keep their weights
-                store.add(np.where(self.active[:, None], next_update(grad, vector, shapes), 0.0))
+                store.add(
+                    np.where(self.active[:, None], self.opt.next_update(grad, vector, shapes), 0.0)
+                )
             else:
-                store.add(next_update(grad, vector, shapes))
+                store.add(self.opt.next_update(grad, vector, shapes))
             self.steps = step + 1
-        if self.first_loss is None:  # the losses at the initial weights set the explosion limit
+        if self.first_loss is None:  # the losses at the initial weights: the explosion limit
             self.first_loss = losses[0].copy()
-            if explosion_factor is not None:
-                self.limit = explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
         if not lone:  # a lone network's losses were checked at each step
             self._diverge_on_losses()
-        finite = store.all_finite()  # a bool, or one per model
-        if not finite.all():
-            self._diverge(~np.atleast_1d(finite), "the weights are no longer finite")
-        loss = self.rows @ losses / len(self.X)
-        exploding = None if self.limit is None else loss > self.limit
-        if exploding is not None and exploding.any():
+        finite = np.atleast_1d(store.all_finite())
+        self._diverge(~finite, "the weights are no longer finite")
+        loss = self.batches.rows() @ losses / self.batches.n
+        limit = (
+            None
+            if explosion_factor is None
+            else explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
+        )
+        if limit is not None and (loss > limit).any():
             self._diverge(
-                exploding,
+                loss > limit,
                 f"the training loss {float(loss[0]):.4g} exceeds {explosion_factor:g} times the "
                 f"loss at the initial weights ({float(self.first_loss[0]):.4g}): it is exploding",
             )
         logs = {"train_loss": loss}
-        if self.metrics and self.n_active:
+        if self.metrics and self.active.any():
             logs.update(self._evaluate("", self.X, self.Y))
-        if self.val is not None and self.n_active:
+        if self.val is not None and self.active.any():
             logs.update(self._evaluate("val_", *self.val))
-        return logs if self.n_active else None
+        return logs if self.active.any() else None
 
-    def _step_through_step(self) -> None:
-        """One step of an optimizer driven through its ``step(layer_grads)`` (a lone network)."""
+    def _step_through_step(self) -> bool:
+        """One step through the optimizer's ``step(layer_grads)`` (a lone network); False
+        when its update is not finite (a divergence)."""
         opt = self.opt
         grads = [(dW.copy(), db.reshape(-1).copy()) for dW, db in self.backprop.layer_grads]
-        layers = self.net.layers
-        updates = opt.step(grads, layers) if isinstance(opt, Optimizer) else opt.step(grads)
-        self.net.update_weights(updates)
+        try:
+            layers = self.net.layers
+            updates = opt.step(grads, layers) if isinstance(opt, Optimizer) else opt.step(grads)
+            self.net.update_weights(updates)
+        except NonFiniteError as err:  # from a duck-typed optimizer's updates
+            self._diverge(self.active, str(err))
+            return False
+        return True
 
     def _evaluate(self, prefix: str, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """Losses (validation) and metrics of every model on ``(X, Y)``; NaN for frozen ones."""
         net, layers = self.net, self.store.layers
         inputs, _, pred = forward(net.activation_funcs, layers, X)
         finite = np.isfinite(pred).reshape(len(self.active), -1).all(axis=1)
-        self._diverge(~finite & self.active, "the outputs are no longer finite")
+        self._diverge(~finite, "the outputs are no longer finite")
         logs: dict[str, np.ndarray] = {}
         if prefix:
             data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
@@ -447,15 +399,11 @@ class Engine:
         return logs
 
     def _record(
-        self,
-        epoch: int,
-        logs: dict[str, np.ndarray],
-        rates: np.ndarray | None,
-        patience: int | None,
-        seconds: float,
-    ) -> None:
-        """Append the epoch to the active models' histories; snapshot (best or last);
-        call the callbacks; early-stop."""
+        self, epoch: int, logs: dict[str, np.ndarray], rates: np.ndarray | None,
+        patience: int | None, seconds: float,
+    ) -> None:  # fmt: skip
+        """Append the epoch to the active models' records; snapshot (best, or last); call
+        the callbacks; early-stop."""
         active = self.active.copy()
         current = logs[self.histories[0].monitor]
         improved = active & ((self.best_epoch < 0) | (current < self.best))
@@ -469,10 +417,9 @@ class Engine:
         keep = active if patience is None else improved
         if keep.all():
             np.copyto(self.saved, self.store.vector)
-            self.saved_epoch[:] = epoch
-        elif keep.any():
+        else:
             self._rows(self.saved)[keep] = self._rows(self.store.vector)[keep]
-            self.saved_epoch[keep] = epoch
+        self.saved_epoch[keep] = epoch
         if self.callbacks:
             self._fill()
             if call_callbacks(self.callbacks, epoch, self.histories[0], self.net):
@@ -490,16 +437,16 @@ class Engine:
         rates = np.array(self.rates[first:]) if with_rates else None
         for k, history in enumerate(self.histories):
             done, n = len(history.epoch_time) - first, int(self.epochs_run[k]) - first
-            best = int(self.best_epoch[k])
-            history.best_epoch = None if best < 0 else best
+            history.best_epoch = None if self.best_epoch[k] < 0 else int(self.best_epoch[k])
             if n == done:
                 continue
             for key, values in columns.items():
-                curve = values[done:n, k].tolist()
-                if key in ("train_loss", "val_loss"):
-                    getattr(history, key).extend(curve)
-                else:
-                    history.metrics.setdefault(key, []).extend(curve)
+                curve = (
+                    getattr(history, key)
+                    if key in ("train_loss", "val_loss")
+                    else history.metrics.setdefault(key, [])
+                )
+                curve.extend(values[done:n, k].tolist())
             history.epoch_time.extend(self.seconds[first + done : first + n])
             if rates is not None:  # one rate for all models, or one per model
                 history.learning_rate.extend(rates[done:n, k % rates.shape[1]].tolist())
@@ -511,13 +458,13 @@ class Engine:
 
     def _diverge_on_losses(self) -> None:
         """Freeze the models with a loss that is not finite in the steps run this epoch."""
-        finite = np.isfinite(self.losses[: self.steps]).all(axis=0)
-        self._diverge(~finite & self.active, "a mini-batch loss is not finite")
+        finite = np.asarray(np.isfinite(self.losses[: self.steps]).all(axis=0))
+        self._diverge(~finite, "a mini-batch loss is not finite")
 
     def _diverge(self, models: np.ndarray, reason: str) -> None:
-        """Freeze ``models`` (a mask) at their saved weights, marked ``"diverged"``."""
+        """Freeze the active ``models`` (a mask) at their saved weights, marked ``"diverged"``."""
+        models = models & self.active
         if models.any():
-            models = models & self.active
             self._rows(self.store.vector)[models] = self._rows(self.saved)[models]
             for k in np.flatnonzero(models):
                 self.reasons[k] = reason
@@ -527,20 +474,19 @@ class Engine:
         for k in np.flatnonzero(models & self.active):
             self.histories[k].stop_reason = reason
         self.active &= ~models
-        self.n_active = int(self.active.sum())
-        self.frozen = self.n_active < len(self.active)
+        self.frozen = not self.active.all()
 
     def _end(self, patience: int | None) -> None:
         """Fill the histories; with early stopping, each model ends at its best epoch's
         weights (as saved)."""
         self._fill()
         for k, history in enumerate(self.histories):
-            ran = bool(self.epochs_run[k] > 0)
             if patience is not None and history.stop_reason in _ENDS_AT_BEST:
                 self._rows(self.store.vector)[k] = self._rows(self.saved)[k]
                 history.restored_best = bool(self.saved_epoch[k] >= 0)
             elif history.stop_reason == "diverged":
                 last = history.best_epoch == self.epochs_run[k] - 1
+                ran = bool(self.epochs_run[k] > 0)
                 history.restored_best = ran and (patience is not None or bool(last))
 
 
@@ -612,88 +558,68 @@ class Batches:
         order: np.random.Generator | None,
         weights: np.ndarray | None = None,
     ) -> None:
-        self.X, self.Y = X, Y
+        self.X, self.Y, self.n = X, Y, X.shape[0]
         self.arrays = [X, Y] if weights is None else [X, Y, weights]
-        n = len(X)
-        self.size = n if batch_size is None else min(batch_size, n)
-        self.order = order if self.size < n else None  # one batch: order is irrelevant
-        if self.order is not None:
-            row_bytes = sum(a[0].nbytes for a in self.arrays)
+        self.size = self.n if batch_size is None else min(batch_size, self.n)
+        self.order = order if self.size < self.n else None  # one batch: order is irrelevant
+        if self.order is not None:  # (a sparse X is gathered batch by batch, into new CSR)
+            row_bytes = sum(a[0].nbytes for a in self.arrays if not scipy.sparse.issparse(a))
             per_gather = max(1, GATHER_BYTES // (row_bytes * self.size)) * self.size
-            rows = min(n, per_gather)
-            self._buffers = [np.empty((rows, *a.shape[1:]), a.dtype) for a in self.arrays]
+            self.per_gather = self.size if scipy.sparse.issparse(X) else min(self.n, per_gather)
+            self._buffers = [
+                None
+                if scipy.sparse.issparse(a)
+                else np.empty((self.per_gather, *a.shape[1:]), a.dtype)
+                for a in self.arrays
+            ]
 
     def __len__(self) -> int:
         """The number of batches in an epoch."""
-        return -(-len(self.X) // self.size)
+        return -(-self.n // self.size)
 
     def rows(self) -> np.ndarray:
         """The number of rows of each batch of an epoch, shape ``(len(self),)``."""
-        return np.minimum(self.size, len(self.X) - self.size * np.arange(len(self)))
+        return np.minimum(self.size, self.n - self.size * np.arange(len(self)))
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-        n_rows, size, arrays = len(self.X), self.size, self.arrays
+        n_rows, size, arrays = self.n, self.size, self.arrays
         if self.order is None:
             gathered, per_gather = arrays, n_rows
         else:
-            perm, per_gather = self.order.permutation(n_rows), len(self._buffers[0])
+            perm, per_gather = self.order.permutation(n_rows), self.per_gather
         for start in range(0, n_rows, per_gather):
             if self.order is not None:
                 rows = perm[start : start + per_gather]
                 n = len(rows)  # mode="clip": rows are valid, and it lets take() skip a buffer
-                gathered = [a.take(rows, axis=0, out=buffer[:n], mode="clip")
-                            for a, buffer in zip(arrays, self._buffers)]  # fmt: skip
+                gathered = [
+                    a[rows] if buffer is None else a.take(rows, axis=0, out=buffer[:n], mode="clip")
+                    for a, buffer in zip(arrays, self._buffers)
+                ]
             xs, ys, ws = gathered[0], gathered[1], gathered[2] if len(gathered) == 3 else None
-            for first in range(0, len(xs), size):
+            for first in range(0, len(ys), size):
                 last = first + size
                 yield xs[first:last], ys[first:last], None if ws is None else ws[first:last]
 
 
 # ----------------------------------------------------------------------------- checks
-@dataclasses.dataclass(frozen=True)
-class TrainOptions:
-    """The arguments of one :func:`~nnet.training.train` call, checked and converted."""
-
-    net: NeuralNetwork
-    optimizer: Any  # an Optimizer, or any object with step(layer_grads)
-    data: tuple[np.ndarray, np.ndarray]  # (X, Y) as the network's dtype
-    validation: tuple[np.ndarray, np.ndarray] | None
-    metrics: list[tuple[str, Metric]]
-    batch_size: int | None
-    patience: int | None  # early stopping
-    callbacks: list[Callback]
-    order: np.random.Generator | None  # the shuffling generator, None without shuffling
-
-
 def check_train_args(
-    net: Any,
-    optimizer: Any,
-    X: Any,
-    Y: Any,
-    *,
-    epochs: Any,
-    batch_size: Any,
-    validation_data: Any,
-    metrics: Any,
-    early_stopping: Any,
-    callbacks: Any,
-    seed: Any,
-    rng: Any,
-    shuffle: Any,
-) -> TrainOptions:
-    """:func:`train`'s arguments checked in the order of its signature (the first refused
-    raises), changing nothing."""
+    net: Any, optimizer: Any, X: Any, Y: Any, epochs: Any, batch_size: Any, validation: Any,
+    metrics: Any, early_stopping: Any, callbacks: Any, seed: Any, rng: Any, shuffle: Any,
+) -> tuple[Any, tuple[np.ndarray, np.ndarray], Any, list[tuple[str, Metric]], int | None,
+           list[Callback], np.random.Generator | None]:  # fmt: skip
+    """:func:`train`'s arguments checked in its signature's order (the first refused raises),
+    changing nothing: the optimizer, data, validation data, metrics, patience, callbacks and
+    the shuffling generator (None without shuffling)."""
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     opt = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     if isinstance(opt, Optimizer):  # its state must fit this network's parameters
-        layout = net.parameters.layout
-        opt.check_fits(layout.shapes, layout.shape, layout.dtype)
+        opt.check_fits(net.parameters.layout.shapes, net.parameters.layout.shape, net.dtype)
     data = net._check_XY(X, Y)
     check_positive_int(epochs, "epochs")
     if batch_size is not None:
         check_positive_int(batch_size, "batch_size")
-    validation = check_validation(net, validation_data)
+    validation = check_validation(net, validation)
     named_metrics = check_metrics(metrics)
     patience = (
         None if early_stopping is None else check_positive_int(early_stopping, "early_stopping")
@@ -701,18 +627,8 @@ def check_train_args(
     hooks = check_callbacks(callbacks)
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-    generator = make_rng(seed, rng)
-    return TrainOptions(
-        net=net,
-        optimizer=opt,
-        data=data,
-        validation=validation,
-        metrics=named_metrics,
-        batch_size=batch_size,
-        patience=patience,
-        callbacks=hooks,
-        order=generator if shuffle else None,
-    )
+    order = make_rng(seed, rng)
+    return opt, data, validation, named_metrics, patience, hooks, order if shuffle else None
 
 
 def split_validation(
@@ -729,14 +645,15 @@ def split_validation(
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     X = check_inputs(X, net.network_input_size, net.dtype)
     n_out, probabilities = net.layer_output_sizes[-1], net.cost_fun.probabilities
-    Y = check_targets(Y, len(X), n_out, net.dtype, probabilities)
-    n_val = round(fraction * len(X))
-    if not 0 < n_val < len(X):
+    Y = check_targets(Y, X.shape[0], n_out, net.dtype, probabilities)
+    n = X.shape[0]
+    n_val = round(fraction * n)
+    if not 0 < n_val < n:
         raise ValueError(
-            f"validation_split={fraction} of {len(X)} samples leaves {n_val} for validation "
-            f"and {len(X) - n_val} for training; both need at least one"
+            f"validation_split={fraction} of {n} samples leaves {n_val} for validation "
+            f"and {n - n_val} for training; both need at least one"
         )
-    rows = rng.permutation(len(X))
+    rows = rng.permutation(n)
     val, kept = np.sort(rows[:n_val]), np.sort(rows[n_val:])
     return X[kept], Y[kept], (X[val], Y[val])
 
@@ -750,7 +667,7 @@ def check_validation(net: NeuralNetwork, data: Any) -> tuple[np.ndarray, np.ndar
     Xv = check_inputs(data[0], net.network_input_size, net.dtype, "validation_data[0]")
     n_out = net.layer_output_sizes[-1]
     probabilities = net.cost_fun.probabilities
-    Yv = check_targets(data[1], len(Xv), n_out, net.dtype, probabilities, "validation_data[1]")
+    Yv = check_targets(data[1], Xv.shape[0], n_out, net.dtype, probabilities, "validation_data[1]")
     return Xv, Yv
 
 

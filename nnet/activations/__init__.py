@@ -427,14 +427,16 @@ SIGMOID = library_activation("sigmoid", sigmoid, sigmoid_der, _sigmoid_forward, 
 
 @_elementwise_doc("activation of")
 def tanh(z: Any) -> Any:
-    r"""Hyperbolic tangent, :math:`\tanh z`.
+    r"""Hyperbolic tangent, zero-centred with values in (-1, 1).
+
+    .. math:: \tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}
 
     {sections}
 
     Examples
     --------
-    >>> tanh(np.array([0.0]))
-    array([0.])
+    >>> tanh(np.array([-1.0, 0.0, 1.0])).round(4)  # odd: tanh(-z) = -tanh(z)
+    array([-0.7616,  0.    ,  0.7616])
     """
     return anp.tanh(z)
 

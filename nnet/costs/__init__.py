@@ -142,17 +142,14 @@ class Cost:
     def fuses_with(self, activation: Activation) -> bool:
         """Whether the output delta after ``activation`` is :meth:`output_delta`.
 
-        True only for a library cost after its library :attr:`fused_activation`.
-
         Parameters
         ----------
         activation : Activation
-            The network's output activation.
 
         Returns
         -------
         bool
-            Whether the output delta after ``activation`` is :meth:`output_delta`.
+            True only for a library cost after its library :attr:`fused_activation`.
 
         Examples
         --------
@@ -720,13 +717,18 @@ def register_cost(
 ) -> Cost:
     """Register a custom cost under ``name`` so strings (and saved models) can use it.
 
+    A custom cost backpropagates through its gradient and then the output
+    activation's derivative: the fused deltas of the library's cross-entropies
+    (:meth:`Cost.output_delta`) are theirs alone.
+
     {sections}
 
     Examples
     --------
-    >>> import autograd.numpy as anp
-    >>> c = register_cost("mae_demo", lambda p, t: anp.mean(anp.abs(p - t)), overwrite=True)
-    >>> get_cost("mae_demo").name
-    'mae_demo'
+    The half squared error, written with array methods (autograd follows those too):
+
+    >>> c = register_cost("half_mse_demo", lambda p, t: 0.5 * ((p - t) ** 2).mean(), overwrite=True)
+    >>> get_cost("half_mse_demo").name, c.der(np.array([[3.0]]), np.array([[1.0]]))
+    ('half_mse_demo', array([[2.]]))
     """
     return _REGISTRY.register_callable(name, make_cost, fn, der, overwrite)

@@ -193,14 +193,11 @@ class Optimizer(Configurable):
         Parameters
         ----------
         params : ndarray of shape (n_params,) or (K, n_params)
-            The parameters, flat (read only their shape and dtype).
 
         Returns
         -------
         dict of str to ndarray
-            Zeros shaped like ``params`` for each name in :attr:`state_names`
-            (none by default). A rule may also fill its state lazily in
-            :meth:`update` (``state.setdefault("velocity", np.zeros_like(grad))``).
+            Zeros like ``params`` for each name in :attr:`state_names`.
         """
         return {name: np.zeros_like(params) for name in self.state_names}
 
@@ -241,24 +238,16 @@ class Optimizer(Configurable):
 
         Parameters
         ----------
-        grad : ndarray of shape (n_params,) or (K, n_params)
-            Not modified (unless the rule returns it).
-        params : ndarray of ``grad``'s shape or None
-            The current parameters.
+        grad, params : ndarray of shape (n_params,) or (K, n_params)
+            The gradient (not modified) and the current parameters (or None).
         shapes : list of tuple of int
-            The shapes of ``[W0, b0, W1, b1, ...]`` in the flat layout (``b`` as
-            (n_out,)), for the weight decay's mask and the state files.
+            The shapes of ``[W0, b0, W1, ...]`` (``b`` as (n_out,)), checked by
+            :meth:`check_fits` before the first step, not at every step.
 
         Returns
         -------
         ndarray
-            The update, to add to the parameters at once: it may be the
-            optimizer's state or ``grad`` itself, valid until the next step.
-
-        Notes
-        -----
-        A state made earlier is not checked here, at every step: :meth:`step`
-        and :func:`nnet.train` call :meth:`check_fits` first.
+            The update to add, valid until the next step (it may be a state array).
         """
         if self.state is None:
             self.check_fits(shapes, grad.shape, grad.dtype)
@@ -291,7 +280,6 @@ class Optimizer(Configurable):
         grad_shape : tuple of int
             ``(n_params,)``, or ``(K, n_params)`` for a stack of K models.
         dtype : numpy dtype
-            The parameters' dtype.
         """
         here = (list(shapes), tuple(grad_shape), np.dtype(dtype))
         if self._fits is not None and here != self._fits:
@@ -338,24 +326,16 @@ class Optimizer(Configurable):
         Parameters
         ----------
         layer_grads : list of (ndarray, ndarray)
-            Finite gradients of shapes (n_in, n_out) and (n_out,) per layer,
-            float32 or float64; same shapes and dtypes at every step until
-            :meth:`reset`.
+            Finite float gradients of shapes (n_in, n_out) and (n_out,) per layer.
         layers : list of (ndarray, ndarray), optional
-            The current parameters ``[(W, b), ...]``; the weight decay
-            (:class:`AdamW`) and rules that read ``params`` need them.
+            The current ``[(W, b), ...]``, for the weight decay and rules that read ``params``.
 
         Returns
         -------
         list of (ndarray, ndarray)
             New arrays of the gradients' shapes and dtypes, to be added to the parameters.
-
-        Raises
-        ------
-        TypeError, ValueError
-            If ``layer_grads`` is not such a list, holds NaN or infinity, or its
-            shapes or dtypes differ from the first step's (call :meth:`reset`
-            to optimize other parameters). Nothing changes then.
+            Bad gradients, or shapes other than the first step's (see :meth:`reset`),
+            raise ``TypeError``/``ValueError`` before anything changes.
         """
         grads = _flatten(check_pairs(layer_grads, "layer_grads", pair="(dW, db)"))
         dtype = np.result_type(*grads)
@@ -576,13 +556,17 @@ class Adagrad(Optimizer):
     def update(
         self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
     ) -> np.ndarray:
-        sum_squares = state["sum_squares"]
-        sum_squares += np.square(grad)
-        return _scaled_ratio(grad, sum_squares, self.eps, -learning_rate)
+        squares = state[self.state_names[0]]
+        self._accumulate(squares, np.square(grad))
+        return _scaled_ratio(grad, squares, self.eps, -learning_rate)
+
+    def _accumulate(self, squares: np.ndarray, grad_squared: np.ndarray) -> None:
+        r""":math:`G \leftarrow G + g^2`, in place."""
+        squares += grad_squared
 
 
 @fill_doc(learning_rate=_learning_rate("0.001"), eps=_EPS)
-class RMSprop(Optimizer):
+class RMSprop(Adagrad):
     r"""RMSprop: divide by a running root mean square of the gradients.
 
     .. math:: s \leftarrow \rho s + (1 - \rho) g^2, \qquad u = -\frac{\eta\, g}{\sqrt{s} + \epsilon}
@@ -604,19 +588,15 @@ class RMSprop(Optimizer):
     def __init__(
         self, learning_rate: LearningRate = 0.001, rho: float = 0.9, eps: float = 1e-8
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, eps)
         self.rho = _check_real(rho, "rho", 0.0, 1.0, high_open=True)
-        self.eps = _check_real(eps, "eps", 0.0, low_open=True)
 
     state_names = ("mean_square",)
 
-    def update(
-        self, grad: np.ndarray, state: State, learning_rate: Any, params: Any = None
-    ) -> np.ndarray:
-        mean_square = state["mean_square"]
-        mean_square *= self.rho
-        mean_square += (1.0 - self.rho) * np.square(grad)
-        return _scaled_ratio(grad, mean_square, self.eps, -learning_rate)
+    def _accumulate(self, squares: np.ndarray, grad_squared: np.ndarray) -> None:
+        r""":math:`s \leftarrow \rho s + (1 - \rho) g^2`, in place."""
+        squares *= self.rho
+        squares += (1.0 - self.rho) * grad_squared
 
 
 @fill_doc(learning_rate=_learning_rate("0.001"), eps=_EPS)
@@ -748,22 +728,17 @@ _REGISTRY = Registry("optimizer", "optimizers", OPTIMIZERS, "cls")
 
 
 def trained_through_step(optimizer: Any) -> bool:
-    """Whether training drives ``optimizer`` through its own ``step(layer_grads)``.
-
-    True for any object with ``step`` that is not an :class:`Optimizer`, and for
-    a (deprecated) subclass that overrides ``step``; those train one network at a
-    time. Every other :class:`Optimizer` runs its rule on the flat vector, also
-    on a stack of models.
+    """Whether training calls ``optimizer.step(layer_grads)`` (one network at a time).
 
     Parameters
     ----------
     optimizer : Optimizer or object with ``step(layer_grads)``
-        The optimizer given to :func:`nnet.train` or :func:`nnet.sweep`.
 
     Returns
     -------
     bool
-        Whether its ``step`` is called with ``[(dW, db), ...]`` at each step.
+        True for a duck-typed optimizer or a (deprecated) ``step`` override; False for an
+        :class:`Optimizer`, whose rule runs on the flat vector, also on a stack of models.
 
     Examples
     --------

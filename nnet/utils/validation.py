@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
+import scipy.sparse
 
 from nnet.utils.errors import NonFiniteError
 from nnet.utils.types import Pairs, Shapes
@@ -177,12 +178,14 @@ def as_float_array(value: Any, name: str, dtype: np.dtype[Any]) -> np.ndarray:
     return array
 
 
-def check_inputs(X: Any, n_features: int, dtype: np.dtype[Any], name: str = "X") -> np.ndarray:
-    """Return ``X`` as a (n_samples, n_features) float array of ``dtype``.
+def check_inputs(X: Any, n_features: int, dtype: np.dtype[Any], name: str = "X") -> Any:
+    """Return ``X`` as a (n_samples, n_features) float array of ``dtype``, or CSR if sparse.
 
     1-D input is refused, as scikit-learn does, because it is ambiguous (one
     sample or one feature?); the message says how to reshape.
     """
+    if scipy.sparse.issparse(X):
+        return check_sparse_inputs(X, n_features, dtype, name)
     X = as_float_array(X, name, dtype)
     if X.ndim == 1:
         raise ValueError(
@@ -191,6 +194,18 @@ def check_inputs(X: Any, n_features: int, dtype: np.dtype[Any], name: str = "X")
         )
     if X.ndim != 2 or X.shape[1] != n_features:
         raise ValueError(f"{name} must have shape (n_samples, {n_features}), got shape {X.shape}")
+    return X
+
+
+def check_sparse_inputs(X: Any, n_features: int, dtype: np.dtype[Any], name: str) -> Any:
+    """A SciPy sparse ``X`` as CSR of ``dtype`` (a matrix or an array, as given), never dense."""
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {X.dtype}")
+    if X.ndim != 2 or X.shape[1] != n_features or X.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (n_samples, {n_features}), got shape {X.shape}")
+    X = X.tocsr().astype(dtype, copy=False)  # CSR slices rows and multiplies fast
+    if not np.isfinite(X.data).all():
+        raise ValueError(f"{name} contains NaN or infinity; expected finite numbers")
     return X
 
 
