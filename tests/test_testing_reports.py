@@ -310,3 +310,9 @@ def test_a_failure_with_inconclusive_parts_says_both():
     report = check_gradients(net, X, Y, against=["finite_differences"])
     assert report.failures and report.inconclusive
     assert "Also, " in report.summary() and "compared nothing" in report.summary()
+
+
+def test_a_reference_that_returns_nan_does_not_match():
+    report = check_optimizer(SGD(0.1), reference=lambda g, state, t: np.full_like(g, np.nan))
+    assert not report.matches_reference and not report.ok
+    assert _check(report, "reference rule").detail.startswith("differs in layer 1 W from step 1")

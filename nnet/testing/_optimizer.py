@@ -402,14 +402,15 @@ def _reference(run: _Run, reference: Callable[..., Any], tol: tuple[float, float
             err = float(np.max(np.abs(u - r), initial=0.0)) if r.shape == u.shape else np.inf
             errors[t - 1, i] = err
             ratios[t - 1, i] = err / (tol[1] + tol[0] * float(np.max(np.abs(r), initial=0.0)))
-    bad = [i for i in range(ratios.shape[1]) if np.any(ratios[:, i] > 1.0)]
+    differs = ~(ratios <= 1.0)  # NaN differs too
+    bad = [i for i in range(ratios.shape[1]) if np.any(differs[:, i])]
     if not bad:
         detail = f"every array matches at each of {len(run.steps)} steps"
         return list(ratios.max(axis=1, initial=0.0)), PropertyCheck("reference rule", "ok", detail)
     parts = []
     for i in bad:
-        first = int(np.argmax(ratios[:, i] > 1.0)) + 1
-        worst = int(np.argmax(ratios[:, i]))
+        first = int(np.argmax(differs[:, i])) + 1
+        worst = int(np.argmax(np.nan_to_num(ratios[:, i], nan=np.inf)))
         parts.append(
             f"{_array_name(i)} from step {first} (worst at step {worst + 1}: max|u - r| = "
             f"{errors[worst, i]:.3g}, {ratios[worst, i]:.2g} x tolerance)"
