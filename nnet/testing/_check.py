@@ -157,7 +157,7 @@ class GradientReport:
     @property
     def ok(self) -> bool:
         """Whether every array was compared and passes against every reference."""
-        return all(c.ok for c in self.checks)
+        return bool(self.checks) and all(c.ok for c in self.checks)
 
     @property
     def failures(self) -> list[ArrayCheck]:
