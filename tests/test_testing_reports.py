@@ -316,3 +316,13 @@ def test_a_reference_that_returns_nan_does_not_match():
     report = check_optimizer(SGD(0.1), reference=lambda g, state, t: np.full_like(g, np.nan))
     assert not report.matches_reference and not report.ok
     assert _check(report, "reference rule").detail.startswith("differs in layer 1 W from step 1")
+
+
+def test_a_probe_near_a_kink_is_retried_with_a_smaller_step():
+    # z = 1e-7 > 0: a probe of the default step (6e-6) crosses the ReLU's kink; 100 times
+    # smaller it stays on one side, so the bias is compared instead of excluded.
+    net = NeuralNetwork(1, [1, 1], ["relu", "identity"], seed=0)
+    net.layers = [(np.ones((1, 1)), np.full(1, 1e-7)), (np.ones((1, 1)), np.zeros(1))]
+    report = check_gradients(net, np.zeros((1, 1)), np.ones((1, 1)), against=["finite_differences"])
+    assert report.ok and not report.inconclusive, str(report)
+    assert [c.checked for c in report.checks] == [1, 1, 1, 1]

@@ -14,7 +14,9 @@ the :math:`O(h^2)` truncation against the :math:`O(\epsilon/h)` round-off
 (:math:`\epsilon` of the network's dtype: :math:`h\approx 6\times10^{-6}` in
 float64, :math:`5\times10^{-3}` in float32).
 
-A probe is *excluded* (and counted) when the cost is not smooth between
+A probe that crosses a kink is tried again with a step 10 and 100 times
+smaller (a pre-activation *near* 0 is then left on one side). A probe is
+*excluded* (and counted) when the cost is not smooth between
 :math:`\theta - hd` and :math:`\theta + hd`, where a central difference
 averages two different slopes:
 
@@ -35,6 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+KINK_SHRINKS = (1.0, 0.1, 0.01)
+"""A probe that crosses a kink is tried again with these fractions of the step."""
 
 SMOOTH_ACTIVATIONS = frozenset({"sigmoid", "tanh", "identity", "softmax", "exp"})
 """Library activations with no kink: probes through them are never excluded."""
@@ -149,15 +154,24 @@ def probe_array(
     smooth = _Smoothness(net, layers, X)
     dirs = _probe_directions(base.shape, n_directions, rng)
     result = Probes(dirs, np.full(len(dirs), np.nan))
-    for k, d in enumerate(dirs):
+
+    def probe(d: np.ndarray, hk: float) -> tuple[dict[float, Any], dict[float, Any], str]:
+        """The parameters and passes at ``base +- hk d``, and the smoothness verdict."""
         moved = {}
         for sign in (1.0, -1.0):
             shifted = [list(pair) for pair in layers]
-            shifted[layer][which] = (base + sign * h * d).astype(base.dtype)
+            shifted[layer][which] = (base + sign * hk * d).astype(base.dtype)
             moved[sign] = shifted
         pen = (base, moved[1.0][layer][which], moved[-1.0][layer][which])
         passes = {sign: forward(net, moved[sign], X) for sign in (1.0, -1.0)}
         verdict = smooth.verdict(passes[1.0], passes[-1.0], pen if penalized_array else None)
+        return moved, passes, verdict
+
+    for k, d in enumerate(dirs):
+        for shrink in KINK_SHRINKS:  # near (not on) a kink, a smaller step stays on one side
+            moved, passes, verdict = probe(d, h * shrink)
+            if verdict != "kink":
+                break
         if verdict == "kink":
             result.kinks += 1
             continue

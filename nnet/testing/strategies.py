@@ -232,6 +232,8 @@ def networks(
         acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)]
         acts.append(draw(st.sampled_from(outputs or default_out)))
         sizes = [draw(st.integers(1, max_width)) for _ in range(n_layers)]
+        if acts[-1].name == "softmax" and max_width > 1:  # one softmax output is always 1
+            sizes[-1] = draw(st.integers(2, max_width))
         net = NeuralNetwork(
             draw(st.integers(1, max_inputs)), sizes, acts, cost_fun=cost,
             l1=draw(st.sampled_from(l1)), l2=draw(st.sampled_from(l2)),
