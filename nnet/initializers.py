@@ -135,6 +135,8 @@ def get_initializer(spec: Any, **params: Any) -> Initializer:
     >>> get_initializer("Xavier") is glorot
     True
     """
+    if isinstance(spec, str) and not params:
+        return _REGISTRY.lookup(spec)
     refusal = (
         f"init must be a name in {sorted(INITIALIZERS)} or a callable "
         f"init(n_in, n_out, rng) -> (W, b), got {type(spec).__name__}"

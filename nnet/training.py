@@ -242,8 +242,9 @@ class Engine:
         self.histories = [History(monitor=monitor) for _ in range(k)]
         self.reasons: list[str | None] = [None] * k
         self.active = np.ones(k, bool)  # the models still training
-        self.frozen = False  # whether some model stopped (then its updates are masked)
+        self.running, self.frozen = True, False  # some models train; some stopped (masked)
         self.losses = np.empty((len(self.batches), k))  # each step's, this epoch
+        self.rows = self.batches.rows()  # of each step
         self.steps = 0  # the steps run this epoch
         self.saved, self.saved_epoch = store.snapshot(), np.full(k, -1)  # best or last good
         self.best, self.best_epoch = np.full(k, np.inf), np.full(k, -1)
@@ -253,6 +254,7 @@ class Engine:
         self.seconds: list[float] = []
         self.epochs_run = np.zeros(k, np.int64)
         self.first_loss: np.ndarray | None = None  # the first mini-batch's, at the start
+        self.limit: np.ndarray | None = None  # explosion_factor times it
 
     # ------------------------------------------------------------------ epochs
     def run(
@@ -271,7 +273,7 @@ class Engine:
                     set_epoch(first_epoch + epoch)
                 rates, started = self._learning_rates(), time.perf_counter()
                 with np.errstate(all="ignore"):
-                    logs = self._epoch(explosion_factor) if self.active.any() else None
+                    logs = self._epoch(explosion_factor) if self.running else None
                 if logs is not None:
                     self._record(epoch, logs, rates, patience, time.perf_counter() - started)
                     if bar is not None and self.lone:
@@ -280,7 +282,7 @@ class Engine:
                         )
                 if bar is not None:
                     bar.update()
-                if not self.active.any():
+                if not self.running:
                     break
         except KeyboardInterrupt:
             self._diverge_on_losses()  # a model that failed before the Ctrl-C
@@ -340,28 +342,26 @@ class Engine:
             self.steps = step + 1
         if self.first_loss is None:  # the losses at the initial weights: the explosion limit
             self.first_loss = losses[0].copy()
+            if explosion_factor is not None:
+                self.limit = explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
         if not lone:  # a lone network's losses were checked at each step
             self._diverge_on_losses()
         finite = np.atleast_1d(store.all_finite())
         self._diverge(~finite, "the weights are no longer finite")
-        loss = self.batches.rows() @ losses / self.batches.n
-        limit = (
-            None
-            if explosion_factor is None
-            else explosion_factor * np.maximum(self.first_loss, LOSS_FLOOR)
-        )
-        if limit is not None and (loss > limit).any():
+        loss = self.rows @ losses / self.batches.n
+        exploding = None if self.limit is None else loss > self.limit
+        if exploding is not None and exploding.any():
             self._diverge(
-                loss > limit,
+                exploding,
                 f"the training loss {float(loss[0]):.4g} exceeds {explosion_factor:g} times the "
                 f"loss at the initial weights ({float(self.first_loss[0]):.4g}): it is exploding",
             )
         logs = {"train_loss": loss}
-        if self.metrics and self.active.any():
+        if self.metrics and self.running:
             logs.update(self._evaluate("", self.X, self.Y))
-        if self.val is not None and self.active.any():
+        if self.val is not None and self.running:
             logs.update(self._evaluate("val_", *self.val))
-        return logs if self.active.any() else None
+        return logs if self.running else None
 
     def _step_through_step(self) -> bool:
         """One step through the optimizer's ``step(layer_grads)`` (a lone network); False
@@ -474,7 +474,7 @@ class Engine:
         for k in np.flatnonzero(models & self.active):
             self.histories[k].stop_reason = reason
         self.active &= ~models
-        self.frozen = not self.active.all()
+        self.running, self.frozen = bool(self.active.any()), not self.active.all()
 
     def _end(self, patience: int | None) -> None:
         """Fill the histories; with early stopping, each model ends at its best epoch's

@@ -118,3 +118,99 @@ def test_parameters_json_cannot_hold_get_their_defaults(tmp_path):
     loaded = _round_trip(clf, tmp_path)
     assert loaded.solver == "adam"  # the default: the object is not stored
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+# ----------------------------------------------------------------------------- strict files
+# Crafted files: the estimator's own file with its `extra` changed, written by the network's
+# save, so that checksum and format are valid and only the estimator's metadata is wrong.
+def _crafted(tmp_path, est, change):
+    from nnet.serialization import describe_file
+
+    est.save(tmp_path / "good.safetensors")
+    extra = describe_file(tmp_path / "good.safetensors")["extra"]
+    change(extra)
+    path = tmp_path / "crafted.safetensors"
+    est.network_.save(path, extra=extra)
+    return path
+
+
+def _set(key, value):
+    return lambda extra: extra.__setitem__(key, value)
+
+
+def _drop(key):
+    return lambda extra: extra.pop(key)
+
+
+def _set_param(key, value):
+    return lambda extra: extra["params"].__setitem__(key, value)
+
+
+CLASSIFIER_CASES = {
+    "no params": (_drop("params"), "params", "missing"),
+    "no n_iter": (_drop("n_iter"), "n_iter", "missing"),
+    "an unknown key": (_set("surprise", 1), "surprise", "not an estimator file's"),
+    "an unknown parameter": (_set_param("bogus", 1), "params", "'bogus'"),
+    "a bad random_state": (_set_param("random_state", "x"), "params", "random_state"),
+    "bad hidden sizes": (_set_param("hidden_layer_sizes", [7]), "params", "hidden layers"),
+    "no labels": (_drop("labels"), "labels", "missing"),
+    "too few labels": (lambda e: e["labels"].pop(), "labels", "2 labels"),
+    "four labels for three outputs": (lambda e: e["labels"].append(3), "labels", "4 labels"),
+    "repeated labels": (_set("labels", [0, 1, 1]), "labels", "distinct"),
+    "labels not of their dtype": (_set("labels", ["a", "b", "c"]), "labels", "dtype"),
+    "an unknown dtype": (_set("labels_dtype", "zz"), "labels_dtype", "not a NumPy dtype"),
+    "a huge str dtype": (_set("labels_dtype", "<U200000000"), "labels_dtype", "too large"),
+    "a binary y_type for a softmax": (_set("y_type", "binary"), "y_type", "'sigmoid'"),
+    "an unknown y_type": (_set("y_type", "continuous"), "y_type", "must be one of"),
+    "n_features_in against the inputs": (_set("n_features_in", 5), "n_features_in", "4 inputs"),
+    "too few feature names": (_set("feature_names_in", ["a"]), "feature_names_in", "4 strings"),
+    "a negative n_iter": (_set("n_iter", -1), "n_iter", "int >= 0"),
+    "a text t": (_set("t", "12"), "t", "int >= 0"),
+    "a bad loss curve": (_set("loss_curve", ["x"]), "loss_curve", "numbers"),
+    "another version": (_set("version", 2), "version", "reads version 1"),
+}
+
+
+@pytest.mark.parametrize("case", CLASSIFIER_CASES)
+def test_every_field_of_a_classifier_file_is_checked_and_named(case, tmp_path):
+    import tracemalloc
+
+    change, field, words = CLASSIFIER_CASES[case]
+    path = _crafted(tmp_path, NeuralNetClassifier(**SMALL).fit(X, Y), change)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError) as refused:
+            NeuralNetClassifier.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(refused.value)
+    assert str(path) in message and f"field {field!r}" in message and words in message, message
+    assert peak < 20 * path.stat().st_size + 5_000_000  # no allocation the metadata asks for
+
+
+def test_a_regressor_file_must_fit_its_loss_and_have_no_labels(tmp_path):
+    reg = NeuralNetRegressor(**SMALL).fit(X, X[:, 0])
+    path = _crafted(tmp_path, reg, _set_param("loss", "poisson"))
+    with pytest.raises(ModelFileError, match=r"field 'params'.*'exp'"):
+        NeuralNetRegressor.load(path)
+    path = _crafted(tmp_path, reg, _set("labels", [0, 1]))
+    with pytest.raises(ModelFileError, match="field 'labels' is not an estimator file's"):
+        NeuralNetRegressor.load(path)
+
+
+def test_load_reads_the_file_once(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "model.safetensors"
+    NeuralNetClassifier(**SMALL).fit(X, Y).save(path)
+    opened = []
+    real_open = os.open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    NeuralNetClassifier.load(path)
+    assert opened.count(str(path)) == 1  # one snapshot: network and classes from one read

@@ -20,16 +20,26 @@ from nnet.optimizers import SGD, Adam, Momentum
 FORMATS = [sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array, sp.csc_array]
 
 
+WIDE = 10
+"""The inputs of these tests have at least this many columns; label matrices have fewer."""
+
+
 @pytest.fixture
 def no_densifying(monkeypatch):
-    """Make every way of turning a sparse matrix dense raise."""
+    """Make every way of turning a sparse matrix as wide as X dense raise (scikit-learn's
+    label binarizer may densify its own narrow indicator matrices)."""
 
-    def refuse(self, *args, **kwargs):
-        raise AssertionError("a sparse X was made dense")
+    def refusing(original):
+        def densify(self, *args, **kwargs):
+            if self.shape[1] >= WIDE:
+                raise AssertionError("a sparse X was made dense")
+            return original(self, *args, **kwargs)
 
-    for name in ("toarray", "todense"):
-        monkeypatch.setattr(sp.csr_matrix, name, refuse)
-        monkeypatch.setattr(sp.csr_array, name, refuse)
+        return densify
+
+    for cls in (sp.csr_matrix, sp.csr_array, sp.csc_matrix, sp.csc_array):
+        for name in ("toarray", "todense"):
+            monkeypatch.setattr(cls, name, refusing(getattr(cls, name)))
 
 
 def sparse_problem(seed, n=30, n_in=12, density=0.2, classes=3):
@@ -139,3 +149,54 @@ def test_sparse_inputs_are_checked_like_dense_ones_and_never_modified():
         net.predict(sp.csr_matrix(X.astype(complex)))
     with pytest.raises(ValueError, match="X must have shape"):
         net.predict(sp.csr_matrix((0, 12)))
+
+
+# ----------------------------------------------------------------------------- estimators
+ESTIMATOR_CASES = [
+    ({"solver": "adam"}, None),
+    ({"solver": "sgd", "early_stopping": True}, None),
+    ({"solver": "lbfgs"}, None),
+    ({"solver": "adam"}, "weights"),
+    ({"solver": "lbfgs"}, "weights"),
+]
+
+
+@pytest.mark.parametrize(("params", "weighted"), ESTIMATOR_CASES)
+@pytest.mark.parametrize("fmt", [sp.csr_matrix, sp.csc_array])
+def test_estimators_fit_and_predict_sparse_inputs_as_their_dense_twins(
+    params, weighted, fmt, no_densifying
+):
+    from nnet import NeuralNetClassifier, NeuralNetRegressor
+
+    X, Y = sparse_problem(6, n=80, n_in=40, density=0.1)
+    y = Y.argmax(axis=1)
+    weights = np.random.default_rng(7).random(80) if weighted else None
+    for Estimator, target in ((NeuralNetClassifier, y), (NeuralNetRegressor, X[:, 0] - y)):
+        kwargs = {"hidden_layer_sizes": (8,), "max_iter": 15, "random_state": 0, **params}
+        fits = [
+            Estimator(**kwargs).fit(inputs, target, sample_weight=weights) for inputs in (fmt(X), X)
+        ]
+        sparse_fit, dense_fit = fits
+        for a, b in zip(sparse_fit.coefs_, dense_fit.coefs_):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(sparse_fit.predict(fmt(X)), dense_fit.predict(X), rtol=1e-9)
+        assert sparse_fit.score(fmt(X), target) == pytest.approx(dense_fit.score(X, target))
+    partial = NeuralNetClassifier(hidden_layer_sizes=(8,), random_state=0)
+    partial.partial_fit(fmt(X), y, classes=[0, 1, 2])
+    assert partial.predict(fmt(X)).shape == (80,)
+
+
+def test_a_sparse_multilabel_target_round_trips_as_scikit_learns():
+    from sklearn.neural_network import MLPClassifier
+
+    from nnet import NeuralNetClassifier
+
+    rng = np.random.default_rng(8)
+    X = sp.csr_matrix(rng.normal(size=(60, 10)))
+    Y = sp.csr_matrix((rng.random((60, 4)) < 0.4).astype(int))
+    ours = NeuralNetClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0).fit(X, Y)
+    theirs = MLPClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0).fit(X, Y)
+    predicted = ours.predict(X)
+    assert sp.issparse(predicted) and predicted.shape == (60, 4)
+    assert type(predicted) is type(theirs.predict(X))
+    assert ours.score(X, Y) == pytest.approx(theirs.score(X, Y), abs=0.05)

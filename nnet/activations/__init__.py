@@ -786,6 +786,8 @@ def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") ->
     >>> make_activation("linear").name
     'identity'
     """
+    if isinstance(fn, str) and der is None:  # a name: the registry's entry
+        return _REGISTRY.lookup(fn, argname)
     entry = resolve(fn, der, ACTIVATIONS, get_activation, Activation, argname)
     if entry is not None:
         return entry

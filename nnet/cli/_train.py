@@ -117,7 +117,7 @@ def check_train_args(args: argparse.Namespace) -> None:
     if save is not None and args.plot is not None and _same_file(save, args.plot):
         raise UsageError(f"--save and --plot are the same file {save}")
     if args.plot is not None:
-        _pyplot_backend()  # before training, not after it
+        _pyplot_backend(args.plot)  # before training, not after it
 
 
 def targets(data: Dataset) -> tuple[np.ndarray, list[Any]]:
@@ -277,12 +277,19 @@ def _end_of_training(args: argparse.Namespace, history: History, caught: list[An
         )
 
 
-def _pyplot_backend() -> None:
+def _pyplot_backend(path: Path) -> None:
+    """Files only, no window; and a file type matplotlib can write (``p.png``, ``p.pdf``...)."""
     try:
         import matplotlib
     except ImportError:
         raise UsageError('--plot needs matplotlib: pip install "nnet[plot]"') from None
-    matplotlib.use("Agg")  # files only, no window
+    matplotlib.use("Agg")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kind, known = Path(path).suffix.lower().lstrip("."), FigureCanvasBase.get_supported_filetypes()
+    if kind and kind not in known:
+        raise UsageError(f"--plot {path}: matplotlib cannot write .{kind} files; use one of "
+                         f".{', .'.join(sorted(known))} (e.g. curves.png)")  # fmt: skip
 
 
 def _plot(history: History, path: Path, metrics: list[str], early_stopping: bool) -> None:

@@ -702,6 +702,8 @@ def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
     >>> make_cost(cross_entropy) is COSTS["cross_entropy"]
     True
     """
+    if isinstance(fn, str) and der is None:  # a name: the registry's entry
+        return _REGISTRY.lookup(fn, argname)
     entry = resolve(fn, der, COSTS, get_cost, Cost, argname)
     if entry is not None:
         return entry

@@ -20,6 +20,7 @@ import inspect
 from typing import Any, ClassVar
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -29,8 +30,16 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from nnet.estimators._base import _BaseMLP
-from nnet.estimators._docs import CLASSIFIER_DOC, REGRESSOR_DOC
+from nnet.estimators._docs import (
+    CLASSIFIER_DOC,
+    CLASSIFIER_Y,
+    REGRESSOR_DOC,
+    REGRESSOR_Y,
+    SAMPLES,
+    fit_sections,
+)
 from nnet.estimators._files import FileMixin
+from nnet.utils.docstrings import fill_doc
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 
@@ -48,49 +57,26 @@ def _stochastic(estimator: _BaseMLP) -> bool:
 class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
     __doc__ = CLASSIFIER_DOC
 
+    loss: ClassVar[str] = "log_loss"  # scikit-learn's, fixed (not a parameter)
     _label_binarizer: LabelBinarizer
     classes_: np.ndarray
 
+    @fill_doc(sections=fit_sections("NeuralNetClassifier", CLASSIFIER_Y))
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetClassifier:
         """Fit the model to ``X`` and labels ``y`` (a new network unless ``warm_start``).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 data gives a float32 network.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Labels, or a 2-D 0/1 indicator matrix for multi-label classification.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples; ``None`` weighs them all 1.
-
-        Returns
-        -------
-        self : NeuralNetClassifier
-            The fitted estimator.
+        {sections}
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_stochastic)
+    @fill_doc(sections=fit_sections("NeuralNetClassifier", CLASSIFIER_Y, classes=True))
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> NeuralNetClassifier:
         """Update the model with one epoch over ``X``, ``y``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-        classes : array-like of shape (n_classes,), default=None
-            All the classes; required on the first call, ignored later.
-
-        Returns
-        -------
-        self : NeuralNetClassifier
-            The updated estimator.
+        {sections}
         """
         if not hasattr(self, "classes_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -100,13 +86,11 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
                                  f"partial_fit, was: {self.classes_!r}")  # fmt: skip
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
+    @fill_doc(parameters=SAMPLES)
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each class, columns in the order of ``classes_``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {parameters}
 
         Returns
         -------
@@ -118,13 +102,11 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
             return np.hstack([1.0 - out, out])
         return out
 
+    @fill_doc(parameters=SAMPLES)
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba` (``-inf`` where a probability is 0).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {parameters}
 
         Returns
         -------
@@ -133,13 +115,11 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
+    @fill_doc(parameters=SAMPLES)
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class of each sample (an indicator row for multi-label).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {parameters}
 
         Returns
         -------
@@ -155,12 +135,11 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
         return tags
 
     # ------------------------------------------------------------------ hooks
-    def _labels(self, outputs: np.ndarray) -> np.ndarray:
-        return np.asarray(
-            self._label_binarizer.inverse_transform(
-                outputs.ravel() if outputs.shape[1] == 1 else outputs
-            )
-        )
+    def _labels(self, outputs: np.ndarray) -> Any:
+        labels = self._label_binarizer.inverse_transform(
+            outputs.ravel() if outputs.shape[1] == 1 else outputs
+        )  # CSR after a sparse multi-label y, as scikit-learn's
+        return labels if scipy.sparse.issparse(labels) else np.asarray(labels)
 
     def _validate_X_y(self, X: Any, y: Any, *, reset: bool) -> tuple[Any, np.ndarray]:
         X, y = validate_data(self, X, y, multi_output=True, reset=reset, **_VALIDATION)
@@ -170,7 +149,9 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
 
     def _encode_targets(self, y: np.ndarray, *, first: bool, classes: Any) -> np.ndarray:
         if first:
-            binarizer = LabelBinarizer().fit(y if classes is None else np.asarray(classes))
+            # As scikit-learn: classes names the labels, but a multi-label y has its columns.
+            multilabel = type_of_target(y).startswith("multilabel")
+            binarizer = LabelBinarizer().fit(y if classes is None or multilabel else classes)
             if type_of_target(y) not in ("binary", "multiclass", "multilabel-indicator"):
                 raise ValueError(f"Unknown label type: {type_of_target(y)!r}")
             self._label_binarizer = binarizer
@@ -203,7 +184,8 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
         return float(accuracy_score(y, self._labels(outputs), sample_weight=sample_weight))
 
     def _stratify(self, Y: np.ndarray) -> np.ndarray | None:
-        return Y if self.n_outputs_ == 1 else None  # scikit-learn stratifies binary y only
+        # scikit-learn stratifies binary y only, by its 0/1 indicator as booleans.
+        return Y.astype(bool) if self.n_outputs_ == 1 else None
 
 
 _SHARED_PARAMETERS = list(inspect.signature(_BaseMLP.__init__).parameters.values())
@@ -237,52 +219,28 @@ class NeuralNetRegressor(FileMixin, RegressorMixin, _BaseMLP):
     # scikit-learn reads the parameters from the signature: the shared one with `loss` first.
     __init__.__signature__ = _REGRESSOR_SIGNATURE  # type: ignore[attr-defined]
 
+    @fill_doc(sections=fit_sections("NeuralNetRegressor", REGRESSOR_Y))
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetRegressor:
         """Fit the model to ``X`` and targets ``y`` (a new network unless ``warm_start``).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 data gives a float32 network.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets (non-negative for ``loss="poisson"``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples; ``None`` weighs them all 1.
-
-        Returns
-        -------
-        self : NeuralNetRegressor
-            The fitted estimator.
+        {sections}
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_stochastic)
+    @fill_doc(sections=fit_sections("NeuralNetRegressor", REGRESSOR_Y))
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetRegressor:
         """Update the model with one epoch over ``X``, ``y``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        self : NeuralNetRegressor
-            The updated estimator.
+        {sections}
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
+    @fill_doc(parameters=SAMPLES)
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {parameters}
 
         Returns
         -------

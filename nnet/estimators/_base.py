@@ -8,6 +8,12 @@ declarative ``_parameter_constraints`` and the data through
 A subclass says how targets are encoded, which output layer and cost go with
 them, and how predictions are scored.
 
+**Warnings as scikit-learn raises them.** ``ConvergenceWarning`` and the others
+are raised with ``stacklevel=1``, so Python attributes them to the nnet module that
+raises them (scikit-learn's MLP does the same): ``warnings.filterwarnings("ignore",
+module="nnet")`` hides them wherever the fit is called from, as ``module="sklearn"``
+does for scikit-learn's.
+
 **A refused fit changes nothing.** ``fit`` and ``partial_fit`` run as a
 transaction: the estimator's attributes are snapshotted first, training works on
 copies of the network and the optimizer, and any exception (bad data, bad
@@ -22,13 +28,13 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nnet.estimators._params import (
     SHARED_CONSTRAINTS,
+    RandomStream,
     draw_seeds,
     make_optimizer,
     resolve_architecture,
@@ -48,6 +54,21 @@ _NON_FINITE = (
     "values and need to be preprocessed."
 )
 _SKLEARN_OUTPUT_NAMES = {"sigmoid": "logistic"}
+DOCS_URL = "https://nnet.readthedocs.io/en/latest/"
+"""Where nnet's documentation is published (the root of the built ``docs/``)."""
+
+
+def _layer_parts(part: int, what: str) -> Any:
+    """The property ``coefs_`` (``part`` 0) or ``intercepts_`` (1): views that can be set."""
+
+    def get(self: _BaseMLP) -> list[np.ndarray]:
+        check_is_fitted(self)
+        return _LayerParts(self, part)
+
+    def set(self: _BaseMLP, arrays: Any) -> None:
+        self._set_layer_parts(part, arrays)
+
+    return property(get, set, doc=f"{what}: writable views of ``network_``.")
 
 
 class _BaseMLP(BaseEstimator):
@@ -59,6 +80,10 @@ class _BaseMLP(BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = SHARED_CONSTRAINTS
+    # The HTML repr links to the class's page (and its parameters' tooltips to their
+    # entries), as scikit-learn's own estimators do.
+    _doc_link_module = "nnet"
+    _doc_link_template = DOCS_URL + "api/generated/nnet.estimators.{estimator_name}.html"
 
     def __init__(
         self,
@@ -87,7 +112,7 @@ class _BaseMLP(BaseEstimator):
         n_iter_no_change: Any = 10,
         max_fun: int = 15000,
         l1: float = 0.0,
-        init: Any = "xavier",
+        init: Any = "sklearn",
         dtype: Any = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -157,17 +182,30 @@ class _BaseMLP(BaseEstimator):
         return None
 
     # ------------------------------------------------------------------ fitted views
-    @property
-    def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices ``W`` (n_in, n_out) of each layer: read-only views of ``network_``."""
-        check_is_fitted(self)
-        return [W for W, _ in self.network_.layers]
+    coefs_ = _layer_parts(0, "Weight matrices ``W`` (n_in, n_out) of each layer")
+    intercepts_ = _layer_parts(1, "Bias vectors ``b`` (n_out,) of each layer")
 
-    @property
-    def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors ``b`` (n_out,) of each layer: read-only views of ``network_``."""
+    def _set_layer_parts(self, part: int, arrays: Any) -> None:
+        """Write ``arrays`` into the network's W (``part`` 0) or b (1): all checked first."""
         check_is_fitted(self)
-        return [b for _, b in self.network_.layers]
+        name = ("coefs_", "intercepts_")[part]
+        views = [pair[part] for pair in self.network_.parameters.public_layers()]
+        arrays = list(arrays)
+        if len(arrays) != len(views):
+            raise ValueError(f"{name} takes {len(views)} arrays (one per layer), got {len(arrays)}")
+        checked = []
+        for i, (view, array) in enumerate(zip(views, arrays)):
+            try:
+                array = np.asarray(array, dtype=view.dtype)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}[{i}] must be an array of numbers") from None
+            if array.shape != view.shape:
+                raise ValueError(f"{name}[{i}] must have shape {view.shape}, got {array.shape}")
+            if not np.isfinite(array).all():
+                raise ValueError(f"{name}[{i}] contains NaN or infinity")
+            checked.append(array)
+        for view, array in zip(views, checked):
+            view[...] = array
 
     # ------------------------------------------------------------------ fitting
     def _fit(
@@ -195,36 +233,39 @@ class _BaseMLP(BaseEstimator):
         X, y = self._validate_X_y(X, y, reset=first)
         weights = SampleWeights.check(sample_weight, X, float(self.alpha))
         Y = self._encode_targets(y, first=first, classes=classes)
-        X = _dense(X)
         seeds = draw_seeds(self.random_state)
         if first:
-            self._initialize(X, arch, seeds[0], seeds[2])
+            self._initialize(X, arch, seeds)
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs; the estimator was fitted with "
                              f"{self.n_outputs_}")  # fmt: skip
-        net = copy.deepcopy(self.network_)  # trained on a copy, committed at the end
+        net = self._network_to_train(arch)  # a copy, committed at the end
         X = X.astype(net.dtype, copy=False)
         if self.solver == "lbfgs":
             self._run_lbfgs(net, X, Y, weights)
         else:
-            self._run_stochastic(net, (X, y, Y), weights, seeds, incremental=incremental)
+            self._run_stochastic(net, (X, y, Y), weights, incremental=incremental)
         if not np.isfinite(np.concatenate([a.ravel() for p in net.layers for a in p])).all():
             raise ValueError(_NON_FINITE)
         self.network_ = net
 
-    def _initialize(self, X: np.ndarray, arch: Any, seed: int, shuffle_seed: int) -> None:
+    def _initialize(self, X: np.ndarray, arch: Any, seeds: list[int]) -> None:
         """Build a new network and reset the fitted state: the first fit's work."""
         out_activation, cost = self._output_layer()
+        sizes = [X.shape[1], *arch.hidden, self.n_outputs_]
         net = NeuralNetwork(
-            X.shape[1],
-            [*arch.hidden, self.n_outputs_],
+            sizes[0],
+            sizes[1:],
             [arch.activation] * len(arch.hidden) + [out_activation],
             cost_fun=cost,
             l1=float(self.l1),
-            init=self.init,
+            init="xavier" if self.init == "sklearn" else self.init,
             dtype=resolve_dtype(self.dtype, X.dtype),
-            seed=seed,
+            seed=seeds[0],
         )
+        self._random = RandomStream(self.random_state, seeds[1])
+        if self.init == "sklearn":
+            net.layers = self._random.weights(sizes, self.activation)
         self.network_ = net
         self.n_layers_ = len(arch.hidden) + 2
         self.out_activation_ = _SKLEARN_OUTPUT_NAMES.get(out_activation, out_activation)
@@ -238,13 +279,32 @@ class _BaseMLP(BaseEstimator):
         self._no_improvement_count = 0
         self._current_learning_rate: float | None = None
         self.__dict__.pop("optimizer_", None)
-        self._shuffle_rng = np.random.default_rng(shuffle_seed)
+
+    def _network_to_train(self, arch: Any) -> NeuralNetwork:
+        """A copy of ``network_`` with the parameters as they are now (``set_params``).
+
+        As in scikit-learn, a warm start trains the same weights with the hidden
+        ``activation`` (and ``l1``) set since; other layer sizes cannot reuse them.
+        """
+        net = self.network_
+        if arch.hidden != tuple(net.layer_output_sizes[:-1]):
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} does not fit the hidden layers "
+                f"{tuple(net.layer_output_sizes[:-1])} of the fitted network: set "
+                "warm_start=False to train a new network"
+            )
+        activations = [arch.activation] * len(arch.hidden) + net.activation_funcs[-1:]
+        if activations == net.activation_funcs and float(self.l1) == net.l1:
+            return copy.deepcopy(net)
+        twin = net.clone(activation_funcs=activations, l1=float(self.l1), seed=0)
+        twin.layers = net.layers
+        return twin
 
     def _run_lbfgs(
         self, net: NeuralNetwork, X: np.ndarray, Y: np.ndarray, weights: SampleWeights
     ) -> None:
         factor = self._loss_factor()
-        net.l2 = factor * weights.alpha / (2 * len(X))
+        net.l2 = factor * weights.alpha / (2 * X.shape[0])
 
         def report(iteration: int, history: Any, _: NeuralNetwork) -> None:
             print(f"Iteration {iteration + 1}, loss = {history.train_loss[-1] / factor:.8f}")
@@ -267,7 +327,7 @@ class _BaseMLP(BaseEstimator):
                 f"{self.max_iter}) or of function evaluations (max_fun={self.max_fun}), "
                 "or scale the data.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=1,  # nnet's module, as scikit-learn's: see the module docstring
             )
         self.n_iter_ = result.n_iter
         curve = [v / factor for v in result.history.train_loss]
@@ -280,7 +340,6 @@ class _BaseMLP(BaseEstimator):
         net: NeuralNetwork,
         data: tuple[np.ndarray, np.ndarray, np.ndarray],
         weights: SampleWeights,
-        seeds: list[int],
         *,
         incremental: bool,
     ) -> None:
@@ -292,33 +351,37 @@ class _BaseMLP(BaseEstimator):
         schedule = self.learning_rate if self.solver == "sgd" else None
         X, y, Y = data
         sw = weights.values
+        random = copy.deepcopy(self._random)  # one stream over fit and partial_fits
         score = None
         if self.early_stopping:
             fraction, stratify = float(self.validation_fraction), self._stratify(Y)
-            X, Y, sw, (Xv, yv, swv) = validation_split(X, y, Y, sw, fraction, seeds[1], stratify)
-            score = lambda net: self._score_outputs(yv, net.predict(Xv), swv)  # noqa: E731
-        batch = resolve_batch_size(self.batch_size, len(X))
+            split = validation_split(X, y, Y, sw, fraction, random.rng, stratify)
+            X, Y, sw, (Xv, yv, swv) = split
+            score = lambda net: self._validation_score(net, Xv, yv, swv)  # noqa: E731
+        batch = resolve_batch_size(self.batch_size, X.shape[0])
         progress = self._progress(fresh, schedule, early=score is not None)
         rules = Rules(
             tol=float(self.tol), n_iter_no_change=self.n_iter_no_change, schedule=schedule,
             learning_rate_init=float(self.learning_rate_init), power_t=float(self.power_t),
             lr_factor=factor, loss_factor=factor, verbose=bool(self.verbose),
         )  # fmt: skip
-        monitor = EpochMonitor(progress, rules, optimizer, len(X), score)
+        monitor = EpochMonitor(progress, rules, optimizer, X.shape[0], score)
         epochs = 1 if incremental else int(self.max_iter)
-        shuffling = copy.deepcopy(self._shuffle_rng)  # one stream over fit and partial_fits
         net.l2 = factor * weights.alpha / (2 * batch)
         engine = Engine(
             net, net.parameters, optimizer, net._check_XY(X, Y), None, [], batch,
-            shuffling if self.shuffle else None, callbacks=[monitor], sample_weight=sw,
+            random if self.shuffle else None,  # type: ignore[arg-type]  # has .permutation
+            callbacks=[monitor], sample_weight=sw,
             row_loss=ROW_LOSSES[net.cost_fun.name],
         )  # fmt: skip
         engine.run(epochs, None, None)  # scikit-learn stops only on non-finite values
         history = engine.histories[0]
         if history.stop_reason == "diverged" and score is None:
-            raise ValueError(_NON_FINITE)  # with early stopping, the best weights are kept
+            raise ValueError(_NON_FINITE)
+        if history.stop_reason == "diverged":
+            monitor.diverged()  # with early stopping, the best weights are kept
         if history.stop_reason == "interrupted":
-            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=5)
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=1)
         if score is not None:
             net.layers = progress.best_layers
         if not incremental and not monitor.stopped and monitor.n_iter == self.max_iter:
@@ -326,12 +389,20 @@ class _BaseMLP(BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=1,  # nnet's module, as scikit-learn's: see the module docstring
             )
         self.optimizer_ = optimizer
-        self._shuffle_rng = shuffling
+        self._random = random
         self.n_iter_ = monitor.n_iter
         self._commit(progress)
+
+    def _validation_score(self, net: NeuralNetwork, X: Any, y: Any, sample_weight: Any) -> float:
+        """The score on the held-out set; NaN, as scikit-learn's, if the outputs overflow."""
+        try:
+            outputs = net.predict(X)
+        except ValueError:  # X is checked, so only the outputs can be at fault
+            return float("nan")
+        return self._score_outputs(y, outputs, sample_weight)
 
     def _progress(self, fresh: bool, schedule: str | None, *, early: bool) -> Progress:
         """The fitted state the epoch logic continues from (copies: the fit may fail)."""
@@ -367,13 +438,28 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
         )
-        return self.network_.predict(_dense(X).astype(self.network_.dtype, copy=False))
+        net = self.network_
+        out = net.predict(X.astype(net.dtype, copy=False))  # sparse X stays sparse
+        return out.astype(np.result_type(X.dtype, net.dtype), copy=False)  # as scikit-learn's
+
+
+class _LayerParts(list):
+    """``coefs_`` or ``intercepts_``: views of the network's arrays, as scikit-learn's list.
+
+    Writing into an array changes the network; assigning an item (``coefs_[0] = W``)
+    writes ``W`` into the network too, shape-checked, as it would in scikit-learn's
+    list of the MLP's own arrays.
+    """
+
+    def __init__(self, owner: _BaseMLP, part: int) -> None:
+        super().__init__(pair[part] for pair in owner.network_.parameters.public_layers())
+        self._owner, self._part = owner, part
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        arrays = list(self)
+        arrays[index] = value
+        self._owner._set_layer_parts(self._part, arrays)
 
 
 def _or(value: float | None, default: float) -> float:
     return default if value is None else value
-
-
-def _dense(X: Any) -> np.ndarray:
-    """``X`` as a dense array: nnet's backpropagation multiplies dense matrices."""
-    return X.toarray() if scipy.sparse.issparse(X) else X

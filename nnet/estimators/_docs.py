@@ -75,10 +75,12 @@ _SHARED_PARAMETERS = r"""
         Maximum number of loss evaluations of "lbfgs".
     l1 : float, default=0.0
         nnet's extra: L1 penalty :math:`\lambda_1 \sum |W|` added to the mean loss.
-    init : str or callable, default="xavier"
-        nnet's extra: weight initializer, a name of
-        :data:`nnet.initializers.INITIALIZERS` ("xavier" is Glorot-uniform) or
-        ``init(n_in, n_out, rng) -> (W, b)``.
+    init : str or callable, default="sklearn"
+        nnet's extra: weight initializer. "sklearn" draws scikit-learn's
+        Glorot-uniform weights and biases from ``random_state`` as its MLP does
+        (the same int gives the same first weights); or a name of
+        :data:`nnet.initializers.INITIALIZERS` ("xavier" is Glorot-uniform with
+        zero biases) or ``init(n_in, n_out, rng) -> (W, b)``.
     dtype : {None, "float32", "float64"}, default=None
         nnet's extra: the network's float type; ``None`` follows ``X`` (float32
         data trains in float32)."""
@@ -127,36 +129,67 @@ _NOTES = r"""
     (nnet's mean squared error is twice scikit-learn's halved one, and nnet's
     binary cross-entropy averages over labels where scikit-learn sums), and
     the step sizes are converted so that "sgd" takes the same steps; ``loss_``
-    and ``loss_curve_`` are reported in scikit-learn's scale. Sparse ``X`` is
-    densified for training. ``sample_weight`` must be uniform (or ``None``)
-    for now. Non-finite weights after training raise ``ValueError``, and a
-    refused ``fit`` or ``partial_fit`` leaves the estimator exactly as it was.
-    Save a fitted estimator with ``save``/``load`` (safe files); save a whole
-    pipeline with :mod:`joblib`."""
+    and ``loss_curve_`` are reported in scikit-learn's scale. With the same
+    ``random_state``, the first weights, the early-stopping split and the
+    order of the rows are scikit-learn's; the order then continues over
+    warm-started fits and ``partial_fit`` calls, where scikit-learn starts it
+    again. Sparse ``X`` is densified for training. ``sample_weight`` weighs
+    each sample's loss, as scikit-learn's. Non-finite weights after training
+    raise ``ValueError``, and a refused ``fit`` or ``partial_fit`` leaves the
+    estimator exactly as it was. Warnings come from nnet's modules:
+    ``warnings.filterwarnings("ignore", module="nnet")`` silences them as
+    ``module="sklearn"`` does scikit-learn's. Save a fitted estimator with
+    ``save``/``load`` (safe files); save a whole pipeline with :mod:`joblib`."""
 
-CLASSIFIER_DOC = rf"""A multi-layer perceptron classifier, a drop-in for scikit-learn's MLP.
-
-    Binary labels get one logistic output, multi-class labels a softmax, a
-    multi-label indicator ``y`` one logistic output per label, each with the
-    log-loss. Labels may be of any type.
+_CLASS_TEMPLATE = """{summary}
 
     Parameters
-    ----------{_SHARED_PARAMETERS}
+    ----------{parameters}{shared_parameters}
 
     Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.{_SHARED_ATTRIBUTES}
+    ----------{attributes}{shared_attributes}
 
     See Also
     --------
-    NeuralNetRegressor : The regressor.
-    sklearn.neural_network.MLPClassifier : scikit-learn's own.
-{_NOTES}
+    {other} : The {other_kind}.
+    sklearn.neural_network.{theirs} : scikit-learn's own.
+{notes}
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
+{examples}
+    """
+
+
+def _class_doc(kind: str, summary: str, parameters: str, attributes: str, examples: str) -> str:
+    """The docstring of the ``kind`` ("classifier" or "regressor"), its own parts in place."""
+    other_kind = "regressor" if kind == "classifier" else "classifier"
+    return _CLASS_TEMPLATE.format(
+        summary=summary,
+        parameters=parameters,
+        shared_parameters=_SHARED_PARAMETERS,
+        attributes=attributes,
+        shared_attributes=_SHARED_ATTRIBUTES,
+        other=f"NeuralNet{other_kind.capitalize()}",
+        other_kind=other_kind,
+        theirs=f"MLP{kind.capitalize()}",
+        notes=_NOTES,
+        examples=examples,
+    )
+
+
+CLASSIFIER_DOC = _class_doc(
+    "classifier",
+    """A multi-layer perceptron classifier, a drop-in for scikit-learn's MLP.
+
+    Binary labels get one logistic output, multi-class labels a softmax, a
+    multi-label indicator ``y`` one logistic output per label, each with the
+    log-loss. Labels may be of any type.""",
+    "",
+    """
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.""",
+    """    >>> from sklearn.datasets import load_iris
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> X, y = load_iris(return_X_y=True)
@@ -164,32 +197,62 @@ CLASSIFIER_DOC = rf"""A multi-layer perceptron classifier, a drop-in for scikit-
     >>> bool(clf.fit(X, y).score(X, y) > 0.95)
     True
     >>> clf[-1].coefs_[0].shape, clf[-1].out_activation_
-    ((4, 100), 'softmax')
+    ((4, 100), 'softmax')""",
+)
+
+REGRESSOR_DOC = _class_doc(
+    "regressor",
+    "A multi-layer perceptron regressor, a drop-in for scikit-learn's MLP.",
     """
-
-REGRESSOR_DOC = rf"""A multi-layer perceptron regressor, a drop-in for scikit-learn's MLP.
-
-    Parameters
-    ----------
-    loss : {{"squared_error", "poisson"}}, default="squared_error"
+    loss : {"squared_error", "poisson"}, default="squared_error"
         The loss: half the mean squared error with an identity output, or the
-        half Poisson deviance with an exponential output (non-negative targets).{_SHARED_PARAMETERS}
-
-    Attributes
-    ----------{_SHARED_ATTRIBUTES}
-
-    See Also
-    --------
-    NeuralNetClassifier : The classifier.
-    sklearn.neural_network.MLPRegressor : scikit-learn's own.
-{_NOTES}
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
+        half Poisson deviance with an exponential output (non-negative targets).""",
+    "",
+    """    >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(-1, 1, size=(200, 2))
     >>> y = X[:, 0] ** 2 - X[:, 1]
     >>> reg = NeuralNetRegressor(hidden_layer_sizes=(32,), solver="lbfgs", random_state=0)
     >>> bool(reg.fit(X, y).score(X, y) > 0.99)
-    True
-    """
+    True""",
+)
+
+# ----------------------------------------------------------------------------- methods
+# Sections of the methods' docstrings, put in place by nnet.utils.docstrings.fill_doc.
+
+SAMPLES = """
+Parameters
+----------
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    Samples."""
+"""The Parameters of the prediction methods."""
+
+
+CLASSIFIER_Y = """
+y : array-like of shape (n_samples,) or (n_samples, n_classes)
+    Labels, or a 2-D 0/1 indicator matrix for multi-label classification."""
+"""The ``y`` of the classifier's ``fit`` and ``partial_fit``."""
+
+REGRESSOR_Y = """
+y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    Targets (non-negative for ``loss="poisson"``)."""
+"""The ``y`` of the regressor's ``fit`` and ``partial_fit``."""
+
+_CLASSES = """
+classes : array-like of shape (n_classes,), default=None
+    All the classes; required on the first call, ignored later."""
+
+
+def fit_sections(estimator: str, y: str, *, classes: bool = False) -> str:
+    """Parameters and Returns of ``fit`` and ``partial_fit`` (with ``classes``), given ``y``."""
+    return f"""
+Parameters
+----------
+X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+    Training data; float32 data gives a float32 network.{y}
+sample_weight : array-like of shape (n_samples,), default=None
+    Weights of the samples; ``None`` weighs them all 1.{_CLASSES if classes else ""}
+
+Returns
+-------
+self : {estimator}
+    The fitted estimator."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -99,7 +100,7 @@ SHARED_CONSTRAINTS: dict[str, list[Any]] = {
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
     "l1": [Interval(Real, 0, None, closed="left")],
-    "init": [_RegisteredName(INITIALIZERS), callable],
+    "init": [_RegisteredName(INITIALIZERS, frozenset({"sklearn"})), callable],
     "dtype": [None, StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64})],
 }
 """Constraints of the parameters both estimators share (``_parameter_constraints``)."""
@@ -173,8 +174,8 @@ def resolve_batch_size(batch_size: Any, n_samples: int) -> int:
     if batch_size == "auto":
         return min(200, n_samples)
     if batch_size > n_samples:
-        warnings.warn("Got `batch_size` larger than the sample size. It is going to be "
-                      "clipped", UserWarning, stacklevel=6)  # fmt: skip
+        message = "Got `batch_size` larger than the sample size. It is going to be clipped"
+        warnings.warn(message, stacklevel=1)  # nnet's module, as scikit-learn's
     return min(int(batch_size), n_samples)
 
 
@@ -184,13 +185,14 @@ def validation_split(
     Y: np.ndarray,
     sw: np.ndarray | None,
     fraction: float,
-    seed: int,
+    rng: np.random.RandomState,
     stratify: np.ndarray | None,
 ) -> tuple[Any, ...]:
     """(X_train, Y_train, sw_train, (X_val, y_val, sw_val)): the early-stopping split.
 
-    ``fraction`` of the samples (``validation_fraction``) is held out, stratified by
-    ``stratify`` if given, as scikit-learn's MLP does; fewer than two refuse the fit.
+    ``fraction`` of the samples (``validation_fraction``) is held out, chosen by ``rng``
+    and stratified by ``stratify`` if given, as scikit-learn's MLP does; fewer than two
+    refuse the fit.
     """
     if not fraction:
         raise ValueError(
@@ -198,7 +200,7 @@ def validation_split(
             "early_stopping=True holds out nothing)."
         )
     arrays = [X, Y, y] if sw is None else [X, Y, y, sw]
-    parts = train_test_split(*arrays, test_size=fraction, random_state=seed, stratify=stratify)
+    parts = train_test_split(*arrays, test_size=fraction, random_state=rng, stratify=stratify)
     X_train, X_val, Y_train, _, _, y_val = parts[:6]
     sw_train, sw_val = (None, None) if sw is None else (parts[6], parts[7])
     if X_val.shape[0] < 2:
@@ -209,14 +211,51 @@ def validation_split(
     return X_train, Y_train, sw_train, (X_val, y_val, sw_val)
 
 
+class RandomStream:
+    """scikit-learn's MLP randomness: one ``RandomState`` for the first weights, the
+    early-stopping split and each epoch's order of the rows, drawn in that order.
+
+    ``RandomState(random_state)`` for an int, so the same ``random_state`` draws what
+    ``MLPClassifier`` draws and a fit takes its steps; ``RandomState(seed)`` otherwise
+    (nnet never draws from NumPy's global state). The stream continues over
+    ``partial_fit`` and warm-started fits.
+    """
+
+    def __init__(self, random_state: Any, seed: int) -> None:
+        self.rng = np.random.RandomState(
+            int(random_state) if isinstance(random_state, Integral) else seed
+        )
+        self._order = np.arange(0)
+
+    def weights(self, sizes: list[int], activation: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+        """scikit-learn's first weights (``init="sklearn"``): ``W`` then ``b`` uniform in ``±L``.
+
+        ``L = sqrt(f / (n_in + n_out))``, ``f`` 2 for a logistic hidden activation, else 6.
+        """
+        factor = 2.0 if activation in ("logistic", "sigmoid") else 6.0
+        layers = []
+        for n_in, n_out in itertools.pairwise(sizes):
+            bound = np.sqrt(factor / (n_in + n_out))
+            W = self.rng.uniform(-bound, bound, (n_in, n_out))
+            layers.append((W, self.rng.uniform(-bound, bound, n_out)))
+        return layers
+
+    def permutation(self, n: int) -> np.ndarray:
+        """The next epoch's order of ``n`` rows: the last order shuffled again (scikit-learn's)."""
+        if len(self._order) != n:
+            self._order = np.arange(n)
+        self._order = self._order[self.rng.permutation(n)]
+        return self._order
+
+
 def draw_seeds(random_state: Any) -> list[int]:
-    """Three seeds (weights, early-stopping split, shuffling) from ``random_state``.
+    """Two seeds (the network's, the :class:`RandomStream`'s) from ``random_state``.
 
     An int or a ``RandomState`` gives the same seeds as scikit-learn's
     ``check_random_state`` would; ``None`` draws fresh entropy from a new
     :class:`numpy.random.Generator`, never from NumPy's global state.
     """
     if random_state is None:
-        return [int(s) for s in np.random.default_rng().integers(2**31 - 1, size=3)]
+        return [int(s) for s in np.random.default_rng().integers(2**31 - 1, size=2)]
     rng = check_random_state(random_state)
-    return [int(s) for s in rng.randint(2**31 - 1, size=3)]
+    return [int(s) for s in rng.randint(2**31 - 1, size=2)]

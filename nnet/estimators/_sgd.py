@@ -89,6 +89,14 @@ class EpochMonitor:
             progress.no_improvement_count = 0
         return False
 
+    def diverged(self) -> None:
+        """Record the epoch whose loss stopped being finite, as scikit-learn does: NaNs."""
+        self.n_iter += 1
+        self.progress.t += self.n_samples
+        self.progress.loss_curve.append(float("nan"))
+        if self.progress.validation_scores is not None:
+            self.progress.validation_scores.append(float("nan"))
+
     def _count_no_improvement(self, net: NeuralNetwork) -> None:
         progress, tol = self.progress, self.rules.tol
         if self.score is None:

@@ -92,7 +92,7 @@ def lbfgs_weighted(
     weights = _Weights()
     weights.set(sample_weight)
     twin = _weighted_twin(net, weights)
-    twin.l2 = net.l2 * len(X) / float(sample_weight.sum())
+    twin.l2 = net.l2 * X.shape[0] / float(sample_weight.sum())
     result = train_lbfgs(twin, X, Y, **options)
     net.layers = twin.layers
     return result

@@ -9,6 +9,7 @@ functions of :mod:`nnet.serialization` share it without importing each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,9 +97,19 @@ class _SavedWeights:
         return "<weights loaded from a file>"
 
 
-def load(path: PathLike, build: Callable[..., Any]) -> Any:
-    """Read and check the file, then build its network with ``build`` (the network class)."""
+def load(
+    path: PathLike,
+    build: Callable[..., Any],
+    check: Callable[[Path, dict[str, Any]], None] | None = None,
+) -> Any:
+    """Read and check the file, then build its network with ``build`` (the network class).
+
+    The file is read once; ``check(path, spec)``, if given, sees its checked metadata
+    (``spec["extra"]`` included) before anything is built, and may raise.
+    """
     path, spec, arrays = _read(path, "network")
+    if check is not None:
+        check(path, spec)
     found = []
     for i, entry in enumerate(spec["activations"]):
         how = f"nnet.activations.register_activation({entry['name']!r}, fn)"

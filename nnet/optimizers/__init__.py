@@ -255,15 +255,19 @@ class Optimizer(Configurable):
             self._fits = (list(shapes), grad.shape, np.dtype(grad.dtype))
         rate = self._step_rate()
         self.t += 1
-        if self._takes_params:
-            update = self.update(grad, self.state, rate, params)
-        else:
-            update = self.update(grad, self.state, rate)
-        if getattr(update, "shape", None) != grad.shape:
-            raise ValueError(
-                f"{type(self).__name__}.update returned shape {np.shape(update)} "
-                f"for a gradient of shape {grad.shape}"
-            )
+        try:
+            if self._takes_params:
+                update = self.update(grad, self.state, rate, params)
+            else:
+                update = self.update(grad, self.state, rate)
+            if getattr(update, "shape", None) != grad.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.update returned shape {np.shape(update)} "
+                    f"for a gradient of shape {grad.shape}"
+                )
+        except BaseException:
+            self.t -= 1  # a refused step is not a step
+            raise
         decay = self.weight_decay
         if isinstance(decay, np.ndarray) or decay != 0.0:  # the weights shrink, the biases not
             assert params is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
@@ -354,32 +354,11 @@ def make_rng(seed: Any, rng: Any) -> np.random.Generator:
 # What the registries share: case-insensitive names, resolving a spec, registering a name.
 #
 # Every registry (activations, costs, initializers, optimizers, schedules, metrics)
-# looks names up through :func:`canonical_name`, so ``"ReLU"``, ``"Adam"`` and
+# looks names up through :meth:`Registry.key`, so ``"ReLU"``, ``"Adam"`` and
 # ``"MSE"`` mean ``"relu"``, ``"adam"`` and ``"mse"``, as in Keras and PyTorch's
 # usual spellings. Names differing only in case cannot both be registered.
 
 Entry = TypeVar("Entry")
-
-
-def canonical_name(name: str, registry: Iterable[str], aliases: Mapping[str, str] = {}) -> str:
-    """The key of ``registry`` that ``name`` means, ignoring case and following ``aliases``.
-
-    An exact key wins; otherwise the key (or alias) equal to ``name`` up to case.
-    A name matching nothing is returned unchanged, for the caller's error message.
-    """
-    if name in aliases:
-        return aliases[name]
-    keys = list(registry)
-    if name in keys:
-        return name
-    folded = name.casefold()
-    for key in keys:
-        if key.casefold() == folded:
-            return key
-    for alias, key in aliases.items():
-        if alias.casefold() == folded:
-            return key
-    return name
 
 
 def resolve(
@@ -479,9 +458,14 @@ class Registry(Generic[Entry]):
         self.aliases = dict(aliases or {})
         self.builtin = frozenset(entries)
 
-    def key(self, name: str) -> str:
-        """The key that ``name`` means (any case, or an alias); ``name`` itself if none."""
-        return canonical_name(name, self.entries, self.aliases)
+    def key(self, name: str, aliases: bool = True) -> str:
+        """The key that ``name`` means: an alias, a key, or either up to case; else ``name``."""
+        if aliases and name in self.aliases:
+            return self.aliases[name]
+        if name in self.entries:
+            return name
+        keys = {k.casefold(): v for k, v in self.aliases.items()} if aliases else {}
+        return {**keys, **{key.casefold(): key for key in self.entries}}.get(name.casefold(), name)
 
     def lookup(self, name: str, argname: str | None = None) -> Entry:
         """The entry under ``name`` (any case); else ValueError, prefixed by ``argname``."""
@@ -511,7 +495,7 @@ class Registry(Generic[Entry]):
         """Store ``make()`` under ``name`` after checking the name; library entries stay."""
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
-        same_up_to_case = canonical_name(name, self.entries)
+        same_up_to_case = self.key(name, aliases=False)
         if same_up_to_case != name:
             raise ValueError(
                 f"{self.kind} {same_up_to_case!r} is already registered and names ignore case; "
