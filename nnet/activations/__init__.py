@@ -26,7 +26,7 @@ from scipy.special import expit
 
 from nnet.utils.autodiff import derive_vjp
 from nnet.utils.docstrings import fill_doc
-from nnet.utils.validation import Registry, is_finite_real, register_sections, resolve
+from nnet.utils.validation import Registry, is_finite_real, register_sections
 
 # -----------------------------------------------------------------------------
 # The reductions that the hot-path kernels of the built-in activations (below) and costs
@@ -786,15 +786,13 @@ def make_activation(fn: Any, der: Any = None, *, argname: str = "activation") ->
     >>> make_activation("linear").name
     'identity'
     """
-    if isinstance(fn, str) and der is None:  # a name: the registry's entry
-        return _REGISTRY.lookup(fn, argname)
-    entry = resolve(fn, der, ACTIVATIONS, get_activation, Activation, argname)
-    if entry is not None:
-        return entry
-    name = getattr(fn, "__name__", type(fn).__name__)
-    if der is not None:
-        return Activation(name, fn, der)
-    return Activation(name, fn, vjp=derive_vjp(fn, argname))
+
+    def new(name: str) -> Activation:
+        if der is not None:
+            return Activation(name, fn, der)
+        return Activation(name, fn, vjp=derive_vjp(fn, argname))
+
+    return _REGISTRY.make(fn, der, argname, Activation, new)
 
 
 def get_activation(spec: str | Activation, **params: Any) -> Activation:

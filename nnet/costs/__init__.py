@@ -26,7 +26,7 @@ import numpy as np
 from nnet.activations import model_dot, model_sum, row_maxima, row_sums
 from nnet.utils.autodiff import derive_grad
 from nnet.utils.docstrings import fill_doc
-from nnet.utils.validation import Registry, register_sections, resolve
+from nnet.utils.validation import Registry, register_sections
 
 # -----------------------------------------------------------------------------
 # The :class:`Cost` record: a cost function, its gradient and the output delta it fuses.
@@ -702,13 +702,11 @@ def make_cost(fn: Any, der: Any = None, *, argname: str = "cost_fun") -> Cost:
     >>> make_cost(cross_entropy) is COSTS["cross_entropy"]
     True
     """
-    if isinstance(fn, str) and der is None:  # a name: the registry's entry
-        return _REGISTRY.lookup(fn, argname)
-    entry = resolve(fn, der, COSTS, get_cost, Cost, argname)
-    if entry is not None:
-        return entry
-    name = getattr(fn, "__name__", type(fn).__name__)
-    return Cost(name, fn, der if der is not None else derive_grad(fn, argname))
+
+    def new(name: str) -> Cost:
+        return Cost(name, fn, der if der is not None else derive_grad(fn, argname))
+
+    return _REGISTRY.make(fn, der, argname, Cost, new)
 
 
 @fill_doc(

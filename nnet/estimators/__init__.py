@@ -90,6 +90,9 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each class, columns in the order of ``classes_``.
 
+        A binary problem has one sigmoid output :math:`p`: its columns are
+        :math:`1 - p` and :math:`p`.
+
         {parameters}
 
         Returns
@@ -118,6 +121,9 @@ class NeuralNetClassifier(FileMixin, ClassifierMixin, _BaseMLP):
     @fill_doc(parameters=SAMPLES)
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class of each sample (an indicator row for multi-label).
+
+        The class of the largest probability; for multi-label, each label of probability
+        above 0.5 (a CSR matrix after a sparse multi-label ``y``, as scikit-learn's).
 
         {parameters}
 

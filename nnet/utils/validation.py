@@ -478,6 +478,16 @@ class Registry(Generic[Entry]):
             )
         return self.entries[key]
 
+    def make(
+        self, spec: Any, der: Any, argname: str, entry_type: type, build: Callable[[str], Entry]
+    ) -> Entry:
+        """The entry a name (or a registered function) stands for, else ``build(name)`` for a
+        new callable ``spec`` (see :func:`resolve`)."""
+        if isinstance(spec, str) and der is None:
+            return self.lookup(spec, argname)
+        entry = resolve(spec, der, self.entries, self.lookup, entry_type, argname)
+        return build(getattr(spec, "__name__", type(spec).__name__)) if entry is None else entry
+
     def entry_or_callable(
         self, spec: Any, params: Mapping[str, Any], argname: str | None, refusal: str
     ) -> Any:
