@@ -11,7 +11,7 @@ import types as _types
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 if _TYPE_CHECKING:
-    from nnet.callbacks import History
+    from nnet.callbacks import History, TrainingHealthWarning
     from nnet.estimators import NeuralNetClassifier, NeuralNetRegressor
     from nnet.network import NeuralNetwork
     from nnet.study import Study
@@ -25,6 +25,7 @@ __all__ = [
     "NeuralNetRegressor",
     "NeuralNetwork",
     "Study",
+    "TrainingHealthWarning",
     "sweep",
     "train",
 ]
@@ -40,6 +41,7 @@ _HOMES = {
     "NeuralNetRegressor": "nnet.estimators",
     "NeuralNetwork": "nnet.network",
     "Study": "nnet.study",
+    "TrainingHealthWarning": "nnet.callbacks",
     "sweep": "nnet.sweep",
     "train": "nnet.training",
 }

@@ -36,6 +36,7 @@ from nnet.utils.docstrings import fill_doc
 from nnet.utils.errors import NonFiniteError
 from nnet.utils.types import Pairs, Shapes
 from nnet.utils.validation import (
+    check_bool,
     check_float_dtype,
     check_inputs,
     check_non_negative_float,
@@ -146,7 +147,7 @@ class NeuralNetwork(NetworkDisplay):
         check_output_pairing(self.activation_funcs[-1], self.cost_fun)
         self.l1 = check_non_negative_float(l1, "l1")
         self.l2 = check_non_negative_float(l2, "l2")
-        self.regularize_bias = bool(regularize_bias)
+        self.regularize_bias = check_bool(regularize_bias, "regularize_bias")
         self.dtype = check_float_dtype(dtype)
         self.init = init
         initializer = get_initializer(init)

@@ -20,13 +20,26 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
+from nnet.callbacks import (
+    STOP_REASONS,
+    Callback,
+    History,
+    TrainingHealthWarning,
+    call_callbacks,
+    training_health,
+)
 from nnet.metrics import Metric, evaluate_stacked, get_metrics
 from nnet.network import Backprop, NeuralNetwork, check_data, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import ParameterStore
 from nnet.utils.errors import NonFiniteError
-from nnet.utils.validation import check_inputs, check_positive_int, check_targets, make_rng
+from nnet.utils.validation import (
+    check_bool,
+    check_inputs,
+    check_positive_int,
+    check_targets,
+    make_rng,
+)
 from nnet.utils.validation import check_real as _check_real
 
 __all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
@@ -60,6 +73,7 @@ def train(
     progress: bool = False,
     shuffle: bool = True,
     explosion_factor: float | None = 1e4,
+    warn: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent and return its :class:`History`.
 
@@ -98,6 +112,9 @@ def train(
         Reshuffle the samples every epoch.
     explosion_factor : float or None, default=1e4
         Diverged when an epoch's loss exceeds this many times the first mini-batch's.
+    warn : bool, default=True
+        Warn :class:`~nnet.callbacks.TrainingHealthWarning` when the finished run went
+        backwards or a classifier learned nothing (:func:`~nnet.callbacks.training_health`).
 
     Returns
     -------
@@ -111,6 +128,9 @@ def train(
         stops at the last finite epoch's weights, ``stop_reason`` is ``"diverged"``. A
         Ctrl-C stops it too (``"interrupted"``), and the history is returned; see
         :doc:`/user_guide/errors`. Arguments are checked before anything changes.
+    TrainingHealthWarning
+        With ``warn=True``, when the final training loss is above the first epoch's, or a
+        classifier ends at the chance loss or chance accuracy.
 
     Examples
     --------
@@ -133,6 +153,7 @@ def train(
         net, optimizer, X, Y, epochs, batch_size, validation_data, metrics, early_stopping,
         callbacks, seed, rng, shuffle,
     )  # fmt: skip
+    check_bool(warn, "warn")
     engine = Engine(net, net.parameters, opt, data, validation, named_metrics, batch_size, order,
                     callbacks=hooks)  # fmt: skip
     engine.run(epochs, patience, factor, "train" if progress else None)
@@ -147,6 +168,8 @@ def train(
             DivergenceWarning,
             stacklevel=2,
         )
+    if warn and (problem := training_health(history, data[1], net.cost_fun)):
+        warnings.warn(problem, TrainingHealthWarning, stacklevel=2)
     return history
 
 

@@ -83,7 +83,7 @@ def test_wrong_activation_derivative_fails_and_names_the_layer(wrong):
     # Layer 3 does not depend on layer 2's derivative; layers 1 and 2 do, against both references.
     assert failing == {(k, r) for k in (1, 2) for r in ("autograd", "finite_differences")}
     assert "enters at layer 2" in report.summary()
-    assert "'swish'" in report.summary()
+    assert f"'{swish.__module__}.swish'" in report.summary()  # a user's function, with its module
 
 
 @pytest.mark.parametrize("wrong", WRONG_COST_GRADIENTS)
@@ -137,9 +137,14 @@ def test_kinks_are_excluded_not_reported_as_errors():
                         regularize_bias=True, init="he", seed=1)  # fmt: skip
     net.layers = [(W, np.zeros_like(b)) for W, b in net.layers]
     report = check_gradients(net, X, Y)
-    assert report.ok, str(report)
+    assert not report.failures, str(report)
     excluded = {c.name: c.excluded for c in report.checks if c.reference == "finite_differences"}
     assert all(excluded[f"layer {k} b"] == net.layer_output_sizes[k - 1] for k in (1, 2, 3))
+    # Every probe of the biases sat on a kink: those comparisons prove nothing, and say so.
+    assert {(c.name, c.reference) for c in report.inconclusive} == {
+        (f"layer {k} b", "finite_differences") for k in (1, 2, 3)
+    }
+    assert not report.ok and report.summary().startswith("gradient check INCONCLUSIVE")
 
 
 def test_clipped_logs_are_excluded_and_noted():
@@ -149,7 +154,9 @@ def test_clipped_logs_are_excluded_and_noted():
     X = _data()[0]
     Y = targets("binary_cross_entropy", len(X), 2, np.random.default_rng(0))
     report = check_gradients(net, X, Y, against=["finite_differences"])
-    assert report.ok and all(c.checked == 0 and c.excluded > 0 for c in report.checks)
+    assert all(c.checked == 0 and c.excluded > 0 for c in report.checks)
+    assert not report.ok and len(report.inconclusive) == len(report.checks) == 2
+    assert "INCONCLUSIVE: 2 of 2 comparisons compared nothing" in report.summary()
     assert any("clipped" in note for note in report.notes)
 
 
@@ -294,19 +301,19 @@ def test_optimizer_plugin_matches_its_reference_and_descends():
 def test_optimizer_plugin_with_a_sign_error_fails_both_checks():
     report = check_optimizer(MomentumByHand(sign=-1.0), reference=momentum_reference)
     assert not report.descended and not report.matches_reference
-    assert "first differs at step 1" in str(report) and "FAILED" in str(report)
+    assert "layer 1 W from step 1" in str(report) and "FAILED" in str(report)
 
 
 def test_property_test_of_an_optimizer():
     @settings(database=None)
-    @given(quadratics())
+    @given(quadratics(learning_rate=0.1))
     def descends(quadratic):
         assert check_optimizer(MomentumByHand(mu=0.5), quadratic).ok
 
     descends()
 
     @settings(database=None)
-    @given(quadratics())
+    @given(quadratics(learning_rate=0.1))
     def wrong_sign_descends(quadratic):
         assert check_optimizer(MomentumByHand(sign=-1.0), quadratic).ok
 

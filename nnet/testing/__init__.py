@@ -5,8 +5,9 @@
   array, in a table that names the worst layer and array;
 * :func:`trace`: every intermediate of one backward pass under the course's
   names (``a_in``, ``z``, ``a``, ``dC_da``, ``dC_dz``, ``dC_dW``, ``dC_db``);
-* :func:`check_optimizer`: an optimizer's updates against a reference rule,
-  and its descent on a quadratic;
+* :func:`check_optimizer`: an optimizer's properties on a quadratic it can
+  solve (finite updates, descent, the same step for ``W`` and ``b``, fresh runs
+  that agree) and its updates against a reference rule, per array and step;
 * :mod:`nnet.testing.strategies`: `hypothesis <https://hypothesis.readthedocs.io>`_
   strategies for networks built from your parts, with matching inputs and
   targets (needs the ``testing`` extra: ``pip install nnet[testing]``).
@@ -25,7 +26,7 @@ True
 """
 
 from nnet.testing._check import ArrayCheck, GradientReport, assert_gradients_close, check_gradients
-from nnet.testing._optimizer import OptimizerReport, Quadratic, check_optimizer
+from nnet.testing._optimizer import OptimizerReport, PropertyCheck, Quadratic, check_optimizer
 from nnet.testing._trace import LayerTrace, Trace, trace
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "GradientReport",
     "LayerTrace",
     "OptimizerReport",
+    "PropertyCheck",
     "Quadratic",
     "Trace",
     "assert_gradients_close",

@@ -9,8 +9,15 @@ from typing import Any
 
 import numpy as np
 
+from nnet.network import NeuralNetwork
 from nnet.testing import _fd
-from nnet.utils.validation import check_non_negative_float, check_positive_int
+from nnet.utils.validation import (
+    check_int,
+    check_non_negative_float,
+    check_positive_int,
+    check_real,
+    make_rng,
+)
 
 REFERENCES = ("autograd", "finite_differences")
 
@@ -25,13 +32,13 @@ _TOLERANCES = {
 
 @dataclass(frozen=True)
 class ArrayCheck:
-    """The comparison of one gradient array with one reference.
+    r"""The comparison of one gradient array with one reference.
 
     Parameters
     ----------
     layer, array, activation, reference, max_abs, max_rel, tolerance
         The attributes below, by keyword (:func:`check_gradients` fills them).
-    checked, excluded
+    checked, excluded, element, got, expected, ratio
         Likewise.
 
     Attributes
@@ -49,7 +56,16 @@ class ArrayCheck:
     tolerance : float
         ``atol + rtol * scale``; the array passes when ``max_abs <= tolerance``.
     checked, excluded : int
-        Entries (or directions) compared, and probes left out at kinks or clipped logs.
+        Entries (or directions) compared, and probes left out (at kinks, clipped
+        logs, or where the cost was not finite). Nothing compared is *inconclusive*.
+    element : str
+        Where the error is largest: ``"W[2, 0]"``, or ``"direction 3"`` of random probes.
+    got, expected : float
+        Backpropagation's value there, and the reference's.
+    ratio : float
+        The factor that best maps the reference onto the gradient (least
+        squares, :math:`\langle g, r\rangle / \langle r, r\rangle`); NaN
+        when the gradient is not such a multiple (within 1 %).
     """
 
     layer: int
@@ -61,11 +77,22 @@ class ArrayCheck:
     tolerance: float
     checked: int
     excluded: int = 0
+    element: str = ""
+    got: float = float("nan")
+    expected: float = float("nan")
+    ratio: float = float("nan")
+
+    @property
+    def status(self) -> str:
+        """``"ok"``, ``"FAIL"``, or ``"inconclusive"`` when nothing could be compared."""
+        if self.checked == 0:
+            return "inconclusive"
+        return "ok" if self.max_abs <= self.tolerance else "FAIL"
 
     @property
     def ok(self) -> bool:
-        """Whether the error is within tolerance (nothing compared counts as passing)."""
-        return self.checked == 0 or bool(self.max_abs <= self.tolerance)
+        """Whether entries were compared and the error is within tolerance."""
+        return self.status == "ok"
 
     @property
     def name(self) -> str:
@@ -73,19 +100,31 @@ class ArrayCheck:
         return f"layer {self.layer} {self.array}"
 
 
-def _compare(
-    got: np.ndarray, ref: np.ndarray, rtol: float, atol: float
-) -> tuple[float, float, float]:
+def _compare(got: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> dict[str, Any]:
+    """The numbers of an :class:`ArrayCheck` of ``got`` against ``ref`` (1-D), worst at ``at``."""
     if got.size == 0:
-        return 0.0, 0.0, atol
-    err = float(np.max(np.abs(got - ref)))
-    scale = float(np.max(np.abs(ref)))
-    rel = err / scale if scale > 0 else (0.0 if err == 0 else float("inf"))
-    return err, rel, atol + rtol * scale
+        return {"max_abs": np.nan, "max_rel": np.nan, "tolerance": atol, "checked": 0, "at": 0}
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(got - ref)
+        at = int(np.argmax(diff))  # the first NaN, if any
+        err, scale = float(diff[at]), float(np.max(np.abs(ref)))
+        rel = err / scale if scale > 0 else (0.0 if err == 0 else float("inf"))
+        norm = float(np.vdot(ref, ref))
+        ratio = float(np.vdot(got, ref)) / norm if norm > 0 else np.nan
+        if not np.linalg.norm(got - ratio * ref) <= 0.01 * np.linalg.norm(got):
+            ratio = np.nan  # not a multiple of the reference
+    return {"max_abs": err, "max_rel": rel, "tolerance": atol + rtol * scale,
+            "checked": got.size, "at": at, "got": float(got[at]), "expected": float(ref[at]),
+            "ratio": ratio}  # fmt: skip
+
+
+def _element(array: str, shape: tuple[int, ...], at: int) -> str:
+    """``"W[2, 0]"``: the entry of flat index ``at`` in an array of ``shape``."""
+    return f"{array}[{', '.join(str(int(i)) for i in np.unravel_index(at, shape))}]"
 
 
 _COLUMNS = ("layer", "activation", "array", "reference", "max abs err", "rel err", "tolerance",
-            "checked", "excluded", "")  # fmt: skip
+            "checked", "excluded", "worst at", "ours", "reference's", "")  # fmt: skip
 
 
 @dataclass
@@ -99,7 +138,9 @@ class GradientReport:
     checks, notes
         The attributes below, by keyword (:func:`check_gradients` fills them).
     cost_name : str, default=""
-        The network's cost, named in the report's table.
+        The network's cost, named in the report's summary.
+    hint : str, default=""
+        When every failing array is off by one factor: the factor and its likely cause.
 
     Attributes
     ----------
@@ -111,39 +152,57 @@ class GradientReport:
     checks: list[ArrayCheck]
     notes: list[str] = field(default_factory=list)
     cost_name: str = ""
+    hint: str = ""
 
     @property
     def ok(self) -> bool:
-        """Whether every array passes against every reference."""
-        return all(c.ok for c in self.checks)
+        """Whether every array was compared and passes against every reference."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
 
     @property
     def failures(self) -> list[ArrayCheck]:
-        """The checks that fail."""
-        return [c for c in self.checks if not c.ok]
+        """The checks that fail (not those that are inconclusive)."""
+        return [c for c in self.checks if c.status == "FAIL"]
+
+    @property
+    def inconclusive(self) -> list[ArrayCheck]:
+        """The checks that compared nothing: every probe was excluded."""
+        return [c for c in self.checks if c.status == "inconclusive"]
 
     @property
     def worst(self) -> ArrayCheck:
         """The check with the largest error relative to its tolerance."""
-        return max(self.checks, key=lambda c: (not c.ok, _ratio(c)))
+        return max(self.checks, key=lambda c: (c.status == "FAIL", _ratio(c)))
 
     def summary(self) -> str:
-        """One line: passed, or the worst array and where the error enters.
+        """One line: passed, or the worst array and element, where the error enters, the hint.
 
         Returns
         -------
         str
             The line.
         """
-        n = len(self.checks)
-        if self.ok:
-            return f"gradient check passed: {n} of {n} comparisons within tolerance"
-        w, failures = self.worst, self.failures
-        entry = max(failures, key=lambda c: c.layer)
+        n, failures, unsure = len(self.checks), self.failures, self.inconclusive
+        entries = sum(c.checked for c in self.checks)
+        compared = f"{n - len(unsure)} of {n} comparisons ({entries} entries) compared"
+        nothing = (
+            f"{len(unsure)} of {n} comparisons compared nothing (every probe excluded: "
+            "see the notes), so they prove nothing"
+            if unsure
+            else ""
+        )
+        if not failures:
+            if not unsure:
+                return f"gradient check passed: {compared}, all within tolerance"
+            rest = f"; the other {n - len(unsure)} ({entries} entries) are within tolerance"
+            return f"gradient check INCONCLUSIVE: {nothing}{rest if len(unsure) < n else ''}"
+        w = self.worst
         line = (
             f"gradient check FAILED: {len(failures)} of {n} comparisons; worst: {w.name} "
-            f"against {w.reference} (relative error {w.max_rel:.1e})"
+            f"against {w.reference} (relative error {w.max_rel:.1e}), at {w.element}: "
+            f"ours {w.got:.4g}, {w.reference} {w.expected:.4g}"
         )
+        entry = max(failures, key=lambda c: c.layer)
         last = max(c.layer for c in self.checks)
         culprit = (
             f"the gradient of cost {self.cost_name!r} or the derivative of output activation "
@@ -151,10 +210,12 @@ class GradientReport:
             if entry.layer == last
             else f"the derivative of activation {entry.activation!r}"
         )
-        return (
+        return " ".join([
             f"{line}. The error enters at layer {entry.layer} (backpropagation carries it to "
-            f"every earlier layer): check {culprit}."
-        )
+            f"every earlier layer): check {culprit}.",
+            *([self.hint] if self.hint else []),
+            *([f"Also, {nothing}."] if unsure else []),
+        ])  # fmt: skip
 
     def rows(self) -> list[tuple[str, ...]]:
         """The table's rows, as strings.
@@ -167,7 +228,8 @@ class GradientReport:
         return [
             (str(c.layer), c.activation, c.array, c.reference,
              _num(c.max_abs, c.checked), _num(c.max_rel, c.checked), f"{c.tolerance:.1e}",
-             str(c.checked), str(c.excluded), "ok" if c.ok else "FAIL")
+             str(c.checked), str(c.excluded), c.element if c.checked else "-",
+             _num(c.got, c.checked), _num(c.expected, c.checked), c.status)
             for c in self.checks
         ]  # fmt: skip
 
@@ -192,11 +254,51 @@ class GradientReport:
 
 
 def _ratio(c: ArrayCheck) -> float:
-    return c.max_abs / c.tolerance if c.checked and c.tolerance > 0 else 0.0
+    """Error over tolerance (NaN errors are the worst)."""
+    if not c.checked or c.tolerance <= 0:
+        return 0.0
+    return float(np.nan_to_num(c.max_abs / c.tolerance, nan=np.inf))
 
 
 def _num(value: float, checked: int) -> str:
+    """A number of the table ("-" where nothing was compared)."""
     return "-" if checked == 0 else f"{value:.1e}"
+
+
+def _part_name(part: Any) -> str:
+    """A library part's name (``"tanh"``); a user's function with its module (``"__main__.f"``)."""
+    if part.builtin:
+        return str(part.name)
+    module, qualname = (getattr(part.fn, a, None) for a in ("__module__", "__qualname__"))
+    return f"{module}.{qualname}" if module and qualname else str(part.name)
+
+
+def _hint(failures: Sequence[ArrayCheck], n_samples: int, n_outputs: int) -> str:
+    """When every failing array is the reference times one factor: the factor and likely cause."""
+    ratios = [c.ratio for c in failures]
+    if not ratios or not np.all(np.isfinite(ratios)):
+        return ""
+    factor = float(np.median(ratios))
+    if not np.allclose(ratios, factor, rtol=0.01) or abs(factor - 1.0) < 0.01:
+        return ""
+    n, k = n_samples, n_outputs
+    square = "a factor of 2 (a square differentiates to 2x; a cost with 1/2 to p - t)"
+    causes = [
+        (-1.0, "", "a sign: the gradient points uphill"),
+        (2.0, "", square),
+        (0.5, "", square),
+        (n * k, f" = n_samples x n_outputs = {n * k}",
+         "a missing mean over the samples and outputs (divide by pred.size)"),
+        (n, f" = n_samples = {n}", "a missing mean over the samples (divide by len(pred))"),
+        (k, f" = n_outputs = {k}", "a missing mean over the outputs"),
+        (1 / n, f" = 1/n_samples = 1/{n}", "the mean over the samples taken twice"),
+    ]  # fmt: skip
+    known = [(eq, cause) for value, eq, cause in causes if abs(factor - value) <= 0.02 * abs(value)]
+    equals, cause = known[0] if known else ("", "")
+    return (
+        f"Every failing array is off by the same factor, {factor:.4g} (ours / reference)"
+        f"{equals}" + (f": likely {cause}." if cause else ".")
+    )
 
 
 def _checked_data(net: Any, X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -213,31 +315,44 @@ def _tolerances(net: Any, reference: str, rtol: float | None, atol: float | None
 
 
 def _autograd_checks(net: Any, X: Any, Y: Any, grads: Any, rtol: float, atol: float) -> Any:
+    """One :class:`ArrayCheck` per array against :meth:`~nnet.NeuralNetwork.autograd_gradient`."""
     for k, (pair, ref_pair) in enumerate(zip(grads, net.autograd_gradient(X, Y))):
         for name, g, r in zip("Wb", pair, ref_pair):
-            err, rel, tol = _compare(np.asarray(g), np.asarray(r), rtol, atol)
-            yield ArrayCheck(k + 1, name, net.activation_funcs[k].name, "autograd", err, rel, tol,
-                             int(np.size(g)))  # fmt: skip
+            g = np.asarray(g)
+            numbers = _compare(g.ravel(), np.asarray(r).ravel(), rtol, atol)
+            element = _element(name, g.shape, numbers.pop("at"))
+            yield ArrayCheck(k + 1, name, _part_name(net.activation_funcs[k]), "autograd",
+                             element=element, **numbers)  # fmt: skip
 
 
 def _fd_checks(net: Any, X: Any, Y: Any, grads: Any, options: dict[str, Any]) -> Any:
+    """One :class:`ArrayCheck` per array against central finite differences."""
     rng = np.random.default_rng(options["seed"])
     n_dir = None if options["coordinates"] else options["n_directions"]
     for k, pair in enumerate(grads):
         for which, (name, g) in enumerate(zip("Wb", pair)):
-            probes = _fd.probe_array(net, X, Y, (k, which), n_dir, rng, options["step"])
+            with np.errstate(all="ignore"):  # a cost that overflows is counted as non-finite
+                probes = _fd.probe_array(net, X, Y, (k, which), n_dir, rng, options["step"])
             keep = ~np.isnan(probes.numeric)
             analytic = np.tensordot(probes.directions, g, axes=g.ndim)
-            err, rel, tol = _compare(analytic[keep], probes.numeric[keep], *options["tols"])
-            yield ArrayCheck(k + 1, name, net.activation_funcs[k].name, "finite_differences", err,
-                             rel, tol, int(keep.sum()), probes.kinks + probes.clipped)  # fmt: skip
+            numbers = _compare(analytic[keep], probes.numeric[keep], *options["tols"])
+            at = numbers.pop("at")
+            probe = int(np.flatnonzero(keep)[at]) if keep.any() else 0
+            element = _element(name, g.shape, probe) if n_dir is None else f"direction {probe}"
+            yield ArrayCheck(k + 1, name, _part_name(net.activation_funcs[k]),
+                             "finite_differences", excluded=len(keep) - int(keep.sum()),
+                             element=element, **numbers)  # fmt: skip
 
 
 def _notes(net: Any, X: np.ndarray, fd_checks: Sequence[ArrayCheck], coordinates: bool) -> Any:
+    """What the check noticed: the probes, their exclusions, saturated outputs."""
     if fd_checks:
         excluded = sum(c.excluded for c in fd_checks)
         mode = "coordinates" if coordinates else "random directions per array"
-        yield f"finite differences along {mode}; {excluded} probe(s) excluded at kinks/clipped logs"
+        yield (
+            f"finite differences along {mode}; {excluded} probe(s) excluded at kinks, clipped "
+            "logs or a cost that is not finite"
+        )
     if net.cost_fun.probabilities:
         p = net.predict(X)
         near = int(np.sum((p < 1e-7) | (p > 1 - 1e-7)))
@@ -278,19 +393,20 @@ def check_gradients(
         takes the default for the network's dtype and the reference: float64
         1e-7/1e-10 (autograd), 1e-5/1e-7 (finite differences); float32
         1e-3/1e-5 and 5e-2/1e-3.
-    max_coordinates : int, default=400
+    max_coordinates : int >= 0, default=400
         Networks with at most this many parameters are probed along every
         coordinate; bigger ones along ``n_directions`` random unit directions per array.
     n_directions : int, default=6
-    step : float or None, default=None
+    step : float in (0, 1] or None, default=None
         Relative finite-difference step; ``None`` is :math:`\epsilon^{1/3}` of the dtype.
     seed : int, default=0
-        Seed of the random directions.
+        Seed of the random directions (an int >= 0).
 
     Returns
     -------
     GradientReport
-        ``.ok``, ``.worst``, ``.failures``, ``str()`` (a table) and a notebook display.
+        ``.ok``, ``.worst``, ``.failures``, ``.inconclusive``, ``.hint``, ``str()``
+        (a table) and a notebook display.
 
     Notes
     -----
@@ -298,8 +414,16 @@ def check_gradients(
     (a ReLU-like pre-activation or an l1-penalized parameter changing sign) or
     reach a clipped log (an output within machine epsilon of 0 or 1 under a
     cross-entropy): there the cost has no derivative, or a flat one, and a
-    difference quotient would report a false error. Relative errors compare
+    difference quotient would report a false error; so are probes where the
+    cost is not finite. A comparison left with no entry is *inconclusive*:
+    it proves nothing, and the report is not ``.ok``. Relative errors compare
     with the largest magnitude in the array, so tiny entries cannot blow them up.
+
+    A failing report names the worst array and its worst element (backpropagation's
+    value and the reference's), the layer where the error enters, and, when every
+    failing array is off by one factor, that factor and its likely cause (a
+    missing mean over the samples, a factor of 2, a sign). A user's function is
+    named with its module (``__main__.cross_entropy``), a library one by its name.
 
     Examples
     --------
@@ -310,19 +434,21 @@ def check_gradients(
     >>> report.ok
     True
     >>> print(report.summary())
-    gradient check passed: 8 of 8 comparisons within tolerance
+    gradient check passed: 8 of 8 comparisons (26 entries) compared, all within tolerance
     """
-    unknown = [a for a in against if a not in REFERENCES]
-    if isinstance(against, str) or unknown or not against:
+    check_net(net)
+    if isinstance(against, str) or not isinstance(against, Sequence):
+        raise TypeError(f"against must be a non-empty list from {REFERENCES}, got {against!r}")
+    if not against or any(a not in REFERENCES for a in against):
         raise ValueError(f"against must be a non-empty list from {REFERENCES}, got {against!r}")
     check_positive_int(n_directions, "n_directions")
-    if max_coordinates != 0:
-        check_positive_int(max_coordinates, "max_coordinates")
-    for name, value in (("rtol", rtol), ("atol", atol), ("step", step)):
+    check_int(max_coordinates, "max_coordinates", 0)
+    for name, value in (("rtol", rtol), ("atol", atol)):
         if value is not None:
             check_non_negative_float(value, name)
-    if step is not None and step == 0:
-        raise ValueError("step must be a float > 0, got 0")
+    if step is not None:
+        check_real(step, "step", 0.0, 1.0, low_open=True)
+    make_rng(seed, None)  # seed: an int >= 0
     X, Y = _checked_data(net, X, Y)
     grads = net.compute_gradient(X, Y)
     checks: list[ArrayCheck] = []
@@ -341,7 +467,15 @@ def check_gradients(
         }
         fd = list(_fd_checks(net, X, Y, grads, options))
     checks = sorted(checks + fd, key=lambda c: (c.layer, c.array, c.reference))
-    return GradientReport(checks, list(_notes(net, X, fd, coordinates)), net.cost_fun.name)
+    failures = [c for c in checks if c.status == "FAIL"]
+    return GradientReport(checks, list(_notes(net, X, fd, coordinates)), _part_name(net.cost_fun),
+                          _hint(failures, *Y.shape))  # fmt: skip
+
+
+def check_net(net: Any) -> None:
+    """Raise TypeError unless ``net`` is a :class:`~nnet.NeuralNetwork`."""
+    if not isinstance(net, NeuralNetwork):
+        raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
 
 
 def assert_gradients_close(

@@ -14,7 +14,9 @@ the :math:`O(h^2)` truncation against the :math:`O(\epsilon/h)` round-off
 (:math:`\epsilon` of the network's dtype: :math:`h\approx 6\times10^{-6}` in
 float64, :math:`5\times10^{-3}` in float32).
 
-A probe is *excluded* (and counted) when the cost is not smooth between
+A probe that crosses a kink is tried again with a step 10 and 100 times
+smaller (a pre-activation *near* 0 is then left on one side). A probe is
+*excluded* (and counted) when the cost is not smooth between
 :math:`\theta - hd` and :math:`\theta + hd`, where a central difference
 averages two different slopes:
 
@@ -35,6 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+KINK_SHRINKS = (1.0, 0.1, 0.01)
+"""A probe that crosses a kink is tried again with these fractions of the step."""
 
 SMOOTH_ACTIVATIONS = frozenset({"sigmoid", "tanh", "identity", "softmax", "exp"})
 """Library activations with no kink: probes through them are never excluded."""
@@ -74,14 +79,16 @@ class Probes:
         Unit probes (coordinates or random directions).
     numeric : ndarray of shape (n_probes,)
         The central differences, NaN where excluded.
-    kinks, clipped : int
-        Probes excluded for crossing a kink, or for a clipped log.
+    kinks, clipped, nonfinite : int
+        Probes excluded for crossing a kink, for a clipped log, or for a cost
+        (or a step) that is not a finite number.
     """
 
     directions: np.ndarray
     numeric: np.ndarray
     kinks: int = 0
     clipped: int = 0
+    nonfinite: int = 0
 
 
 def _signs_change(before: np.ndarray, *others: np.ndarray) -> bool:
@@ -137,6 +144,7 @@ def probe_array(
     """Central differences of the cost along probes of array ``where = (layer, 0 for W / 1 for b)``.
 
     ``n_directions=None`` probes every coordinate; otherwise that many random unit directions.
+    Call it under ``np.errstate(all="ignore")``: a cost that overflows is counted, not raised.
     """
     layers = [[W.copy(), b.copy()] for W, b in net.layers]
     layer, which = where
@@ -146,15 +154,24 @@ def probe_array(
     smooth = _Smoothness(net, layers, X)
     dirs = _probe_directions(base.shape, n_directions, rng)
     result = Probes(dirs, np.full(len(dirs), np.nan))
-    for k, d in enumerate(dirs):
+
+    def probe(d: np.ndarray, hk: float) -> tuple[dict[float, Any], dict[float, Any], str]:
+        """The parameters and passes at ``base +- hk d``, and the smoothness verdict."""
         moved = {}
         for sign in (1.0, -1.0):
             shifted = [list(pair) for pair in layers]
-            shifted[layer][which] = (base + sign * h * d).astype(base.dtype)
+            shifted[layer][which] = (base + sign * hk * d).astype(base.dtype)
             moved[sign] = shifted
         pen = (base, moved[1.0][layer][which], moved[-1.0][layer][which])
         passes = {sign: forward(net, moved[sign], X) for sign in (1.0, -1.0)}
         verdict = smooth.verdict(passes[1.0], passes[-1.0], pen if penalized_array else None)
+        return moved, passes, verdict
+
+    for k, d in enumerate(dirs):
+        for shrink in KINK_SHRINKS:  # near (not on) a kink, a smaller step stays on one side
+            moved, passes, verdict = probe(d, h * shrink)
+            if verdict != "kink":
+                break
         if verdict == "kink":
             result.kinks += 1
             continue
@@ -164,5 +181,9 @@ def probe_array(
         plus, minus = (cost(net, moved[sign], passes[sign][1], Y) for sign in (1.0, -1.0))
         # The step actually taken, after rounding base +- h d to the dtype.
         taken = float(np.vdot(moved[1.0][layer][which] - moved[-1.0][layer][which], d))
-        result.numeric[k] = (plus - minus) / taken
+        slope = (plus - minus) / taken if taken else np.nan
+        if np.isfinite(slope):
+            result.numeric[k] = slope
+        else:
+            result.nonfinite += 1
     return result

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from nnet.testing import _fd
+from nnet.testing._check import check_net
 
 QUANTITIES = ("a_in", "z", "a", "dC_da", "dC_dz", "dC_dW", "dC_db")
 
@@ -185,6 +186,7 @@ def trace(net: Any, X: Any, Y: Any) -> Trace:
     >>> bool(np.allclose(t[0].dC_dW, net.compute_gradient([[1.0, 2.0]], [[0.0, 1.0]])[0][0]))
     True
     """
+    check_net(net)
     net.cost(X, Y)  # the network's own checks of X and Y
     X = np.asarray(X, dtype=net.dtype)
     Y = np.asarray(Y, dtype=net.dtype)

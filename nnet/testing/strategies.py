@@ -36,6 +36,13 @@ from nnet.activations import ACTIVATIONS, Activation, make_activation
 from nnet.costs import COSTS, Cost, make_cost
 from nnet.network import NeuralNetwork
 from nnet.testing._optimizer import Quadratic
+from nnet.utils.validation import (
+    check_bool,
+    check_float_dtype,
+    check_non_negative_float,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = ["Problem", "networks", "problems", "quadratics", "targets"]
 
@@ -82,22 +89,43 @@ class Problem(NamedTuple):
 
 
 def _activation(part: Any) -> Activation:
+    """An activation from a name, function, Activation or ``(function, derivative)`` pair."""
     if isinstance(part, tuple):
         return make_activation(*part, argname="activations")
     return make_activation(part, argname="activations")
 
 
-def _cost(part: Any) -> Cost:
+def _cost(part: Any, argname: str = "costs") -> Cost:
+    """A cost from a name, function, Cost or ``(function, derivative)`` pair."""
     if isinstance(part, tuple):
-        return make_cost(*part, argname="costs")
-    return make_cost(part, argname="costs")
+        return make_cost(*part, argname=argname)
+    return make_cost(part, argname=argname)
 
 
 def _choices(parts: Sequence[Any] | None, default: Sequence[Any], name: str) -> list[Any]:
+    """``parts`` (or ``default`` for None) as a list, or an error unless a non-empty sequence."""
     parts = default if parts is None else parts
-    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence) or not parts:
+    if isinstance(parts, (str, bytes)) or not isinstance(parts, Sequence):
+        raise TypeError(f"{name} must be a non-empty list, got {parts!r}")
+    if not parts:
         raise ValueError(f"{name} must be a non-empty list, got {parts!r}")
     return list(parts)
+
+
+def _dtypes(dtypes: Any) -> list[np.dtype[Any]]:
+    """The list of float dtypes to draw from, or an error naming ``dtypes``."""
+    checked = []
+    for d in _choices(dtypes, (), "dtypes"):
+        try:
+            checked.append(check_float_dtype(d))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"dtypes must list float32/float64 dtypes, got {d!r}") from None
+    return checked
+
+
+def _each(values: Any, name: str, check: Any) -> list[Any]:
+    """The non-empty list ``values``, each checked by ``check(value, "name[i]")``."""
+    return [check(v, f"{name}[{i}]") for i, v in enumerate(_choices(values, (), name))]
 
 
 def targets(cost: Any, n_samples: int, n_outputs: int, rng: np.random.Generator) -> np.ndarray:
@@ -123,7 +151,11 @@ def targets(cost: Any, n_samples: int, n_outputs: int, rng: np.random.Generator)
     >>> targets("cross_entropy", 2, 3, np.random.default_rng(0)).sum(axis=1)
     array([1., 1.])
     """
-    cost = _cost(cost)
+    cost = _cost(cost, "cost")
+    check_positive_int(n_samples, "n_samples")
+    check_positive_int(n_outputs, "n_outputs")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if cost.name == "cross_entropy":
         return np.eye(n_outputs)[rng.integers(0, n_outputs, n_samples)]
     if cost.name == "poisson":
@@ -166,7 +198,7 @@ def networks(
     max_width, max_inputs : int, default=8, 6
         Largest layer width and input size.
     dtypes, l1, l2, regularize_bias : lists
-        Values to draw from.
+        Values to draw from (non-empty): float32/float64 dtypes, numbers >= 0, booleans.
 
     Returns
     -------
@@ -175,9 +207,17 @@ def networks(
     st = _st()
     hidden = [_activation(a) for a in _choices(activations, LIBRARY_ACTIVATIONS, "activations")]
     cost_list = [_cost(c) for c in _choices(costs, LIBRARY_COSTS, "costs")]
-    outputs = None if output_activations is None else [_activation(a) for a in output_activations]
-    if not 1 <= min_layers <= max_layers:
-        raise ValueError(f"need 1 <= min_layers <= max_layers, got {min_layers}, {max_layers}")
+    outputs = None
+    if output_activations is not None:
+        outputs = [_activation(a) for a in _choices(output_activations, (), "output_activations")]
+    for name, value in [("min_layers", min_layers), ("max_layers", max_layers),
+                        ("max_width", max_width), ("max_inputs", max_inputs)]:  # fmt: skip
+        check_positive_int(value, name)
+    if min_layers > max_layers:
+        raise ValueError(f"need min_layers <= max_layers, got {min_layers}, {max_layers}")
+    dtypes = _dtypes(dtypes)
+    l1, l2 = _each(l1, "l1", check_non_negative_float), _each(l2, "l2", check_non_negative_float)
+    regularize_bias = _each(regularize_bias, "regularize_bias", check_bool)
 
     @st.composite
     def build(draw: Any) -> NeuralNetwork:
@@ -192,11 +232,13 @@ def networks(
         acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)]
         acts.append(draw(st.sampled_from(outputs or default_out)))
         sizes = [draw(st.integers(1, max_width)) for _ in range(n_layers)]
+        if acts[-1].name == "softmax" and max_width > 1:  # one softmax output is always 1
+            sizes[-1] = draw(st.integers(2, max_width))
         net = NeuralNetwork(
             draw(st.integers(1, max_inputs)), sizes, acts, cost_fun=cost,
-            l1=draw(st.sampled_from(list(l1))), l2=draw(st.sampled_from(list(l2))),
-            regularize_bias=draw(st.sampled_from(list(regularize_bias))),
-            dtype=draw(st.sampled_from(list(dtypes))), init="xavier",
+            l1=draw(st.sampled_from(l1)), l2=draw(st.sampled_from(l2)),
+            regularize_bias=draw(st.sampled_from(regularize_bias)),
+            dtype=draw(st.sampled_from(dtypes)), init="xavier",
             seed=draw(st.integers(0, 2**32 - 1)),
         )  # fmt: skip
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -237,6 +279,7 @@ def problems(
     >>> test_tanh()
     """
     st = _st()
+    check_positive_int(max_samples, "max_samples")
     nets = networks(activations, costs, **network_options)
 
     @st.composite
@@ -252,7 +295,10 @@ def problems(
 
 
 def quadratics(
-    max_layers: int = 3, max_width: int = 6, dtypes: Sequence[Any] = (np.float64,)
+    max_layers: int = 3,
+    max_width: int = 6,
+    dtypes: Sequence[Any] = (np.float64,),
+    learning_rate: float = 1.0,
 ) -> Any:
     """A strategy for :class:`~nnet.testing.Quadratic` problems (see ``check_optimizer``).
 
@@ -263,20 +309,28 @@ def quadratics(
     max_width : int, default=6
         The largest layer width drawn.
     dtypes : sequence of dtype, default=(numpy.float64,)
-        The dtypes drawn from.
+        The dtypes drawn from (float32, float64).
+    learning_rate : float, default=1.0
+        The learning rate of the optimizer to check: the quadratics are those
+        it can solve (see :meth:`~nnet.testing.Quadratic.random`).
 
     Returns
     -------
     hypothesis.strategies.SearchStrategy of Quadratic
     """
     st = _st()
+    check_positive_int(max_layers, "max_layers")
+    check_positive_int(max_width, "max_width")
+    dtypes = _dtypes(dtypes)
+    rate = check_real(learning_rate, "learning_rate", 0.0, low_open=True)
 
     @st.composite
     def build(draw: Any) -> Quadratic:
         n_layers = draw(st.integers(1, max_layers))
         sizes = [draw(st.integers(1, max_width)) for _ in range(n_layers + 1)]
         shapes = list(itertools.pairwise(sizes))
-        dtype = draw(st.sampled_from(list(dtypes)))
-        return Quadratic.random(shapes, dtype, seed=draw(st.integers(0, 2**32 - 1)))
+        dtype = draw(st.sampled_from(dtypes))
+        seed = draw(st.integers(0, 2**32 - 1))
+        return Quadratic.random(shapes, dtype, seed=seed, learning_rate=rate)
 
     return build()

@@ -116,6 +116,13 @@ def check_non_negative_float(value: Any, name: str) -> float:
     return check_real(value, name, 0.0)
 
 
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` as a bool, or raise TypeError naming ``name`` unless it is True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_epoch(epoch: Any, name: str = "epoch") -> int:
     """Return ``epoch`` (or a step index) as an int >= 0, or raise naming ``name``."""
     return check_int(epoch, name, 0)
