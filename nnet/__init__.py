@@ -11,12 +11,12 @@ import types as _types
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 if _TYPE_CHECKING:
-    from nnet.callbacks import History, TrainingHealthWarning
+    from nnet.callbacks import History
     from nnet.estimators import NeuralNetClassifier, NeuralNetRegressor
     from nnet.network import NeuralNetwork
     from nnet.study import Study
     from nnet.sweep import sweep
-    from nnet.training import DivergenceWarning, train
+    from nnet.training import DivergenceWarning, TrainingHealthWarning, train
 
 __all__ = [
     "DivergenceWarning",
@@ -41,7 +41,7 @@ _HOMES = {
     "NeuralNetRegressor": "nnet.estimators",
     "NeuralNetwork": "nnet.network",
     "Study": "nnet.study",
-    "TrainingHealthWarning": "nnet.callbacks",
+    "TrainingHealthWarning": "nnet.training",
     "sweep": "nnet.sweep",
     "train": "nnet.training",
 }

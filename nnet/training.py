@@ -20,14 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from nnet.callbacks import (
-    STOP_REASONS,
-    Callback,
-    History,
-    TrainingHealthWarning,
-    call_callbacks,
-    training_health,
-)
+from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.metrics import Metric, evaluate_stacked, get_metrics
 from nnet.network import Backprop, NeuralNetwork, check_data, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
@@ -42,7 +35,10 @@ from nnet.utils.validation import (
 )
 from nnet.utils.validation import check_real as _check_real
 
-__all__ = ["STOP_REASONS", "DivergenceWarning", "History", "train"]
+__all__ = [
+    "STOP_REASONS", "DivergenceWarning", "History", "TrainingHealthWarning", "train",
+    "training_health",
+]  # fmt: skip
 
 LOSS_FLOOR = 1e-12
 """The floor under the loss at the initial weights in the explosion rule (a loss of 0)."""
@@ -53,6 +49,87 @@ _ENDS_AT_BEST = ("completed", "early_stopping", "callback")
 
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss or the weights stopped being finite numbers."""
+
+
+class TrainingHealthWarning(UserWarning):
+    """A finished run went backwards or learned nothing (see :func:`training_health`)."""
+
+
+_CAUSES = (
+    "Likely causes: a learning rate too large (try one 10 times smaller), or inputs that are "
+    "not scaled (standardize each feature to mean 0 and variance 1)."
+)
+
+
+def _chance_loss(Y: np.ndarray, cost_name: str) -> float:
+    """The loss of always predicting the class frequencies p: -sum p ln p (ln K if balanced)."""
+    p = np.clip(np.asarray(Y, dtype=float).mean(axis=0), 1e-12, 1.0)
+    if cost_name == "cross_entropy":
+        return float(-np.sum(p * np.log(p)))
+    q = np.clip(1.0 - p, 1e-12, 1.0)
+    return float(-np.mean(p * np.log(p) + q * np.log(q)))
+
+
+def training_health(history: History, Y: Any, cost: Any) -> str | None:
+    """Why a finished run deserves a :class:`TrainingHealthWarning`, or None if it looks healthy.
+
+    A run that completed (or stopped early, or by a callback) is doubtful when
+    its final training loss is above its first epoch's, or, for a classifier
+    (a library ``cross_entropy`` or ``binary_cross_entropy`` cost), when its
+    final loss is no better than the chance loss (that of always predicting
+    the class frequencies, within 1 %) or its final training ``"accuracy"``
+    (if recorded) no better than always predicting the most frequent class.
+    Diverged and interrupted runs are left to their own messages.
+
+    Parameters
+    ----------
+    history : History
+        The finished run's history.
+    Y : ndarray of shape (n_samples, n_outputs)
+        The training targets (one-hot rows for cross-entropy).
+    cost : Cost
+        The network's cost.
+
+    Returns
+    -------
+    str or None
+        The message, naming the numbers and the likely causes.
+
+    Examples
+    --------
+    >>> from nnet.costs import get_cost
+    >>> Y = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    >>> h = History(train_loss=[1.2, 1.1, 1.099], stop_reason="completed")
+    >>> print(training_health(h, Y, get_cost("cross_entropy")))  # doctest: +ELLIPSIS
+    the classifier ends at the chance loss: 1.099 >= 1.099, the loss of always predicting ...
+    """
+    finished = history.stop_reason in ("completed", "early_stopping", "callback")
+    if not finished or not history.train_loss:
+        return None
+    end = history.best_epoch if history.restored_best and history.best_epoch is not None else -1
+    first, final = history.train_loss[0], history.train_loss[end]
+    if final > first:
+        return (
+            f"the training loss rose from {first:.4g} (first epoch) to {final:.4g}: the run "
+            f"went backwards. {_CAUSES}"
+        )
+    if not (cost.builtin and cost.name in ("cross_entropy", "binary_cross_entropy")):
+        return None
+    Y = np.asarray(Y, dtype=float)
+    chance = _chance_loss(Y, cost.name)
+    if final >= 0.99 * chance:
+        return (
+            f"the classifier ends at the chance loss: {final:.4g} >= {chance:.4g}, the loss of "
+            f"always predicting the class frequencies (ln K for K balanced classes). {_CAUSES}"
+        )
+    accuracy = history.metrics.get("accuracy")
+    majority = float(np.max(Y.mean(axis=0))) if cost.name == "cross_entropy" else None
+    if accuracy and majority is not None and accuracy[end] <= majority:
+        return (
+            f"the classifier ends at chance accuracy: {accuracy[end]:.3g} <= {majority:.3g}, "
+            f"what always predicting the most frequent class scores. {_CAUSES}"
+        )
+    return None
 
 
 def train(
@@ -76,6 +153,9 @@ def train(
     warn: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch gradient descent and return its :class:`History`.
+
+    Each epoch shuffles the rows, then takes one optimizer step per mini-batch; the
+    :doc:`/reading_the_core` page walks this loop beside the course's equations.
 
     Parameters
     ----------
@@ -113,8 +193,8 @@ def train(
     explosion_factor : float or None, default=1e4
         Diverged when an epoch's loss exceeds this many times the first mini-batch's.
     warn : bool, default=True
-        Warn :class:`~nnet.callbacks.TrainingHealthWarning` when the finished run went
-        backwards or a classifier learned nothing (:func:`~nnet.callbacks.training_health`).
+        Warn :class:`TrainingHealthWarning` when the finished run went
+        backwards or a classifier learned nothing (:func:`training_health`).
 
     Returns
     -------

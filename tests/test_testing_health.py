@@ -10,9 +10,10 @@ from sklearn.datasets import load_iris
 
 import nnet
 from nnet import NeuralNetwork, train
-from nnet.callbacks import History, TrainingHealthWarning, training_health
+from nnet.callbacks import History
 from nnet.costs import get_cost
 from nnet.optimizers import SGD, Momentum
+from nnet.training import TrainingHealthWarning, training_health
 
 X_IRIS, y_iris = load_iris(return_X_y=True)
 Y_IRIS = np.eye(3)[y_iris]
