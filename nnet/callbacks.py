@@ -43,7 +43,7 @@ class History:
     ----------
     train_loss, val_loss, metrics, best_epoch, stop_reason
         The attributes below, by keyword (:func:`~nnet.training.train` fills them).
-    monitor, learning_rate, restored_best, epoch_time
+    monitor, learning_rate, restored_best, epoch_time, health
         Likewise.
 
     Attributes
@@ -77,6 +77,11 @@ class History:
         and metrics; not the callbacks). A measurement, not something learned:
         left out of ``==`` and :meth:`as_dict`, so that the same seed still
         gives equal histories; :meth:`to_frame` shows it.
+    health : str or None
+        What :func:`~nnet.training.train` found doubtful about the finished run: the
+        text of its :class:`~nnet.training.TrainingHealthWarning` (recorded with
+        ``warn=False`` too), or None for a run that looks healthy (see
+        :func:`~nnet.training.training_health`).
 
     Examples
     --------
@@ -96,6 +101,7 @@ class History:
     learning_rate: list[float] = dataclasses.field(default_factory=list)
     restored_best: bool = False
     epoch_time: list[float] = dataclasses.field(default_factory=list, compare=False)
+    health: str | None = None
 
     @property
     def epochs_run(self) -> int:

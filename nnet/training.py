@@ -248,8 +248,9 @@ def train(
             DivergenceWarning,
             stacklevel=2,
         )
-    if warn and (problem := training_health(history, data[1], net.cost_fun)):
-        warnings.warn(problem, TrainingHealthWarning, stacklevel=2)
+    history.health = training_health(history, data[1], net.cost_fun)
+    if warn and history.health:
+        warnings.warn(history.health, TrainingHealthWarning, stacklevel=2)
     return history
 
 

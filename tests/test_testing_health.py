@@ -44,14 +44,18 @@ def test_a_loss_that_rose_warns():
     assert f"rose from {history.train_loss[0]:.4g} (first epoch) to" in str(warning.message)
 
 
-def test_warn_false_silences_it():
+def test_warn_false_silences_it_and_the_history_still_says_why():
     history, caught = _train(X_IRIS, SGD(50), warn=False)
     assert caught == [] and history.stop_reason == "completed"
+    _, [warning] = _train(X_IRIS, SGD(50))
+    assert history.health == str(warning.message) and "chance loss" in history.health
+    assert history.as_dict()["health"] == history.health
 
 
 def test_a_healthy_run_does_not_warn():
     history, caught = _train(X_STD, "adam")
     assert caught == [] and history.metrics["accuracy"][-1] > 0.9
+    assert history.health is None
 
 
 def test_warn_must_be_a_bool():
