@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import signal
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ __all__ = [
     "PROBABILITY_OUTPUTS",
     "flatten",
     "flower_rows",
+    "interrupt_once",
     "make_targets",
     "relative_error",
     "write_csv",
@@ -58,3 +61,17 @@ def flower_rows(n: int = 60) -> list[tuple[float, float, str]]:
         center = 0.0 if label == "setosa" else 4.0
         rows.append((round(center + rng.normal(), 4), round(center - rng.normal(), 4), label))
     return rows
+
+
+def interrupt_once(proc: subprocess.Popen[str], started: str) -> tuple[int, str, str]:
+    """Ctrl-C ``proc`` once its standard error shows ``started`` (training is under way);
+    return its exit status, standard output and whole standard error."""
+    assert proc.stderr is not None
+    seen = ""
+    while started not in seen:
+        chunk = proc.stderr.read(1)
+        assert chunk, proc.communicate()
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, seen + err

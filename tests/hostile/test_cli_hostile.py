@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import safetensors
 import safetensors.numpy
-from helpers import flower_rows, write_csv
+from helpers import flower_rows, interrupt_once, write_csv
 
 from nnet import serialization as ser
 from nnet.serialization import describe_file, load_network
@@ -323,16 +323,8 @@ def test_ctrl_c_caught_after_an_eval_still_exits_130(tmp_path, one_line_error):
 def test_ctrl_c_during_training_saves_nothing(tmp_path, one_line_error):
     model = tmp_path / "m.safetensors"
     proc = _start("train", "--dataset", "digits", "--epochs", "100000", "--save", str(model))
-    assert proc.stderr is not None
-    seen = ""
-    while "train:" not in seen:  # the progress bar is up: training has started
-        chunk = proc.stderr.read(1)
-        assert chunk, proc.communicate()
-        seen += chunk
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    err = seen + err
-    assert proc.returncode == 130, err
+    status, out, err = interrupt_once(proc, "train:")  # the progress bar is up
+    assert status == 130, err
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("nnet: interrupted in epoch")
     assert "nothing was written to --save" in err

@@ -8,13 +8,12 @@ makes it reproducible whatever the grid holds.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import flower_rows, write_csv
+from helpers import flower_rows, interrupt_once, write_csv
 
 
 @pytest.fixture
@@ -83,16 +82,8 @@ def test_ctrl_c_exits_130_prints_no_best_and_writes_nothing(tmp_path):
          "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert proc.stderr is not None
-    seen = ""
-    while "sweep (2 models)" not in seen:  # the progress bar is up: training has started
-        chunk = proc.stderr.read(1)
-        assert chunk, proc.communicate()
-        seen += chunk
-    proc.send_signal(signal.SIGINT)
-    stdout, err = proc.communicate(timeout=120)
-    err = seen + err
-    assert proc.returncode == 130, err
+    status, stdout, err = interrupt_once(proc, "sweep (2 models)")  # the progress bar is up
+    assert status == 130, err
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("nnet: interrupted after 0 of 2 models")
     assert "nothing was written to --out" in err
