@@ -406,7 +406,7 @@ def _sigmoid_forward(z: np.ndarray) -> np.ndarray:
     np.negative(z, out=z)
     np.exp(z, out=z)  # e^{-z} = inf gives 1 / inf = 0
     z += 1.0
-    return np.reciprocal(z, out=z)
+    return np.divide(1.0, z, out=z)  # the same bits as np.reciprocal, which is not SIMD
 
 
 def _sigmoid_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
