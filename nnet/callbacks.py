@@ -56,8 +56,9 @@ class History:
         Per epoch, the cost (penalties included) on the validation data after
         the epoch; empty without validation data.
     metrics : dict of str to list of float
-        Per epoch, each metric on the training data after the epoch (key
-        ``"accuracy"``) and on the validation data (key ``"val_accuracy"``).
+        Per epoch, each metric on the training data, from the predictions the
+        epoch's steps made (as ``train_loss``; key ``"accuracy"``), and on the
+        validation data after the epoch (key ``"val_accuracy"``).
     best_epoch : int or None
         0-based index of the epoch with the lowest monitored loss.
     stop_reason : str or None

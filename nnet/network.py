@@ -699,6 +699,9 @@ class Backprop:
         The gradient of the last :meth:`loss_and_gradient` call.
     layer_grads : list of (ndarray, ndarray)
         ``[(dW, db), ...]``, views of ``grad`` (``db`` with its row axis).
+    output : ndarray
+        The network's outputs in the last :meth:`loss_and_gradient` call (a buffer,
+        overwritten by the next call).
     """
 
     def __init__(
@@ -763,6 +766,7 @@ class Backprop:
             loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
         else:
             loss = self._loss(output, Y)
+        self.output = output  # this batch's predictions, until the next call
         delta = self._output_delta(zs[-1], output, Y)
         if weights is not None:
             share = weights / weights.mean()

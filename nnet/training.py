@@ -176,7 +176,9 @@ def train(
     validation_split : float in (0, 1), optional
         Or hold out this fraction of the rows, drawn by ``seed``/``rng``.
     metrics : list of str or callable, optional
-        Names from :data:`nnet.metrics.METRICS` or ``metric(Y_true, Y_pred) -> float``.
+        Names from :data:`nnet.metrics.METRICS` or ``metric(Y_true, Y_pred) -> float``;
+        on the training data they score the predictions the epoch's steps made (as the
+        loss), on the validation data the weights after the epoch.
     early_stopping : int or None, default=None
         Patience: stop after this many epochs without a lower monitored loss (validation
         loss if given); the best epoch's weights are restored.
@@ -325,6 +327,10 @@ class Engine:
         self.active = np.ones(k, bool)  # the models still training
         self.running, self.frozen = True, False  # some models train; some stopped (masked)
         self.losses = np.empty((len(self.batches), k))  # each step's, this epoch
+        # With metrics, each step's predictions and targets, gathered over the epoch.
+        lead, n_out = store.layout.lead, self.Y.shape[1]
+        self.seen = (np.empty((*lead, self.X.shape[0], n_out), self.Y.dtype),
+                     np.empty_like(self.Y)) if metrics else None  # fmt: skip
         self.rows = self.batches.rows()  # of each step
         self.steps = 0  # the steps run this epoch
         self.saved, self.saved_epoch = store.snapshot(), np.full(k, -1)  # best or last good
@@ -404,12 +410,16 @@ class Engine:
         grad, vector, shapes = backprop.grad, store.vector, store.layout.shapes
         next_update = None if self.by_step else self.opt.next_update
         training = self.active[:, None] if self.frozen else None  # frozen models keep still
+        seen, n_seen = self.seen, 0
         self.steps = 0
         for step, (xb, yb, wb) in enumerate(self.batches):
             if wb is not None and not wb.any():  # a batch of zero weight teaches nothing
                 losses[step] = 0.0
                 continue
             losses[step] = loss = backprop.loss_and_gradient(store, xb, yb, wb)
+            if seen is not None:  # the predictions the step made, for the metrics
+                rows = slice(n_seen, n_seen + yb.shape[0])
+                seen[0][..., rows, :], seen[1][rows], n_seen = backprop.output, yb, rows.stop
             if lone and not math.isfinite(loss):
                 self._diverge(self.active, f"the loss of mini-batch {step} is {loss}")
                 return None
@@ -438,10 +448,12 @@ class Engine:
                 f"loss at the initial weights ({float(self.first_loss[0]):.4g}): it is exploding",
             )
         logs = {"train_loss": loss}
-        if self.metrics and self.running:
-            logs.update(self._evaluate("", self.X, self.Y))
+        if seen is not None and self.running:  # from the predictions the steps made
+            preds = seen[0][..., :n_seen, :]
+            self._check_outputs(preds)
+            logs.update(self._metrics("", seen[1][:n_seen], preds))
         if self.val is not None and self.running:
-            logs.update(self._evaluate("val_", *self.val))
+            logs.update(self._validate(*self.val))
         return logs if self.running else None
 
     def _step_through_step(self) -> bool:
@@ -458,23 +470,30 @@ class Engine:
             return False
         return True
 
-    def _evaluate(self, prefix: str, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
-        """Losses (validation) and metrics of every model on ``(X, Y)``; NaN for frozen ones."""
+    def _validate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
+        """Loss and metrics of every model on the validation data; NaN for frozen ones."""
         net, layers = self.net, self.store.layers
         inputs, _, pred = forward(net.activation_funcs, layers, X)
+        self._check_outputs(pred)
+        data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
+        loss = np.atleast_1d(np.asarray(data_loss + self.backprop.penalty(self.store), float))
+        bad = ~np.isfinite(loss) & self.active
+        self._diverge(bad, f"the validation loss is {float(loss[bad][0]) if bad.any() else 0}")
+        return {"val_loss": loss, **self._metrics("val_", Y, pred)}
+
+    def _check_outputs(self, pred: np.ndarray) -> None:
+        """A model whose outputs are not all finite diverges."""
         finite = np.isfinite(pred).reshape(len(self.active), -1).all(axis=1)
         self._diverge(~finite, "the outputs are no longer finite")
-        logs: dict[str, np.ndarray] = {}
-        if prefix:
-            data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
-            loss = np.atleast_1d(np.asarray(data_loss + self.backprop.penalty(self.store), float))
-            bad = ~np.isfinite(loss) & self.active
-            self._diverge(bad, f"the validation loss is {float(loss[bad][0]) if bad.any() else 0}")
-            logs["val_loss"] = loss
-        active = self.active  # the metrics of the models still training, in one call each
+
+    def _metrics(self, prefix: str, Y: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
+        """Each metric of the models still training, from their predictions ``pred`` of
+        ``Y``, in one call each; NaN for the others."""
+        active = self.active
         preds = pred.reshape(len(active), *pred.shape[-2:])
         if not active.all():
             preds = preds[active]
+        logs = {}
         for name, metric in self.metrics:
             values = np.full(len(active), np.nan)
             values[active] = evaluate_stacked(metric, Y, preds)

@@ -312,12 +312,34 @@ def test_metrics_are_recorded_per_epoch_with_keras_keys():
     names = ["accuracy", "mse", "max_error"]
     assert set(history.metrics) == {*names, *("val_" + n for n in names)}
     assert all(len(v) == 6 for v in history.metrics.values()) and len(history.val_loss) == 6
-    assert history.metrics["accuracy"][-1] == accuracy(Y, net.predict(X))
     assert history.metrics["val_accuracy"][-1] == accuracy(Yv, net.predict(Xv))
     assert history.metrics["val_max_error"][-1] == pytest.approx(
         max_error(Yv, net.predict(Xv)), rel=1e-12
     )
     assert history.val_loss[-1] == pytest.approx(net.cost(Xv, Yv), rel=1e-12)
+
+
+def test_training_metrics_score_the_predictions_each_step_made():
+    """As ``train_loss`` (and Keras' metrics): each mini-batch is scored by the weights its
+    step saw; an epoch's metric is over all its rows. Replayed here step by step."""
+    X, Y = classification_data(n=50)
+    net, twin = classifier(seed=3), classifier(seed=3)
+    history = train(net, SGD(0.5), X, Y, epochs=3, batch_size=16, shuffle=False,
+                    metrics=["accuracy", "mse"], warn=False)  # fmt: skip
+    opt = SGD(0.5)
+    for epoch in range(3):
+        preds = []
+        for start in range(0, 50, 16):
+            xb, yb = X[start : start + 16], Y[start : start + 16]
+            preds.append(twin.predict(xb))
+            twin.update_weights(opt.step(twin.compute_gradient(xb, yb)))
+        assert history.metrics["accuracy"][epoch] == accuracy(Y, np.vstack(preds))
+        assert history.metrics["mse"][epoch] == pytest.approx(
+            float(np.mean((np.vstack(preds) - Y) ** 2)), rel=1e-12
+        )
+    assert_layers_equal(net.layers, twin.layers)
+    # the end of the last epoch differs: its last steps moved the weights
+    assert history.metrics["accuracy"][-1] != accuracy(Y, net.predict(X))
 
 
 def test_without_metrics_or_validation_only_the_training_loss_is_recorded():
