@@ -479,10 +479,11 @@ def _stacks(
         by_key.setdefault(key, []).append(i)
     n = data[0].shape[0]
     rows = n if batch_size is None else min(batch_size, n)
-    rows = max(rows, n if metrics else 0, 0 if val is None else val[0].shape[0])  # forward passes
+    rows = max(rows, 0 if val is None else val[0].shape[0])  # a batch's or validation pass
     widths = sum(template.layer_output_sizes) * 2  # outputs and errors
+    seen = n * template.layer_output_sizes[-1] if metrics else 0  # an epoch's predictions
     copies = WEIGHT_COPIES + len(opt.state_names)  # of the weights, per model
-    per_model = (rows * widths + copies * template.n_params) * template.dtype.itemsize
+    per_model = (rows * widths + seen + copies * template.n_params) * template.dtype.itemsize
     chunk = max(1, MEMORY_BUDGET // per_model)
     return [ids[s : s + chunk] for ids in by_key.values() for s in range(0, len(ids), chunk)]
 
