@@ -95,6 +95,12 @@ def use_kernels(name: str) -> str:
     --------
     active_kernels : The set in use.
 
+    Notes
+    -----
+    The choice is also written to the environment (``NNET_KERNELS``), so that worker
+    processes started afterwards (``sweep(n_jobs=...)``) use the same set; workers already
+    running keep theirs.
+
     Examples
     --------
     >>> from nnet.kernels import active_kernels, use_kernels
@@ -111,6 +117,7 @@ def use_kernels(name: str) -> str:
             'install it with: pip install "nnet[fast]"'
         )
     previous, _active = _active, checked
+    os.environ[_ENV] = checked
     return previous
 
 

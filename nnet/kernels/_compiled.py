@@ -224,14 +224,16 @@ def softmax_cross_entropy(
     """
     K, n, m = z.shape
     inverse_n = 1.0 / n
-    add_bias(z, params, offset)
-    for k in range(K):  # z - max z, and sum t (z - max z)
+    for k in range(K):  # z + b - max(z + b), and sum t (z + b - max(z + b))
+        b = params[k, offset : offset + m]
         picked = 0.0
         for i in range(n):
             row, t = z[k, i], target[i]
-            top = row[0]
+            top = row[0] + b[0]
             for j in range(m):
-                top = row[j] if row[j] > top else top  # a NaN makes the whole row NaN below
+                v = row[j] + b[j]
+                row[j] = v
+                top = v if v > top else top  # a NaN makes the whole row NaN below
             for j in range(m):
                 v = row[j] - top
                 row[j] = v
