@@ -32,10 +32,10 @@ COMPILED_ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
 
 
 @pytest.fixture
-def numpy_set():
-    previous = kernels.use_kernels("numpy")
-    yield
-    kernels.use_kernels(previous)
+def numpy_set(monkeypatch):
+    """The NumPy kernels for the test; the set in use before is restored after it."""
+    monkeypatch.setattr(kernels, "_active", "numpy")
+    monkeypatch.setenv("NNET_KERNELS", "numpy")
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +48,12 @@ def compiled():
 
 
 @pytest.fixture
-def numba_set():
+def numba_set(monkeypatch):
+    """The compiled kernels for the test (restored after it); their module."""
     pytest.importorskip("numba", reason="the compiled kernels need numba (the 'fast' extra)")
-    previous = kernels.use_kernels("numba")
-    yield kernels._compiled_module()
-    kernels.use_kernels(previous)
+    monkeypatch.setattr(kernels, "_active", "numba")
+    monkeypatch.setenv("NNET_KERNELS", "numba")
+    return kernels._compiled_module()
 
 
 # ----------------------------------------------------------------------------- the switch
