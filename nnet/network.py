@@ -862,7 +862,7 @@ class Backprop:
         if n not in self._buffers:
             if self._kernels is None:
                 cut = lambda buffer: buffer[..., :n, :]  # noqa: E731
-            else:  # compiled kernels run fastest on C-contiguous arrays
+            else:  # the compiled kernels run flat loops over C-contiguous arrays
                 cut = lambda buffer: np.empty(buffer[..., :n, :].shape, buffer.dtype)  # noqa: E731
             self._buffers[n] = (
                 [cut(out) for out in self._outputs],

@@ -6,7 +6,8 @@ loss and delta, the penalty and the optimizer's update. With the ``"numpy"`` set
 default) these are the NumPy kernels beside each part (:mod:`nnet.activations`,
 :mod:`nnet.costs`, :mod:`nnet.optimizers`): the readable reference. With the ``"numba"``
 set (``pip install "nnet[fast]"``) the built-in parts run fused, compiled twins of them
-(:mod:`nnet.kernels._compiled`), four calls a step besides the products; each is tested
+(:mod:`nnet.kernels._compiled`): with one hidden layer, four calls a step besides the
+products, which stay in BLAS (compiled products were slower, even W4's 4 x 8); each is tested
 against its NumPy twin, and a model of a stack still equals the same model trained alone,
 bit for bit, within one set.
 
@@ -210,12 +211,13 @@ def output_kernel(activation: Activation, cost: Cost) -> Callable[..., None] | N
 
 
 class FusedStep:
-    """The penalty, the optimizer's update and its addition to the parameters, in one pass.
+    """The penalty, the optimizer's update and its addition to the parameters, in one call.
 
     Built by :func:`fused_step` for a built-in :class:`~nnet.optimizers.Momentum` or
     :class:`~nnet.optimizers.SGD` (exactly those classes, without weight decay). The
     optimizer's bookkeeping (its state, step count and learning rate) is its own
-    (``Optimizer._begin_step``); the arithmetic is the compiled kernel's.
+    (``Optimizer._begin_step``); the arithmetic is the compiled kernel's: the penalty's
+    value, then one pass that adds its gradient, updates and adds the update.
 
     Parameters
     ----------
@@ -223,6 +225,8 @@ class FusedStep:
     penalty : StepPenalty or None
         The penalty whose value and gradient the step adds (the engine's Backprop then
         leaves them out).
+    compiled : module
+        The compiled kernels (:mod:`nnet.kernels._compiled`).
     """
 
     def __init__(self, optimizer: Optimizer, penalty: Any, compiled: Any) -> None:
