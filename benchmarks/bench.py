@@ -36,7 +36,7 @@ from contenders import GRADIENT_CONTENDERS, Prepare, available_contenders, make_
 from estimators_bench import ESTIMATOR_CONTENDERS, estimator_workloads
 from quiet import QUIET, SLOW, Canary, cpu_sample, others_share
 from report import evaluate_targets, markdown, replace_block
-from sweeps import grid_contenders, w4_workload, w5_workload
+from sweeps import grid_contenders, optional_grid_contenders, w4_workload, w5_workload
 from workloads import Workload, iris_workload, mnist_workload
 
 HERE = Path(__file__).resolve().parent
@@ -284,6 +284,7 @@ def _load_average() -> float | None:
 def run_benchmarks(settings: Settings, log: bool) -> dict[str, Any]:
     """Every workload and contender, then memory; the results as plain data."""
     contenders, skipped = available_contenders()
+    skipped.update(optional_grid_contenders()[1])  # numba, JAX (issue 25)
     env = environment()  # also sets PyTorch's threads before anything is timed
     s = settings
     workloads = [

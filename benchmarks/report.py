@@ -13,6 +13,7 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
     ">=": operator.ge,
     ">": operator.gt,
+    "<": operator.lt,
 }
 
 # (label, workload, numerator, denominator, comparison, threshold): the issue's bar
@@ -47,6 +48,15 @@ TARGETS: list[tuple[str, str, str, str, str, float]] = [
      ">=", 2.0),
     ("Runge L-BFGS: estimator as fast as sklearn", "runge_lbfgs", "sklearn_lbfgs", "nnet_lbfgs",
      ">=", 1.0),
+    # Issue 25: the compiled kernels (sweep_numba) against the NumPy ones (sweep) and JAX.
+    ("W4 grid: compiled kernels <= 0.5 x the NumPy kernels", "w4_iris_grid", "sweep_numba",
+     "sweep", "<=", 0.5),
+    ("W5 grid: compiled kernels <= 0.667 x the NumPy kernels", "w5_digits_grid", "sweep_numba",
+     "sweep", "<=", 0.667),
+    ("W4 grid: compiled kernels faster than JAX jit(vmap(scan))", "w4_iris_grid", "sweep_numba",
+     "jax", "<", 1.0),
+    ("W5 grid: compiled kernels faster than JAX jit(vmap(scan))", "w5_digits_grid", "sweep_numba",
+     "jax", "<", 1.0),
 ]  # fmt: skip
 
 
@@ -60,6 +70,12 @@ INFORMATION: list[tuple[str, str, str, str]] = [
      "train_loop", "sweep_2_jobs"),
     ("W5 grid, sweep(n_jobs=2) on 2 cores: x faster than sweep(n_jobs=1)", "w5_digits_grid",
      "sweep", "sweep_2_jobs"),
+    # Start-up of a new process (import nnet, a first small sweep; absolute times in the W4
+    # table): with the compiled kernels compiled (empty cache) and loaded (cached).
+    ("Start-up, compiled kernels, cold (empty numba cache): x the NumPy kernels'",
+     "w4_iris_grid", "start_numba_cold", "start_numpy"),
+    ("Start-up, compiled kernels, warm (numba cache filled): x the NumPy kernels'",
+     "w4_iris_grid", "start_numba_warm", "start_numpy"),
 ]  # fmt: skip
 
 

@@ -29,8 +29,9 @@ from nnet.activations import Activation, make_activation, rows_dot
 from nnet.costs import Cost, make_cost
 from nnet.files import network_file
 from nnet.initializers import get_initializer
+from nnet.kernels import activation_kernels, output_kernel
 from nnet.metrics import evaluate
-from nnet.parameters import Layout, ParameterStore
+from nnet.parameters import Layout, ParameterStore, slices
 from nnet.utils.display import NetworkDisplay
 from nnet.utils.docstrings import fill_doc
 from nnet.utils.errors import NonFiniteError
@@ -692,6 +693,9 @@ class Backprop:
     row_loss : callable, optional
         ``row_loss(pred, Y) -> (n,)``, each sample's loss (the cost is their
         mean): what sample weights need (a lone network only).
+    keep_output : bool, default=False
+        Keep each call's outputs in :attr:`output` (for metrics on the training
+        data); the step then runs the NumPy kernels (see :mod:`nnet.kernels`).
 
     Attributes
     ----------
@@ -700,8 +704,8 @@ class Backprop:
     layer_grads : list of (ndarray, ndarray)
         ``[(dW, db), ...]``, views of ``grad`` (``db`` with its row axis).
     output : ndarray
-        The network's outputs in the last :meth:`loss_and_gradient` call (a buffer,
-        overwritten by the next call).
+        With ``keep_output``, the network's outputs in the last
+        :meth:`loss_and_gradient` call (a buffer, overwritten by the next call).
     """
 
     def __init__(
@@ -714,6 +718,7 @@ class Backprop:
         l2: Any = None,
         rows_sum_to_one: bool = False,
         row_loss: Any = None,
+        keep_output: bool = False,
     ) -> None:
         self.activations, self.cost, self.row_loss = net.activation_funcs, net.cost_fun, row_loss
         self.regularize_bias = net.regularize_bias
@@ -737,6 +742,16 @@ class Backprop:
         exact = self.activations[-1].builtin and self.activations[-1].name in self.cost.from_logits
         self._clips = self.cost.clips if exact else None
         self._loss = self.cost.fast_fn or (lambda pred, Y: loss_of(self.cost, pred, Y))
+        self._penalty_deferred = False
+        # The compiled kernels of the active set (nnet.kernels), chosen once; None: NumPy's.
+        hidden = [activation_kernels(activation) for activation in self.activations[:-1]]
+        output = output_kernel(self.activations[-1], self.cost)
+        compiled = (
+            output is not None and row_loss is None and None not in hidden and not keep_output
+        )  # the compiled output pass leaves the delta, not the outputs
+        self._kernels: tuple[list[Any], Any] | None = (hidden, output) if compiled else None
+        self._bias_offsets = [where.start for where, _ in slices(layout.array_shapes)[1::2]]
+        self._losses = np.empty(layout.shape[0] if self.stacked else 1)
 
     def penalty(self, parameters: ParameterStore) -> Any:
         """The penalty of ``parameters``: a float, or one per model (0.0 without l1 and l2)."""
@@ -754,6 +769,8 @@ class Backprop:
         :math:`(\frac1N\sum_i w_i \ell_i + P) / \bar w`: each row's delta is
         scaled by its share :math:`w_i/\bar w`, the penalty by :math:`1/\bar w`.
         """
+        if self._kernels is not None and weights is None:
+            return self._compiled_loss_and_gradient(parameters, X, Y)
         layers = parameters.layers
         outputs, errors, ones = self._buffers_for(X.shape[0])
         fused = self._activate_with_loss
@@ -783,10 +800,59 @@ class Backprop:
                 error = product(delta, self._transposed(layer, layers), errors[layer - 1])
                 activation = self.activations[layer - 1]
                 delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
-        if self._penalty is not None:  # its value and gradient, at these parameters
+        if self._penalty is not None and not self._penalty_deferred:  # at these parameters
             factor = 1.0 if weights is None else 1.0 / float(weights.mean())
             loss = loss + self._penalty.add_gradient(parameters.vector, self.grad, factor)
         return loss
+
+    def _compiled_loss_and_gradient(self, parameters: ParameterStore, X: Any, Y: np.ndarray) -> Any:
+        """:meth:`loss_and_gradient` (without sample weights) through compiled kernels.
+
+        The same passes as the NumPy kernels', fused (see :mod:`nnet.kernels`): each hidden
+        layer's bias and activation, forward, and its activation's backward with its bias
+        gradient; the output's bias, softmax, loss, delta and bias gradient in one. The
+        products are the same NumPy (BLAS) calls.
+        """
+        assert self._kernels is not None
+        (hidden, output), offsets = self._kernels, self._bias_offsets
+        layers, dense = parameters.layers, isinstance(X, np.ndarray)  # else SciPy sparse
+        params, grad = _rows(parameters.vector), _rows(self.grad)
+        outputs, errors, _ = self._buffers_for(X.shape[0])
+        inputs, a, last = [], X, len(layers) - 1
+        for layer, (W, _) in enumerate(layers):
+            inputs.append(a)
+            a = (
+                product(a, W, outputs[layer])
+                if layer or dense
+                else sparse_product(a, W, outputs[layer])
+            )
+            if layer < last:
+                hidden[layer][0](_stack(a), params, offsets[layer])
+        output(_stack(a), params, offsets[last], Y, self._rows_sum_to_one, grad, self._losses)
+        delta = a  # the output pass leaves the delta in place of the logits
+        for layer in range(last, -1, -1):
+            dW = self.layer_grads[layer][0]
+            if layer or dense:
+                np.matmul(inputs[layer].swapaxes(-1, -2), delta, out=dW)
+            else:
+                sparse_product(X.T, delta, dW)
+            if layer > 0:
+                error = product(delta, self._transposed(layer, layers), errors[layer - 1])
+                hidden[layer - 1][1](_stack(inputs[layer]), _stack(error), grad, offsets[layer - 1])
+                delta = error
+        loss: Any = self._losses.copy() if self.stacked else float(self._losses[0])
+        if self._penalty is not None and not self._penalty_deferred:
+            loss = loss + self._penalty.add_gradient(parameters.vector, self.grad)
+        return loss
+
+    def defer_penalty(self) -> StepPenalty | None:
+        """Leave the penalty out of :meth:`loss_and_gradient` from now on, and return it.
+
+        The caller then adds its value and gradient itself: the training engine's fused
+        update (:class:`nnet.kernels.FusedStep`) does so in the pass of the update.
+        """
+        self._penalty_deferred = True
+        return self._penalty
 
     def _transposed(self, layer: int, layers: Pairs) -> np.ndarray:
         """``W.T`` of ``layer``; for a stack a contiguous copy, which NumPy's batched
@@ -804,9 +870,13 @@ class Backprop:
         Made once per batch length.
         """
         if n not in self._buffers:
+            if self._kernels is None:
+                cut = lambda buffer: buffer[..., :n, :]  # noqa: E731
+            else:  # the compiled kernels run flat loops over C-contiguous arrays
+                cut = lambda buffer: np.empty(buffer[..., :n, :].shape, buffer.dtype)  # noqa: E731
             self._buffers[n] = (
-                [out[..., :n, :] for out in self._outputs],
-                [err[..., :n, :] for err in self._errors],
+                [cut(out) for out in self._outputs],
+                [cut(err) for err in self._errors],
                 np.ones((1, n), self.grad.dtype),
             )
         return self._buffers[n]
@@ -896,6 +966,12 @@ class StepPenalty:
         self._c2 = _laid_out(2.0 * np.asarray(l2), vector_shape, mask, dtype) if on(l2) else None
         self._c1 = _laid_out(np.asarray(l1), vector_shape, mask, dtype) if on(l1) else None
         self._buffer = np.empty(vector_shape, dtype)
+        # The factors of c2 and c1, for the compiled update (nnet.kernels): per model, and mask.
+        self.factors = (
+            2.0 * np.asarray(l2) if on(l2) else None,
+            np.asarray(l1) if on(l1) else None,
+            mask,
+        )
 
     def value(self, vector: np.ndarray) -> Any:
         """:math:`P` at ``vector``: a float, or one value per model."""
@@ -941,6 +1017,16 @@ def _laid_out(
     per_model = coefficient.reshape(-1, 1) if len(shape) == 2 else coefficient
     values = per_model * (1.0 if mask is None else mask)
     return np.ascontiguousarray(np.broadcast_to(values, shape), dtype)
+
+
+def _rows(vector: np.ndarray) -> np.ndarray:
+    """A (K, n) stack's rows as they are, a lone (n,) vector as one row: a view."""
+    return vector if vector.ndim == 2 else vector[None]
+
+
+def _stack(array: np.ndarray) -> np.ndarray:
+    """A (K, n, m) stack as it is, a lone (n, m) array as a stack of one: a view."""
+    return array if array.ndim == 3 else array[None]
 
 
 def _rows_dot(x: np.ndarray, y: np.ndarray) -> Any:

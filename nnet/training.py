@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
+from nnet.kernels import fused_step
 from nnet.metrics import Metric, evaluate_stacked, get_metrics
 from nnet.network import Backprop, NeuralNetwork, check_data, forward, output_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
@@ -319,8 +320,12 @@ class Engine:
         self.backprop = Backprop(
             net, store.layout, self.batches.size, l1=l1, l2=l2,
             rows_sum_to_one=rows_sum_to_one(self.Y), row_loss=row_loss,
+            keep_output=bool(metrics),
         )  # fmt: skip
         self.by_step = trained_through_step(optimizer)
+        # The penalty, the update and its addition in one compiled pass (nnet.kernels), or None.
+        fused = not self.by_step and sample_weight is None
+        self.fused_step = fused_step(optimizer, self.backprop) if fused else None
         monitor = "val_loss" if validation is not None else "train_loss"
         self.histories = [History(monitor=monitor) for _ in range(k)]
         self.reasons: list[str | None] = [None] * k
@@ -409,6 +414,7 @@ class Engine:
         backprop, store, losses, lone = self.backprop, self.store, self.losses, self.lone
         grad, vector, shapes = backprop.grad, store.vector, store.layout.shapes
         next_update = None if self.by_step else self.opt.next_update
+        fused_step = self.fused_step
         training = self.active[:, None] if self.frozen else None  # frozen models keep still
         seen, n_seen = self.seen, 0
         self.steps = 0
@@ -416,7 +422,10 @@ class Engine:
             if wb is not None and not wb.any():  # a batch of zero weight teaches nothing
                 losses[step] = 0.0
                 continue
-            losses[step] = loss = backprop.loss_and_gradient(store, xb, yb, wb)
+            loss = backprop.loss_and_gradient(store, xb, yb, wb)
+            if fused_step is not None:  # updates the weights; a divergence restores them
+                loss = loss + fused_step(vector, grad, shapes, self.active)
+            losses[step] = loss
             if seen is not None:  # the predictions the step made, for the metrics
                 rows = slice(n_seen, n_seen + yb.shape[0])
                 seen[0][..., rows, :], seen[1][rows], n_seen = backprop.output, yb, rows.stop
@@ -426,6 +435,8 @@ class Engine:
             if next_update is None:
                 if not self._step_through_step():
                     return None
+            elif fused_step is not None:
+                pass  # updated above, with the penalty's value
             elif training is None:
                 store.add(next_update(grad, vector, shapes))
             else:

@@ -82,6 +82,7 @@ def test_every_workload_and_contender_has_positive_finite_times(results: dict[st
             expected = GRID_CONTENDERS[name] | (
                 {"torch"} if name == "w4_iris_grid" and _importable("torch") else set()
             )
+            expected |= _kernel_contenders(name)
         expected = ESTIMATOR_CONTENDERS.get(name, expected)
         assert set(contenders) == expected, name
         for contender, entry in contenders.items():
@@ -90,15 +91,29 @@ def test_every_workload_and_contender_has_positive_finite_times(results: dict[st
             assert all(math.isfinite(t) and t > 0 for t in times), (name, contender, times)
 
 
+def _kernel_contenders(grid: str) -> set[str]:
+    """Issue 25's optional contenders: the compiled kernels (and their start-up, on W4), JAX."""
+    expected = {"jax"} if _importable("jax") else set()
+    if _importable("numba"):
+        expected.add("sweep_numba")
+        if grid == "w4_iris_grid":
+            expected |= {"start_numpy", "start_numba_cold", "start_numba_warm"}
+    return expected
+
+
 def test_skipped_contenders_are_explained(results: dict[str, Any]) -> None:
     skipped = results["skipped"]
     assert ("torch" in skipped) != _importable("torch")
+    assert ("jax" in skipped) != _importable("jax")
+    assert ("sweep_numba" in skipped) != _importable("numba")
     assert all(isinstance(note, str) and note for note in skipped.values())
 
 
 def test_report_has_targets_memory_and_machine(results: dict[str, Any]) -> None:
     assert {row["verdict"] for row in results["targets"]} <= {"PASS", "MISS", "SKIP", "info"}
-    assert sum(row["verdict"] == "info" for row in results["targets"]) == 4  # n_jobs=2 sweeps
+    start_ups = 2 if _importable("numba") else 0  # cold and warm, against the NumPy kernels'
+    info = sum(row["verdict"] == "info" for row in results["targets"])
+    assert info == 4 + start_ups  # the n_jobs=2 sweeps, the start-ups
     for row in results["targets"]:
         if row["verdict"] != "SKIP" and "best_of" in row:  # the timing targets
             assert row["best_of"] > 0 and math.isfinite(row["best_of"]), row

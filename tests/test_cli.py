@@ -80,6 +80,7 @@ def test_csv_train_save_predict_info(flowers_csv, tmp_path):
     result = run("info", "--model", str(model))
     assert result.returncode == 0, result.stderr
     assert "layer_output_sizes: [8, 2]" in result.stdout
+    assert "kernels: numpy" in result.stdout or "kernels: numba" in result.stdout
 
 
 def test_csv_regression_is_inferred(tmp_path):

@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "parts of the core",
         {
             "files.network_file", "optimizers",
-            "optimizers._state",
+            "optimizers._state", "kernels", "kernels._compiled",
         },
     ),
     ("core", {"network"}),

@@ -68,6 +68,7 @@ from nnet.cli._train import (  # noqa: E402
     run_train,
 )
 from nnet.datasets import numeric_columns, read_csv_columns  # noqa: E402
+from nnet.kernels import active_kernels  # noqa: E402
 from nnet.serialization import ModelFileError, describe_file, load_network  # noqa: E402
 
 __all__ = ["main"]
@@ -269,6 +270,7 @@ def _predict(args: argparse.Namespace) -> None:
 def _info(args: argparse.Namespace) -> None:
     for key, value in describe_file(args.model).items():
         print(f"{key}: {value}")
+    print(f"kernels: {active_kernels()} (this process's training kernels, see nnet.kernels)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -249,12 +249,8 @@ class Optimizer(Configurable):
         ndarray
             The update to add, valid until the next step (it may be a state array).
         """
-        if self.state is None:
-            self.check_fits(shapes, grad.shape, grad.dtype)
-            self.state = self.init(grad if params is None else params)
-            self._fits = (list(shapes), grad.shape, np.dtype(grad.dtype))
-        rate = self._step_rate()
-        self.t += 1
+        rate = self._begin_step(grad, params, shapes)
+        assert self.state is not None  # made by the first step
         try:
             if self._takes_params:
                 update = self.update(grad, self.state, rate, params)
@@ -273,6 +269,20 @@ class Optimizer(Configurable):
             assert params is not None
             update = update - (rate * decay) * (params * self._weight_mask(shapes))
         return update
+
+    def _begin_step(self, grad: np.ndarray, params: np.ndarray | None, shapes: Shapes) -> Any:
+        """Count a step and return its learning rate, making the state at the first step.
+
+        The bookkeeping of :meth:`next_update`, shared with the compiled update of the
+        built-in rules (:mod:`nnet.kernels`), which then apply the rule themselves.
+        """
+        if self.state is None:
+            self.check_fits(shapes, grad.shape, grad.dtype)
+            self.state = self.init(grad if params is None else params)
+            self._fits = (list(shapes), grad.shape, np.dtype(grad.dtype))
+        rate = self._step_rate()
+        self.t += 1
+        return rate
 
     def check_fits(self, shapes: Shapes, grad_shape: tuple[int, ...], dtype: Any) -> None:
         """Raise ``ValueError`` unless the state fits parameters of these shapes (or is empty).
