@@ -312,10 +312,10 @@ class NeuralNetwork(NetworkDisplay):
         X, Y = check_data(self, X, Y)
         store = self._store
         with np.errstate(all="ignore"):
-            inputs, _, output = forward(self.activation_funcs, store.layers, X)
+            *_, output, loss = forward_with_loss(
+                self.activation_funcs, self.cost_fun, store.layers, X, Y
+            )
             check_finite(output, "the outputs", X)
-            loss = output_loss(self.cost_fun, self.activation_funcs[-1], store.layers, inputs,
-                               output, Y)  # fmt: skip
             penalty = step_penalty(store.layout, self.l1, self.l2, self.regularize_bias)
             if penalty is not None:
                 loss += penalty.value(store.vector)
@@ -602,7 +602,7 @@ def forward(
         zs.append(z if activation.needs_z else None)
         if layer == last and not activate_last:
             return inputs, zs, z
-        a = _apply(activation, z) if stacked else activation._forward_inplace(z)
+        a = _apply(activation, z) if stacked else activation.forward_inplace(z)
     return inputs, zs, a
 
 
@@ -638,39 +638,30 @@ def sparse_product(s: Any, dense: np.ndarray, out: np.ndarray | None = None) -> 
 def _apply(activation: Activation, z: np.ndarray) -> np.ndarray:
     """An activation on a stack: elementwise ones at once, others (a custom ``vjp``) per model."""
     if activation.builtin or activation.vjp is None:
-        return activation._forward_inplace(z)
+        return activation.forward_inplace(z)
     return np.stack([np.asarray(activation(zk)) for zk in z])
 
 
-def output_loss(
+def forward_with_loss(
+    activations: Sequence[Activation],
     cost: Cost,
-    activation: Activation,
     layers: Pairs,
-    inputs: list[np.ndarray],
-    pred: np.ndarray,
+    X: np.ndarray,
     Y: np.ndarray,
-) -> Any:
-    """The cost of ``pred`` (no penalty), exact where a cross-entropy would clip.
+    outputs: list[np.ndarray] | None = None,
+    rows_sum_to_one: bool = False,
+) -> tuple[list[np.ndarray], list[Any], np.ndarray, Any]:
+    """:func:`forward`, and the cost of its output (no penalty): a float, or one per model.
 
-    For a library softmax or sigmoid output and its cross-entropy, when the fast
-    cost would clip a probability, the cost is recomputed from the logits
-    ``inputs[-1] @ W + b`` (see :attr:`nnet.costs.Cost.from_logits`): it then stays
-    the function whose gradient the fused delta :math:`(a - t)/N` is.
+    A cost fused with the output activation (:meth:`nnet.costs.Cost.fuses_with`) applies
+    that activation itself and computes the cost from the logits, exact where the
+    probabilities round to 0 or 1. Returns ``(inputs, zs, output, loss)``.
     """
-    exact = cost.from_logits.get(activation.name) if activation.builtin else None
-    if exact is not None and cost.clips is not None and cost.clips(pred):
-        W, b = layers[-1]
-        a = inputs[-1]
-        z = product(a, W) if isinstance(a, np.ndarray) else sparse_product(a, W)
-        return exact[1](z + b, Y)
-    return loss_of(cost, pred, Y)
-
-
-def loss_of(cost: Cost, pred: np.ndarray, Y: np.ndarray) -> Any:
-    """The cost without penalty: a float, or one per model for a stack of outputs."""
-    if pred.ndim == 2 or cost.fast_fn is not None:
-        return cost._loss(pred, Y) if pred.ndim == 2 else cost.fast_fn(pred, Y)  # type: ignore[misc]
-    return np.array([float(cost.fn(p, Y)) for p in pred])
+    fused = cost.fuses_with(activations[-1])
+    inputs, zs, output = forward(activations, layers, X, outputs, activate_last=not fused)
+    if fused:
+        return inputs, zs, output, cost.activate_with_loss(output, Y, rows_sum_to_one)
+    return inputs, zs, output, cost.loss(output, Y)
 
 
 class Backprop:
@@ -734,14 +725,8 @@ class Backprop:
         shapes = zip(layout.sizes[1:-1], layout.sizes[2:]) if self.stacked else ()
         self._weights_t = [np.empty(0)] + [np.empty((*lead, o, i), layout.dtype) for i, o in shapes]
         self._buffers: dict[int, tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
-        fused = self.cost.fuses_with(self.activations[-1])  # the cost's own output delta
-        self._fused_delta = self.cost.output_delta if fused else None
-        activates = fused and self.cost.activates
-        self._activate_with_loss = self.cost.activate_with_loss if activates else None
+        self._fused = self.cost.fuses_with(self.activations[-1])  # the cost's own output delta
         self._rows_sum_to_one = rows_sum_to_one  # then the cost may use a cheaper form
-        exact = self.activations[-1].builtin and self.activations[-1].name in self.cost.from_logits
-        self._clips = self.cost.clips if exact else None
-        self._loss = self.cost.fast_fn or (lambda pred, Y: loss_of(self.cost, pred, Y))
         self._penalty_deferred = False
         # The compiled kernels of the active set (nnet.kernels), chosen once; None: NumPy's.
         hidden = [activation_kernels(activation) for activation in self.activations[:-1]]
@@ -773,16 +758,9 @@ class Backprop:
             return self._compiled_loss_and_gradient(parameters, X, Y)
         layers = parameters.layers
         outputs, errors, ones = self._buffers_for(X.shape[0])
-        fused = self._activate_with_loss
-        inputs, zs, output = forward(
-            self.activations, layers, X, outputs, activate_last=fused is None
+        inputs, zs, output, loss = forward_with_loss(
+            self.activations, self.cost, layers, X, Y, outputs, self._rows_sum_to_one
         )
-        if fused is not None:  # the output's activation and an exact cost, in one go
-            loss = fused(output, Y, self._rows_sum_to_one)
-        elif self._clips is not None and self._clips(output):  # a cross-entropy would clip
-            loss = output_loss(self.cost, self.activations[-1], layers, inputs, output, Y)
-        else:
-            loss = self._loss(output, Y)
         self.output = output  # this batch's predictions, until the next call
         delta = self._output_delta(zs[-1], output, Y)
         if weights is not None:
@@ -883,8 +861,8 @@ class Backprop:
 
     def _output_delta(self, z: Any, a: np.ndarray, Y: np.ndarray) -> np.ndarray:
         r""":math:`\partial C/\partial z^L`, a new array."""
-        if self._fused_delta is not None:
-            return self._fused_delta(a, Y, rows_sum_to_one=self._rows_sum_to_one)
+        if self._fused:
+            return self.cost.output_delta(a, Y, rows_sum_to_one=self._rows_sum_to_one)
         cost = self.cost
         if cost.builtin:
             grad_a = cost.der(a, Y)
@@ -899,7 +877,7 @@ class Backprop:
     ) -> np.ndarray:
         if self.stacked and not activation.builtin and activation.vjp is not None:
             return np.stack([np.asarray(activation.backward(*p)) for p in zip(z, a, grad)])
-        return activation._backward_inplace(z, a, grad)
+        return activation.backward_inplace(z, a, grad)
 
 
 # ----------------------------------------------------------------------------- the penalty
@@ -1047,17 +1025,17 @@ def reference_forward(net: Any, layers: Any, X: Any, last_activation: bool = Tru
 
 def reference_gradient(net: Any, X: np.ndarray, Y: np.ndarray) -> Pairs:
     """``[(dW, db), ...]``: autograd's gradient of ``net.cost`` at checked ``X``, ``Y``."""
-    output = net.activation_funcs[-1]
-    from_logits = net.cost_fun.from_logits.get(output.name) if output.builtin else None
+    cost = net.cost_fun
+    fused = cost.fuses_with(net.activation_funcs[-1])
 
     def total_cost(layers: Any) -> Any:
         # (Without penalties the layers are not walked twice: autograd adds a full-size
         # zero gradient for every pass over a list of parameters.)
         term = penalty(layers, net.l1, net.l2, net.regularize_bias) if net.l1 or net.l2 else 0.0
-        if from_logits is None:
-            return net.cost_fun(net.autograd_compliant_predict(layers, X), Y) + term
+        if not fused:
+            return cost(net.autograd_compliant_predict(layers, X), Y) + term
         logits = reference_forward(net, layers, X, last_activation=False)
-        return from_logits[0](logits, Y) + term  # exact, as cost() is
+        return cost.from_logits(logits, Y) + term  # exact, as cost() is
 
     grads = autograd.grad(total_cost)([(W.copy(), b.copy()) for W, b in net.layers])
     return [(np.asarray(dW), np.asarray(db)) for dW, db in grads]

@@ -23,7 +23,7 @@ import scipy.sparse
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
 from nnet.kernels import fused_step
 from nnet.metrics import Metric, evaluate_stacked, get_metrics
-from nnet.network import Backprop, NeuralNetwork, check_data, forward, output_loss
+from nnet.network import Backprop, NeuralNetwork, check_data, forward_with_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import ParameterStore
 from nnet.utils.errors import NonFiniteError
@@ -484,9 +484,8 @@ class Engine:
     def _validate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
         """Loss and metrics of every model on the validation data; NaN for frozen ones."""
         net, layers = self.net, self.store.layers
-        inputs, _, pred = forward(net.activation_funcs, layers, X)
+        *_, pred, data_loss = forward_with_loss(net.activation_funcs, net.cost_fun, layers, X, Y)
         self._check_outputs(pred)
-        data_loss = output_loss(net.cost_fun, net.activation_funcs[-1], layers, inputs, pred, Y)
         loss = np.atleast_1d(np.asarray(data_loss + self.backprop.penalty(self.store), float))
         bad = ~np.isfinite(loss) & self.active
         self._diverge(bad, f"the validation loss is {float(loss[bad][0]) if bad.any() else 0}")

@@ -190,7 +190,7 @@ def test_compiled_activation_forward_is_its_numpy_twin_with_the_bias(name, case,
     forward = getattr(compiled, f"{name}_forward")
     m = z.shape[-1]
     with np.errstate(all="ignore"):
-        expected = ACTIVATIONS[name]._forward_inplace(z + params[:, None, offset : offset + m])
+        expected = ACTIVATIONS[name].forward_inplace(z + params[:, None, offset : offset + m])
     got = z.copy()
     forward(got, params, offset)
     rtol, atol = _tolerances(z.dtype)
@@ -208,9 +208,9 @@ def test_compiled_activation_backward_is_its_numpy_twin_and_the_bias_sum(
     act = ACTIVATIONS[name]
     backward = getattr(compiled, f"{name}_backward")
     with np.errstate(all="ignore"):
-        a = act._forward_inplace(z.copy())
+        a = act.forward_inplace(z.copy())
     grad = np.random.default_rng(seed).normal(size=z.shape).astype(z.dtype)
-    expected = act._backward_inplace(None, a, grad.copy())
+    expected = act.backward_inplace(None, a, grad.copy())
     got, g = grad.copy(), np.full_like(params, 7.0)
     backward(a, got, g, offset)
     rtol, atol = _tolerances(z.dtype)

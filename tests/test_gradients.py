@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from nnet import NeuralNetwork
 from nnet.costs import COSTS, Cost
-from nnet.testing import assert_gradients_close
+from nnet.testing import assert_gradients_close, check_gradients
 from nnet.testing.strategies import problems
 
 
@@ -53,7 +53,11 @@ def test_backprop_equals_central_differences_along_random_directions(problem, se
 def test_float32_backprop_equals_both_references(problem):
     net, X, Y = problem
     assume(_not_saturated(net, X))
-    assert_gradients_close(net, X, Y)
+    report = check_gradients(net, X, Y)
+    # A float32 array whose every finite-difference probe crossed a kink (ELU's at 0 with one
+    # unit, say) compares nothing: the example proves nothing either way.
+    assume(not report.inconclusive)
+    assert report.ok, str(report)
 
 
 def _generic(cost: Cost) -> Cost:

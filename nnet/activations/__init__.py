@@ -186,16 +186,39 @@ class Activation:
         """Whether backpropagation needs the pre-activation ``z`` (no output-based kernel)."""
         return self.fast_backward is None
 
-    def _forward_inplace(self, z: np.ndarray) -> np.ndarray:
-        """The activation of ``z``, which may be overwritten: the network's hot path."""
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        """Return the activation of ``z``, overwriting ``z`` if it can: the training hot path.
+
+        Parameters
+        ----------
+        z : ndarray
+            Pre-activations, possibly a stack ``(K, n_samples, n_units)``; may be overwritten.
+
+        Returns
+        -------
+        ndarray
+            The activation: ``z`` itself with a library kernel (:attr:`fast_forward`),
+            else a new array.
+        """
         if self.fast_forward is not None and self.fast_backward is not None:
             return self.fast_forward(z, **self.params)  # a kernel returns its ndarray z
         return np.asarray(self(z))
 
-    def _backward_inplace(
-        self, z: np.ndarray | None, a: np.ndarray, grad: np.ndarray
-    ) -> np.ndarray:
-        """:meth:`backward`, allowed to overwrite ``grad``; ``z`` is None unless :attr:`needs_z`."""
+    def backward_inplace(self, z: np.ndarray | None, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        r"""Return :meth:`backward`, overwriting ``grad`` if it can: the training hot path.
+
+        Parameters
+        ----------
+        z : ndarray or None
+            The pre-activation; None unless :attr:`needs_z`.
+        a, grad : ndarray
+            The activation and :math:`\partial C/\partial a` (may be overwritten).
+
+        Returns
+        -------
+        ndarray
+            :math:`\partial C/\partial z`.
+        """
         if self.fast_backward is not None:
             return self.fast_backward(a, grad, **self.params)  # a kernel returns its ndarray grad
         return np.asarray(self.backward(z, a, grad))

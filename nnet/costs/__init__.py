@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import autograd.numpy as anp
 import numpy as np
 
-from nnet.activations import model_dot, model_sum, row_maxima, row_sums
+from nnet.activations import SIGMOID, model_dot, model_sum, row_maxima, row_sums
 from nnet.utils.autodiff import derive_grad
 from nnet.utils.docstrings import fill_doc
 from nnet.utils.validation import Registry, register_sections
@@ -85,18 +85,6 @@ class Cost:
         refuses an output activation that cannot produce probabilities.
     builtin : bool, default=False
         True for the library's own entries.
-    fast_fn : callable or None, default=None
-        A plain-NumPy ``fast_fn(pred, target) -> float`` equal to ``fn``, used on
-        the training hot path.
-    from_logits : mapping, default={}
-        Activation name → ``(fn, fast_fn)``: the cost computed from the output
-        layer's pre-activation ``z`` when that (library) activation precedes
-        this cost, written with autograd and in plain NumPy. A network uses it
-        for its cost, so that the cost stays exact (and equal to what its
-        fused delta differentiates) where the probabilities underflow.
-    clips : callable or None, default=None
-        ``clips(pred) -> bool``: whether ``fast_fn`` clips a prediction of
-        ``pred`` (then the network computes the cost from the logits instead).
 
     Attributes
     ----------
@@ -104,10 +92,9 @@ class Cost:
         The library activation whose chain rule with this cost collapses to
         :meth:`output_delta` (Nielsen's ``delta``; scikit-learn's
         ``activations[-1] - y``): ``"softmax"`` for cross-entropy, ``"sigmoid"``
-        for binary cross-entropy, None for the others.
-    activates : bool
-        Whether :meth:`activate_with_loss` computes the fused activation and the
-        cost from the logits in one go (cross-entropy after softmax).
+        for binary cross-entropy, None for the others. Such a pair also computes
+        its cost from the logits (:meth:`activate_with_loss`, :meth:`from_logits`),
+        exact where the probabilities round to 0 or 1.
 
     Examples
     --------
@@ -122,14 +109,8 @@ class Cost:
     der: CostFunc
     probabilities: bool = False
     builtin: bool = False
-    fast_fn: CostFunc | None = dataclasses.field(default=None, repr=False)
-    from_logits: Mapping[str, tuple[CostFunc, CostFunc]] = dataclasses.field(
-        default_factory=dict, repr=False
-    )
-    clips: Callable[[np.ndarray], bool] | None = dataclasses.field(default=None, repr=False)
 
     fused_activation: ClassVar[str | None] = None
-    activates: ClassVar[bool] = False
 
     @fill_doc(sections=COST_SECTIONS)
     def __call__(self, pred: Any, target: Any) -> Any:
@@ -138,6 +119,34 @@ class Cost:
         {sections}
         """
         return self.fn(pred, target)
+
+    def loss(self, pred: np.ndarray, target: np.ndarray) -> Any:
+        """Return the cost in plain NumPy, as the training loop computes it.
+
+        The library's costs override it with a faster kernel equal to :attr:`fn`.
+
+        Parameters
+        ----------
+        pred : ndarray of shape (n_samples, n_outputs) or (K, n_samples, n_outputs)
+            The outputs, or a stack of K models' outputs.
+        target : ndarray of shape (n_samples, n_outputs)
+            The targets, shared by the K models.
+
+        Returns
+        -------
+        float or ndarray of shape (K,)
+            The cost, one per model for a stack.
+
+        Examples
+        --------
+        >>> from nnet.costs import get_cost
+        >>> pred = np.array([[[1.0]], [[3.0]]])  # two models, one sample
+        >>> get_cost("mse").loss(pred, np.array([[1.0]]))
+        array([0., 4.])
+        """
+        if pred.ndim == 2:
+            return float(self.fn(pred, target))
+        return np.array([float(self.fn(p, target)) for p in pred])
 
     def fuses_with(self, activation: Activation) -> bool:
         """Whether the output delta after ``activation`` is :meth:`output_delta`.
@@ -196,9 +205,9 @@ class Cost:
     ) -> Any:
         """Apply the fused activation to the logits ``z`` in place; return the cost from them.
 
-        Valid only when :attr:`activates` and :meth:`fuses_with` the output
-        activation: the training step then gets the output and an exact cost (no
-        clipped probabilities) with fewer passes than the activation and the cost apart.
+        Valid only when :meth:`fuses_with` the output activation: the network then
+        gets its output and the exact cost (:meth:`from_logits`, no clipped
+        probabilities) in fewer passes than the activation and the cost apart.
 
         Parameters
         ----------
@@ -217,7 +226,7 @@ class Cost:
         Raises
         ------
         NotImplementedError
-            For a cost without such a pass (:attr:`activates` False).
+            For a cost that fuses with no activation.
 
         Examples
         --------
@@ -229,9 +238,27 @@ class Cost:
         """
         raise NotImplementedError(f"cost {self.name!r} has no fused forward pass")
 
-    def _loss(self, pred: np.ndarray, target: np.ndarray) -> float:
-        """The cost as a float, through the fast kernel when there is one."""
-        return float((self.fast_fn or self.fn)(pred, target))
+    def from_logits(self, z: Any, target: Any) -> Any:
+        """Return the cost of the fused activation of ``z``, computed from ``z`` (autograd).
+
+        Parameters
+        ----------
+        z : array_like of shape (n_samples, n_outputs)
+            The output layer's pre-activation.
+        target : array_like of shape (n_samples, n_outputs)
+            The targets.
+
+        Returns
+        -------
+        float
+            What :meth:`activate_with_loss` computes, differentiable by autograd.
+
+        Raises
+        ------
+        NotImplementedError
+            For a cost that fuses with no activation.
+        """
+        raise NotImplementedError(f"cost {self.name!r} has no cost from the logits")
 
     def __repr__(self) -> str:
         return f"Cost({self.name!r})"
@@ -295,12 +322,14 @@ def mse_der(pred: Any, target: Any) -> Any:
     return 2.0 * (pred - target) / _per_model_size(pred)
 
 
-def _mse_loss(pred: np.ndarray, target: np.ndarray) -> Any:
-    diff = pred - target
-    return model_dot(diff, diff) / (diff.shape[-2] * diff.shape[-1])
+class _MeanSquaredError(Cost):
+    def loss(self, pred: np.ndarray, target: np.ndarray) -> Any:
+        """:func:`mse` as one dot product per model."""
+        diff = pred - target
+        return model_dot(diff, diff) / (diff.shape[-2] * diff.shape[-1])
 
 
-MSE = Cost("mse", mse, mse_der, builtin=True, fast_fn=_mse_loss)
+MSE = _MeanSquaredError("mse", mse, mse_der, builtin=True)
 
 
 # --- binary_cross_entropy (fused with sigmoid) --------------------------------------------------
@@ -343,24 +372,6 @@ def binary_cross_entropy_der(pred: Any, target: Any) -> Any:
     return (p - target) / (p * (1.0 - p)) / _per_model_size(pred)
 
 
-def _binary_cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> Any:
-    eps = _limits(pred.dtype)[0]
-    p = np.clip(pred, eps, 1.0 - eps)
-    log_p, log_q = np.log(p), np.log1p(-p)
-    log_p -= log_q
-    log_p *= target
-    log_p += log_q
-    return -model_sum(log_p) / (pred.shape[-2] * pred.shape[-1])
-
-
-def _binary_cross_entropy_clips(pred: np.ndarray) -> bool:
-    """Whether :func:`_binary_cross_entropy_loss` clips ``pred`` to [eps, 1 - eps]."""
-    eps = _limits(pred.dtype)[0]
-    return bool(
-        np.minimum.reduce(pred, axis=None) < eps or np.maximum.reduce(pred, axis=None) > 1 - eps
-    )
-
-
 @fill_doc(sections=LOGITS_SECTIONS)
 def sigmoid_binary_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     r""":func:`binary_cross_entropy` of ``sigmoid(z)``, from the logits ``z`` without clipping.
@@ -377,13 +388,31 @@ def sigmoid_binary_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     return anp.mean(anp.logaddexp(0.0, z) - target * z)
 
 
-def _sigmoid_binary_cross_entropy_from_logits(z: np.ndarray, target: np.ndarray) -> Any:
-    # The mean of log(1 + e^z) - t z, exact where the probabilities round to 0 or 1.
-    return (model_sum(np.logaddexp(0.0, z)) - model_dot(target, z)) / (z.shape[-2] * z.shape[-1])
-
-
 class _BinaryCrossEntropy(Cost):
     fused_activation = "sigmoid"
+
+    def loss(self, pred: np.ndarray, target: np.ndarray) -> Any:
+        """:func:`binary_cross_entropy` in place of a few temporaries."""
+        eps = _limits(pred.dtype)[0]
+        p = np.clip(pred, eps, 1.0 - eps)
+        log_p, log_q = np.log(p), np.log1p(-p)
+        log_p -= log_q
+        log_p *= target
+        log_p += log_q
+        return -model_sum(log_p) / (pred.shape[-2] * pred.shape[-1])
+
+    def activate_with_loss(
+        self, z: np.ndarray, target: np.ndarray, rows_sum_to_one: bool = False
+    ) -> Any:
+        r"""The cost from the logits (:func:`sigmoid_binary_cross_entropy_from_logits`),
+        then the sigmoid of ``z`` in place (the activation's own kernel)."""
+        loss = model_sum(np.logaddexp(0.0, z)) - model_dot(target, z)
+        SIGMOID.forward_inplace(z)
+        return loss / (z.shape[-2] * z.shape[-1])
+
+    def from_logits(self, z: Any, target: Any) -> Any:
+        """:func:`sigmoid_binary_cross_entropy_from_logits`."""
+        return sigmoid_binary_cross_entropy_from_logits(z, target)
 
     def output_delta(
         self, a: np.ndarray, target: np.ndarray, *, rows_sum_to_one: bool = False
@@ -401,14 +430,6 @@ BINARY_CROSS_ENTROPY = _BinaryCrossEntropy(
     binary_cross_entropy_der,
     probabilities=True,
     builtin=True,
-    fast_fn=_binary_cross_entropy_loss,
-    clips=_binary_cross_entropy_clips,
-    from_logits={
-        "sigmoid": (
-            sigmoid_binary_cross_entropy_from_logits,
-            _sigmoid_binary_cross_entropy_from_logits,
-        )
-    },
 )
 
 
@@ -451,18 +472,6 @@ def cross_entropy_der(pred: Any, target: Any) -> Any:
     return -target / np.where(pred > tiny, pred, tiny) / np.shape(pred)[-2]
 
 
-def _cross_entropy_loss(pred: np.ndarray, target: np.ndarray) -> Any:
-    tiny = _limits(pred.dtype)[1]
-    log_p = np.maximum(pred, tiny)
-    np.log(log_p, out=log_p)
-    return -model_dot(target, log_p) / pred.shape[-2]
-
-
-def _cross_entropy_clips(pred: np.ndarray) -> bool:
-    """Whether :func:`_cross_entropy_loss` floors a probability of ``pred`` (one <= tiny)."""
-    return bool(np.minimum.reduce(pred, axis=None) <= _limits(pred.dtype)[1])
-
-
 @fill_doc(sections=LOGITS_SECTIONS)
 def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     r""":func:`cross_entropy` of ``softmax(z)``, computed from the logits ``z`` without clipping.
@@ -489,17 +498,18 @@ def softmax_cross_entropy_from_logits(z: Any, target: Any) -> Any:
     return anp.sum(target * (log_sums - z)) / anp.shape(z)[-2]
 
 
-def _softmax_cross_entropy_from_logits(z: np.ndarray, target: np.ndarray) -> Any:
-    # sum_k t_k (lse(z) - z_k) per row, averaged over rows; exact where the probabilities
-    # underflow (no clipping).
-    shifted = z - row_maxima(z)
-    log_sums = np.log(row_sums(np.exp(shifted)))
-    return (model_sum(row_sums(target) * log_sums) - model_dot(target, shifted)) / z.shape[-2]
-
-
 class _CrossEntropy(Cost):
     fused_activation = "softmax"
-    activates = True
+
+    def loss(self, pred: np.ndarray, target: np.ndarray) -> Any:
+        """:func:`cross_entropy` in place of a temporary."""
+        log_p = np.maximum(pred, _limits(pred.dtype)[1])
+        np.log(log_p, out=log_p)
+        return -model_dot(target, log_p) / pred.shape[-2]
+
+    def from_logits(self, z: Any, target: Any) -> Any:
+        """:func:`softmax_cross_entropy_from_logits`."""
+        return softmax_cross_entropy_from_logits(z, target)
 
     def activate_with_loss(
         self, z: np.ndarray, target: np.ndarray, rows_sum_to_one: bool = False
@@ -535,16 +545,7 @@ class _CrossEntropy(Cost):
 
 
 CROSS_ENTROPY = _CrossEntropy(
-    "cross_entropy",
-    cross_entropy,
-    cross_entropy_der,
-    probabilities=True,
-    builtin=True,
-    fast_fn=_cross_entropy_loss,
-    clips=_cross_entropy_clips,
-    from_logits={
-        "softmax": (softmax_cross_entropy_from_logits, _softmax_cross_entropy_from_logits)
-    },
+    "cross_entropy", cross_entropy, cross_entropy_der, probabilities=True, builtin=True
 )
 
 
@@ -591,16 +592,18 @@ def poisson_der(pred: Any, target: Any) -> Any:
     return (1.0 - target / np.maximum(pred, _eps(pred))) / np.shape(pred)[-2]
 
 
-def _poisson_loss(pred: np.ndarray, target: np.ndarray) -> Any:
-    p = np.maximum(pred, _limits(pred.dtype)[0])
-    positive = target > 0
-    terms = np.where(positive, target * np.log(np.where(positive, target, 1.0) / p), 0.0)
-    terms -= target
-    terms += p
-    return model_sum(terms) / pred.shape[-2]
+class _Poisson(Cost):
+    def loss(self, pred: np.ndarray, target: np.ndarray) -> Any:
+        """:func:`poisson` in fewer temporaries."""
+        p = np.maximum(pred, _limits(pred.dtype)[0])
+        positive = target > 0
+        terms = np.where(positive, target * np.log(np.where(positive, target, 1.0) / p), 0.0)
+        terms -= target
+        terms += p
+        return model_sum(terms) / pred.shape[-2]
 
 
-POISSON = Cost("poisson", poisson, poisson_der, builtin=True, fast_fn=_poisson_loss)
+POISSON = _Poisson("poisson", poisson, poisson_der, builtin=True)
 
 
 BUILTINS = (MSE, BINARY_CROSS_ENTROPY, CROSS_ENTROPY, POISSON)

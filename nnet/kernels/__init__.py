@@ -204,7 +204,7 @@ def output_kernel(activation: Activation, cost: Cost) -> Callable[..., None] | N
     :func:`nnet.kernels._compiled.softmax_cross_entropy`.
     """
     compiled = _compiled_module()
-    if compiled is None or not (cost.fuses_with(activation) and cost.activates):
+    if compiled is None or not cost.fuses_with(activation):
         return None
     if (activation.name, cost.name) != ("softmax", "cross_entropy"):
         return None
