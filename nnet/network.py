@@ -29,7 +29,7 @@ from nnet.activations import Activation, make_activation, rows_dot
 from nnet.costs import Cost, make_cost
 from nnet.files import network_file
 from nnet.initializers import get_initializer
-from nnet.kernels import activation_kernels, output_kernel
+from nnet.kernels import activation_kernels, active_kernels, output_kernel
 from nnet.metrics import evaluate
 from nnet.parameters import Layout, ParameterStore, slices
 from nnet.utils.display import NetworkDisplay
@@ -226,6 +226,11 @@ class NeuralNetwork(NetworkDisplay):
         True
         """
         return NeuralNetwork(**{**self.get_config(), **changes})
+
+    @staticmethod
+    def _kernel_set() -> str:
+        """The kernel set a training started now runs (:meth:`summary` names it)."""
+        return active_kernels()
 
     # ----------------------------------------------------------------- parameters
     @property

@@ -123,7 +123,7 @@ def load_network(path: PathLike) -> NeuralNetwork:
     layer  W shape  b shape  activation  params
     1      (4, 8)   (8,)     leaky_relu      40
     2      (8, 3)   (3,)     softmax         27
-    total parameters: 67 (l1=0.0, l2=0.1)
+    total parameters: 67 (l1=0.0, l2=0.1), kernels=numpy
     """
     return network_file.load(path, NeuralNetwork)
 

@@ -133,6 +133,15 @@ def test_custom_parts_keep_the_numpy_kernels(numba_set):
     assert Backprop(built_in, built_in.parameters.layout, 4)._kernels is not None
 
 
+def test_the_summary_and_the_notebook_table_name_the_set_in_use(numpy_set, monkeypatch):
+    net = NeuralNetwork(4, [8, 3], ["sigmoid", "softmax"], cost_fun="cross_entropy")
+    assert net.summary().splitlines()[-1].endswith("(l1=0.0, l2=0.0), kernels=numpy")
+    assert "kernels=numpy" in net._repr_html_()
+    monkeypatch.setattr(kernels, "_active", "numba")  # what use_kernels("numba") sets
+    assert net.summary().splitlines()[-1].endswith("kernels=numba")
+    assert "kernels=numba" in net._repr_html_()
+
+
 # ----------------------------------------------------------------------------- exp
 def test_compiled_exp_is_within_one_ulp_of_numpys_and_handles_the_edges(compiled):
     rng = np.random.default_rng(0)

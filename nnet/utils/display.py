@@ -30,14 +30,17 @@ def _table(header: list[str], rows: list[list[str]], caption: str) -> str:
 
 
 def _network_rows(net: NeuralNetwork, arrow: str) -> tuple[str, list[list[str]], str]:
-    """The summary's title, one row per layer, and its footer."""
+    """The summary's title, one row per layer, and its footer (which names the kernel set the
+    network's training would use now: see :mod:`nnet.kernels`)."""
     sizes = f" {arrow} ".join(str(s) for s in (net.network_input_size, *net.layer_output_sizes))
     rows = [
         [str(i), str(W.shape), str(b.shape), act.name, str(W.size + b.size)]
         for i, ((W, b), act) in enumerate(zip(net.layers, net.activation_funcs), start=1)
     ]
     title = f"NeuralNetwork: {sizes}, cost={net.cost_fun.name}, dtype={net.dtype.name}"
-    return title, rows, f"total parameters: {net.n_params} (l1={net.l1}, l2={net.l2})"
+    kernels = net._kernel_set()  # the network's (its module sits above nnet.kernels)
+    footer = f"total parameters: {net.n_params} (l1={net.l1}, l2={net.l2}), kernels={kernels}"
+    return title, rows, footer
 
 
 _HEADER = ["layer", "W shape", "b shape", "activation", "params"]
@@ -65,7 +68,9 @@ class NetworkDisplay:
         Returns
         -------
         str
-            The table, one line per layer.
+            The table, one line per layer; the last line gives the number of parameters,
+            the penalties and the kernel set its training would run now (``kernels=numpy``
+            or ``kernels=numba``: see :mod:`nnet.kernels`).
 
         Examples
         --------
@@ -76,7 +81,7 @@ class NetworkDisplay:
         layer  W shape  b shape  activation  params
         1      (4, 8)   (8,)     sigmoid         40
         2      (8, 3)   (3,)     softmax         27
-        total parameters: 67 (l1=0.0, l2=0.0)
+        total parameters: 67 (l1=0.0, l2=0.0), kernels=numpy
         """
         title, rows, footer = _network_rows(cast("NeuralNetwork", self), "->")
         rows = [_HEADER, *rows]
