@@ -37,10 +37,10 @@ from nnet.utils.docstrings import fill_doc
 from nnet.utils.errors import NonFiniteError
 from nnet.utils.types import Pairs, Shapes
 from nnet.utils.validation import (
-    check_bool,
+    NETWORK_ARGS,
+    check_args,
     check_float_dtype,
     check_inputs,
-    check_non_negative_float,
     check_pairs,
     check_positive_int,
     check_targets,
@@ -139,16 +139,16 @@ class NeuralNetwork(NetworkDisplay):
         seed: int | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
-        self.network_input_size = check_positive_int(network_input_size, "network_input_size")
+        scalars = check_args(NETWORK_ARGS, locals())
+        self.network_input_size: int = scalars["network_input_size"]
         self.layer_output_sizes = check_sizes(layer_output_sizes, self.network_input_size)
         self.activation_funcs: list[Activation] = make_activations(
             activation_funcs, activation_ders, len(self.layer_output_sizes)
         )
         self.cost_fun: Cost = make_cost(cost_fun, cost_der)
         check_output_pairing(self.activation_funcs[-1], self.cost_fun)
-        self.l1 = check_non_negative_float(l1, "l1")
-        self.l2 = check_non_negative_float(l2, "l2")
-        self.regularize_bias = check_bool(regularize_bias, "regularize_bias")
+        self.l1, self.l2 = scalars["l1"], scalars["l2"]
+        self.regularize_bias: bool = scalars["regularize_bias"]
         self.dtype = check_float_dtype(dtype)
         self.init = init
         initializer = get_initializer(init)

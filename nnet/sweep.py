@@ -29,7 +29,14 @@ from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import Layout, ParameterStore
 from nnet.study import Study
 from nnet.training import DivergenceWarning, Engine, check_metrics, check_validation, train
-from nnet.utils.validation import check_inputs, check_positive_int, check_targets, make_rng
+from nnet.utils.validation import (
+    SWEEP_ARGS,
+    check_args,
+    check_inputs,
+    check_positive_int,
+    check_targets,
+    make_rng,
+)
 from nnet.utils.validation import is_real as _is_number
 
 __all__ = ["sweep"]
@@ -698,15 +705,8 @@ def _check_options(metrics: Any, early_stopping: Any, seed: Any, n_jobs: Any) ->
             raise TypeError(f"metrics must be a list of names or callables, got {metrics!r}")
         for spec in specs:
             get_metric(spec, "metrics")
-    if early_stopping is not None:
-        check_positive_int(early_stopping, "early_stopping")
+    check_args(SWEEP_ARGS, {"early_stopping": early_stopping, "n_jobs": n_jobs})
     make_rng(seed, None)
-    if n_jobs is None:
-        return
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
-        raise TypeError(f"n_jobs must be a non-zero int or None (as in joblib), got {n_jobs!r}")
-    if n_jobs == 0:
-        raise ValueError("n_jobs must be a non-zero int or None (as in joblib), got 0")
 
 
 class _GroupRunner:

@@ -27,14 +27,7 @@ from nnet.network import Backprop, NeuralNetwork, check_data, forward_with_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
 from nnet.parameters import ParameterStore
 from nnet.utils.errors import NonFiniteError
-from nnet.utils.validation import (
-    check_bool,
-    check_inputs,
-    check_positive_int,
-    check_targets,
-    make_rng,
-)
-from nnet.utils.validation import check_real as _check_real
+from nnet.utils.validation import TRAIN_ARGS, check_args, check_inputs, check_targets, make_rng
 
 __all__ = [
     "STOP_REASONS", "DivergenceWarning", "History", "TrainingHealthWarning", "train",
@@ -225,20 +218,17 @@ def train(
     >>> history.epochs_run, history.stop_reason, bool(history.train_loss[-1] < 0.01)
     (200, 'completed', True)
     """
-    factor = None
-    if explosion_factor is not None:
-        factor = _check_real(explosion_factor, "explosion_factor", 1.0, low_open=True)
+    scalars = check_args(TRAIN_ARGS, locals())
     if validation_split is not None:
         rng = make_rng(seed, rng)
         X, Y, validation_data = split_validation(net, X, Y, validation_split, validation_data, rng)
         seed = None
-    opt, data, validation, named_metrics, patience, hooks, order = check_train_args(
-        net, optimizer, X, Y, epochs, batch_size, validation_data, metrics, early_stopping,
-        callbacks, seed, rng, shuffle,
-    )  # fmt: skip
-    check_bool(warn, "warn")
+    opt, data, validation, named_metrics, hooks, order = check_train_args(
+        net, optimizer, X, Y, validation_data, metrics, callbacks, seed, rng, scalars["shuffle"]
+    )
     engine = Engine(net, net.parameters, opt, data, validation, named_metrics, batch_size, order,
                     callbacks=hooks)  # fmt: skip
+    patience, factor = scalars["early_stopping"], scalars["explosion_factor"]
     engine.run(epochs, patience, factor, "train" if progress else None)
     [history] = engine.histories
     if history.stop_reason == "diverged":
@@ -715,32 +705,25 @@ class Batches:
 
 # ----------------------------------------------------------------------------- checks
 def check_train_args(
-    net: Any, optimizer: Any, X: Any, Y: Any, epochs: Any, batch_size: Any, validation: Any,
-    metrics: Any, early_stopping: Any, callbacks: Any, seed: Any, rng: Any, shuffle: Any,
-) -> tuple[Any, tuple[np.ndarray, np.ndarray], Any, list[tuple[str, Metric]], int | None,
-           list[Callback], np.random.Generator | None]:  # fmt: skip
-    """:func:`train`'s arguments checked in its signature's order (the first refused raises),
-    changing nothing: the optimizer, data, validation data, metrics, patience, callbacks and
-    the shuffling generator (None without shuffling)."""
+    net: Any, optimizer: Any, X: Any, Y: Any, validation: Any, metrics: Any, callbacks: Any,
+    seed: Any, rng: Any, shuffle: bool,
+) -> tuple[Any, tuple[np.ndarray, np.ndarray], Any, list[tuple[str, Metric]], list[Callback],
+           np.random.Generator | None]:  # fmt: skip
+    """:func:`train`'s arguments that are not in :data:`~nnet.utils.validation.TRAIN_ARGS`,
+    checked in its signature's order (the first refused raises), changing nothing: the
+    optimizer, data, validation data, metrics, callbacks and the shuffling generator (None
+    without shuffling)."""
     if not isinstance(net, NeuralNetwork):
         raise TypeError(f"net must be a NeuralNetwork, got {type(net).__name__}")
     opt = optimizer if isinstance(optimizer, Optimizer) else get_optimizer(optimizer)
     if isinstance(opt, Optimizer):  # its state must fit this network's parameters
         opt.check_fits(net.parameters.layout.shapes, net.parameters.layout.shape, net.dtype)
     data = check_data(net, X, Y)
-    check_positive_int(epochs, "epochs")
-    if batch_size is not None:
-        check_positive_int(batch_size, "batch_size")
     validation = check_validation(net, validation)
     named_metrics = check_metrics(metrics)
-    patience = (
-        None if early_stopping is None else check_positive_int(early_stopping, "early_stopping")
-    )
     hooks = check_callbacks(callbacks)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
     order = make_rng(seed, rng)
-    return opt, data, validation, named_metrics, patience, hooks, order if shuffle else None
+    return opt, data, validation, named_metrics, hooks, order if shuffle else None
 
 
 def split_validation(

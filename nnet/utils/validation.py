@@ -352,6 +352,66 @@ def make_rng(seed: Any, rng: Any) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+# ----------------------------------------------------------------------------- argument tables
+# The scalar arguments of NeuralNetwork, train and sweep, declared in one place in the style
+# of scikit-learn's ``_parameter_constraints``: each name maps to the check of the vocabulary
+# above that its value must pass. Each caller runs its table with :func:`check_args` before
+# changing anything; the arguments that need a network or the data (the layers, X and Y, the
+# optimizer, the grid) are checked beside the code that uses them.
+Check = Callable[[Any, str], Any]
+
+
+def optional(check: Check) -> Check:
+    """``check``, letting None through (as None)."""
+    return lambda value, name: None if value is None else check(value, name)
+
+
+def check_n_jobs(value: Any, name: str) -> int:
+    """Return ``value``, a non-zero int as joblib takes it, or raise naming ``name``."""
+    expected = f"{name} must be a non-zero int or None (as in joblib), got {value!r}"
+    if not is_int(value):
+        raise TypeError(expected)
+    if value == 0:
+        raise ValueError(expected)
+    return int(value)
+
+
+def check_explosion_factor(value: Any, name: str) -> float:
+    """Return ``value`` as a float > 1, or raise naming ``name``."""
+    return check_real(value, name, 1.0, low_open=True)
+
+
+NETWORK_ARGS: dict[str, Check] = {
+    "network_input_size": check_positive_int,
+    "l1": check_non_negative_float,
+    "l2": check_non_negative_float,
+    "regularize_bias": check_bool,
+}
+""":class:`~nnet.NeuralNetwork`'s scalar arguments."""
+
+TRAIN_ARGS: dict[str, Check] = {
+    "epochs": check_positive_int,
+    "batch_size": optional(check_positive_int),
+    "early_stopping": optional(check_positive_int),
+    "shuffle": check_bool,
+    "explosion_factor": optional(check_explosion_factor),
+    "warn": check_bool,
+}
+""":func:`~nnet.train`'s scalar arguments."""
+
+SWEEP_ARGS: dict[str, Check] = {
+    "early_stopping": optional(check_positive_int),
+    "n_jobs": optional(check_n_jobs),
+}
+""":func:`~nnet.sweep`'s scalar arguments (``epochs`` and ``batch_size`` may be grid keys)."""
+
+
+def check_args(table: Mapping[str, Check], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Each argument of ``table`` in ``values`` (a function's ``locals()``) checked by its
+    check, in the table's order (the first refused raises); the checked values by name."""
+    return {name: check(values[name], name) for name, check in table.items()}
+
+
 # ----------------------------------------------------------------------------- registries
 # What the registries share: case-insensitive names, resolving a spec, registering a name.
 #
