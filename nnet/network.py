@@ -733,15 +733,19 @@ class Backprop:
         self._fused = self.cost.fuses_with(self.activations[-1])  # the cost's own output delta
         self._rows_sum_to_one = rows_sum_to_one  # then the cost may use a cheaper form
         self._penalty_deferred = False
-        # The compiled kernels of the active set (nnet.kernels), chosen once; None: NumPy's.
+        self._kernels: tuple[list[Any], Any] | None = None  # None: the NumPy kernels
+        if active_kernels() == "numba" and row_loss is None and not keep_output:
+            # (the compiled output pass leaves the delta, not the outputs: no metrics)
+            self._use_compiled_kernels(layout)
+
+    def _use_compiled_kernels(self, layout: Layout) -> None:
+        """Take the numba set's kernels (:mod:`nnet.kernels`) if every part has one."""
         hidden = [activation_kernels(activation) for activation in self.activations[:-1]]
         output = output_kernel(self.activations[-1], self.cost)
-        compiled = (
-            output is not None and row_loss is None and None not in hidden and not keep_output
-        )  # the compiled output pass leaves the delta, not the outputs
-        self._kernels: tuple[list[Any], Any] | None = (hidden, output) if compiled else None
-        self._bias_offsets = [where.start for where, _ in slices(layout.array_shapes)[1::2]]
-        self._losses = np.empty(layout.shape[0] if self.stacked else 1)
+        if output is not None and None not in hidden:
+            self._kernels = (hidden, output)
+            self._bias_offsets = [where.start for where, _ in slices(layout.array_shapes)[1::2]]
+            self._losses = np.empty(layout.shape[0] if self.stacked else 1)
 
     def penalty(self, parameters: ParameterStore) -> Any:
         """The penalty of ``parameters``: a float, or one per model (0.0 without l1 and l2)."""

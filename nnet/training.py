@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from nnet.callbacks import STOP_REASONS, Callback, History, call_callbacks
-from nnet.kernels import fused_step
+from nnet.kernels import active_kernels, fused_step
 from nnet.metrics import Metric, evaluate_stacked, get_metrics
 from nnet.network import Backprop, NeuralNetwork, check_data, forward_with_loss
 from nnet.optimizers import Optimizer, get_optimizer, trained_through_step
@@ -314,7 +314,7 @@ class Engine:
         )  # fmt: skip
         self.by_step = trained_through_step(optimizer)
         # The penalty, the update and its addition in one compiled pass (nnet.kernels), or None.
-        fused = not self.by_step and sample_weight is None
+        fused = not self.by_step and sample_weight is None and active_kernels() == "numba"
         self.fused_step = fused_step(optimizer, self.backprop) if fused else None
         monitor = "val_loss" if validation is not None else "train_loss"
         self.histories = [History(monitor=monitor) for _ in range(k)]
