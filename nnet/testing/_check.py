@@ -332,7 +332,8 @@ def _fd_checks(net: Any, X: Any, Y: Any, grads: Any, options: dict[str, Any]) ->
     for k, pair in enumerate(grads):
         for which, (name, g) in enumerate(zip("Wb", pair)):
             with np.errstate(all="ignore"):  # a cost that overflows is counted as non-finite
-                probes = _fd.probe_array(net, X, Y, (k, which), n_dir, rng, options["step"])
+                probes = _fd.probe_array(net, X, Y, (k, which), n_dir, rng, options["step"],
+                                         noise_limit=options["tols"][1])  # fmt: skip
             keep = ~np.isnan(probes.numeric)
             analytic = np.tensordot(probes.directions, g, axes=g.ndim)
             numbers = _compare(analytic[keep], probes.numeric[keep], *options["tols"])

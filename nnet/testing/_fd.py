@@ -140,10 +140,14 @@ def probe_array(
     n_directions: int | None,
     rng: np.random.Generator,
     step: float,
+    noise_limit: float = np.inf,
 ) -> Probes:
     """Central differences of the cost along probes of array ``where = (layer, 0 for W / 1 for b)``.
 
     ``n_directions=None`` probes every coordinate; otherwise that many random unit directions.
+    A probe shrunk near a kink whose rounding error (machine epsilon of the dtype times the
+    costs, over the step) exceeds ``noise_limit`` is excluded at that kink: in float32 a
+    hundredth of the step leaves a slope of noise, not a reference.
     Call it under ``np.errstate(all="ignore")``: a cost that overflows is counted, not raised.
     """
     layers = [[W.copy(), b.copy()] for W, b in net.layers]
@@ -152,6 +156,7 @@ def probe_array(
     penalized_array = which == 0 or net.regularize_bias
     h = step * max(1.0, float(np.max(np.abs(base))) if base.size else 1.0)
     smooth = _Smoothness(net, layers, X)
+    eps = float(np.finfo(net.dtype).eps)
     dirs = _probe_directions(base.shape, n_directions, rng)
     result = Probes(dirs, np.full(len(dirs), np.nan))
 
@@ -182,6 +187,9 @@ def probe_array(
         # The step actually taken, after rounding base +- h d to the dtype.
         taken = float(np.vdot(moved[1.0][layer][which] - moved[-1.0][layer][which], d))
         slope = (plus - minus) / taken if taken else np.nan
+        if shrink < 1.0 and eps * (abs(plus) + abs(minus)) > noise_limit * abs(taken):
+            result.kinks += 1
+            continue
         if np.isfinite(slope):
             result.numeric[k] = slope
         else:
