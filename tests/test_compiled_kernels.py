@@ -188,7 +188,9 @@ def stacks(draw, edges=True):
 
 
 def _tolerances(dtype):
-    return (2e-7, 1e-37) if dtype == np.float32 else (4e-16, 1e-300)
+    # NumPy's float32 tanh and exp are SIMD float32 code within a few ulp; a compiled kernel
+    # rounds libm's float64 result (a soak met a 2-ulp gap: tanh of -0.59 in float32).
+    return (4 * float(np.finfo(np.float32).eps), 1e-37) if dtype == np.float32 else (4e-16, 1e-300)
 
 
 @pytest.mark.parametrize("name", COMPILED_ACTIVATIONS)
