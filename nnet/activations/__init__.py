@@ -15,7 +15,6 @@ string works wherever a function does::
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -28,49 +27,15 @@ from nnet.utils.docstrings import fill_doc
 from nnet.utils.validation import Registry, is_finite_real, register_sections
 
 # -----------------------------------------------------------------------------
-# The reductions that the hot-path kernels of the built-in activations (below) and costs
-# (nnet.costs) share: sums and maxima along the last axis (the few classes of a softmax),
-# and sums per model of a stack of outputs (K, n, m) (see nnet.parameters).
-
-
-@functools.cache
-def _ones_column(n: int, dtype: np.dtype) -> np.ndarray:
-    return np.ones((n, 1), dtype)
-
-
-def row_sums(x: np.ndarray) -> np.ndarray:
-    """``x.sum(axis=-1, keepdims=True)`` as a matrix product with ones: reductions over a
-    short last axis (a few classes) run row by row and cost several times more."""
-    return x @ _ones_column(x.shape[-1], x.dtype)
-
-
-def row_maxima(x: np.ndarray) -> np.ndarray:
-    """``x.max(axis=-1, keepdims=True)``; for many rows of a few columns, a pairwise
-    maximum of columns.
-
-    A reduction over a short last axis costs ~35 ns per row; the pairwise maximum
-    ~1 us per column plus ~1 ns per row and column, so it wins from about 25 rows per
-    column (a stack's (K, n, classes) outputs), up to several times.
-    """
-    columns = x.shape[-1]
-    if columns > 32 or x.size < 25 * columns * columns:  # few rows: the reduction
-        return np.maximum.reduce(x, axis=-1, keepdims=True)
-    out = x[..., :1].copy()
-    for column in range(1, x.shape[-1]):
-        np.maximum(out, x[..., column : column + 1], out=out)
-    return out
+# The per-model reductions that the hot-path kernels of the built-in activations (below) and
+# costs (nnet.costs) share: a lone output (n, m) gives a float, a stack (K, n, m) one value
+# per model (see nnet.parameters), by the same code, so that both round alike.
 
 
 def model_sum(x: np.ndarray) -> Any:
-    """The sum of ``x`` per model: a float for 2-D ``x``, one per model for a stack (K, n, m).
-
-    A stack's sums are a matrix product with ones: reducing many short rows costs
-    about twice as much.
-    """
-    if x.ndim == 2:
-        return float(np.add.reduce(x.ravel()))
-    rows = x.reshape(len(x), -1)
-    return rows @ _ones_column(rows.shape[1], x.dtype)[:, 0]
+    """The sum of ``x`` per model: a float for 2-D ``x``, one per model for a stack (K, n, m)."""
+    sums = np.add.reduce(x.reshape(-1, x.shape[-2] * x.shape[-1]), axis=1)
+    return float(sums[0]) if x.ndim == 2 else sums
 
 
 def model_dot(x: np.ndarray, y: np.ndarray) -> Any:
@@ -331,14 +296,14 @@ def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
 
 
 def _softmax_forward(z: np.ndarray) -> np.ndarray:
-    z -= row_maxima(z)
+    z -= z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
-    z /= row_sums(z)
+    z /= z.sum(axis=-1, keepdims=True)
     return z
 
 
 def _softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    grad -= row_sums(grad * a)  # row-wise <g, a>
+    grad -= (grad * a).sum(axis=-1, keepdims=True)  # row-wise <g, a>
     grad *= a
     return grad
 
