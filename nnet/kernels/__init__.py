@@ -217,7 +217,7 @@ class FusedStep:
     Built by :func:`fused_step` for a built-in :class:`~nnet.optimizers.Momentum` or
     :class:`~nnet.optimizers.SGD` (exactly those classes, without weight decay). The
     optimizer's bookkeeping (its state, step count and learning rate) is its own
-    (``Optimizer._begin_step``); the arithmetic is the compiled kernel's: the penalty's
+    (``Optimizer.begin_step``); the arithmetic is the compiled kernel's: the penalty's
     value, then one pass that adds its gradient, updates and adds the update.
 
     Parameters
@@ -245,7 +245,7 @@ class FusedStep:
         """Add the penalty's gradient to ``grad``'s, update ``params`` in place (the models
         where ``active``); return the penalty's value (a float, or one per model)."""
         opt = self.optimizer
-        rate = opt._begin_step(grad, params, shapes)  # the optimizer's own bookkeeping
+        rate = opt.begin_step(grad, params, shapes)  # the optimizer's own bookkeeping
         rows, grad_rows = _as_rows(params), _as_rows(grad)
         momentum = getattr(opt, "momentum", 0.0)
         hyper = self._hyper

@@ -153,7 +153,6 @@ class Optimizer(Configurable):
             schedule = as_schedule(value)
         self._schedule = schedule
         self._learning_rate: Any = value
-        self._rate_epoch = -1  # the cached rate of the current epoch is stale
 
     @property
     def schedule(self) -> Schedule:
@@ -184,7 +183,6 @@ class Optimizer(Configurable):
         self.state: State | None = None
         self._fits: tuple[Any, ...] | None = None  # (shapes, grad shape, dtype) of the state
         self._mask: np.ndarray | None = None
-        self._rate, self._rate_epoch = 0.0, -1
 
     # ------------------------------------------------------------------ the contract
     def init(self, params: np.ndarray) -> State:
@@ -249,7 +247,7 @@ class Optimizer(Configurable):
         ndarray
             The update to add, valid until the next step (it may be a state array).
         """
-        rate = self._begin_step(grad, params, shapes)
+        rate = self.begin_step(grad, params, shapes)
         assert self.state is not None  # made by the first step
         try:
             if self._takes_params:
@@ -270,17 +268,13 @@ class Optimizer(Configurable):
             update = update - (rate * decay) * (params * self._weight_mask(shapes))
         return update
 
-    def _begin_step(self, grad: np.ndarray, params: np.ndarray | None, shapes: Shapes) -> Any:
-        """Count a step and return its learning rate, making the state at the first step.
-
-        The bookkeeping of :meth:`next_update`, shared with the compiled update of the
-        built-in rules (:mod:`nnet.kernels`), which then apply the rule themselves.
-        """
+    def begin_step(self, grad: np.ndarray, params: np.ndarray | None, shapes: Shapes) -> Any:
+        """Count a step and return its learning rate (the state made at the first step)."""
         if self.state is None:
             self.check_fits(shapes, grad.shape, grad.dtype)
             self.state = self.init(grad if params is None else params)
             self._fits = (list(shapes), grad.shape, np.dtype(grad.dtype))
-        rate = self._step_rate()
+        rate = self.current_learning_rate
         self.t += 1
         return rate
 
@@ -304,17 +298,6 @@ class Optimizer(Configurable):
             )
         if self._fits is None:
             self._check_per_model(grad_shape[0] if len(grad_shape) == 2 else None)
-
-    def _step_rate(self) -> Any:
-        """The learning rate of the coming step, evaluated once per epoch unless per step."""
-        schedule = self._schedule
-        if schedule is None:
-            return self._learning_rate
-        if schedule.per_step:
-            return schedule(self.t)
-        if self._rate_epoch != self.epoch:
-            self._rate, self._rate_epoch = schedule(self.epoch), self.epoch
-        return self._rate
 
     def _check_per_model(self, n_models: int | None) -> None:
         """Hyperparameters with one value per model need a stack of as many models."""
