@@ -198,12 +198,13 @@ class ParameterStore:
         """A copy of the storage, for :meth:`restore`."""
         return self.vector.copy()
 
-    def restore(self, snapshot: np.ndarray, models: Any = None) -> None:
-        """Copy ``snapshot`` back in place (only the rows of ``models``, a mask, in a stack)."""
-        if models is None:
-            self.vector[...] = snapshot
-        else:
-            self.vector[models] = snapshot[models]
+    def save(self, snapshot: np.ndarray, models: np.ndarray) -> None:
+        """Copy the parameters of the models in the mask ``models`` (K,) into ``snapshot``."""
+        _copy_models(snapshot, self.vector, models)
+
+    def restore(self, snapshot: np.ndarray, models: np.ndarray) -> None:
+        """Copy the parameters of the models in the mask ``models`` (K,) back from ``snapshot``."""
+        _copy_models(self.vector, snapshot, models)
 
     def __getstate__(self) -> dict[str, Any]:
         # copy.deepcopy and pickle would copy each view on its own: keep the vector only.
@@ -214,3 +215,11 @@ class ParameterStore:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.layers = self.layout.layers(self.vector)
+
+
+def _copy_models(to: np.ndarray, source: np.ndarray, models: np.ndarray) -> None:
+    """Copy the rows (models) of ``source`` that the mask ``models`` selects into ``to``."""
+    if models.all():
+        np.copyto(to, source)
+    elif models.any():
+        to.reshape(len(models), -1)[models] = source.reshape(len(models), -1)[models]

@@ -517,10 +517,7 @@ class Engine:
         np.copyto(self.best, current, where=improved)
         np.copyto(self.best_epoch, epoch, where=improved)
         keep = active if patience is None else improved
-        if keep.all():
-            np.copyto(self.saved, self.store.vector)
-        else:
-            self._rows(self.saved)[keep] = self._rows(self.store.vector)[keep]
+        self.store.save(self.saved, keep)
         self.saved_epoch[keep] = epoch
         if self.callbacks:
             self._fill()
@@ -554,10 +551,6 @@ class Engine:
                 history.learning_rate.extend(rates[done:n, k % rates.shape[1]].tolist())
 
     # ------------------------------------------------------------------ faults and stops
-    def _rows(self, vector: np.ndarray) -> np.ndarray:
-        """``vector`` as (K, n_params) rows: a view, also for a lone network."""
-        return vector.reshape(len(self.active), -1)
-
     def _diverge_on_losses(self) -> None:
         """Freeze the models with a loss that is not finite in the steps run this epoch."""
         finite = np.asarray(np.isfinite(self.losses[: self.steps]).all(axis=0))
@@ -567,7 +560,7 @@ class Engine:
         """Freeze the active ``models`` (a mask) at their saved weights, marked ``"diverged"``."""
         models = models & self.active
         if models.any():
-            self._rows(self.store.vector)[models] = self._rows(self.saved)[models]
+            self.store.restore(self.saved, models)
             for k in np.flatnonzero(models):
                 self.reasons[k] = reason
             self._stop(models, "diverged")
@@ -582,9 +575,11 @@ class Engine:
         """Fill the histories; with early stopping, each model ends at its best epoch's
         weights (as saved)."""
         self._fill()
+        at_best = np.array([h.stop_reason in _ENDS_AT_BEST for h in self.histories])
+        if patience is not None:
+            self.store.restore(self.saved, at_best)
         for k, history in enumerate(self.histories):
-            if patience is not None and history.stop_reason in _ENDS_AT_BEST:
-                self._rows(self.store.vector)[k] = self._rows(self.saved)[k]
+            if patience is not None and at_best[k]:
                 history.restored_best = bool(self.saved_epoch[k] >= 0)
             elif history.stop_reason == "diverged":
                 last = history.best_epoch == self.epochs_run[k] - 1
