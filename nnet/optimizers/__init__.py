@@ -269,7 +269,23 @@ class Optimizer(Configurable):
         return update
 
     def begin_step(self, grad: np.ndarray, params: np.ndarray | None, shapes: Shapes) -> Any:
-        """Count a step and return its learning rate (the state made at the first step)."""
+        """Count a step and return its learning rate, making the state at the first step.
+
+        The bookkeeping of :meth:`next_update`, which the compiled updates of the built-in
+        rules (:mod:`nnet.kernels`) share before applying the rule themselves.
+
+        Parameters
+        ----------
+        grad, params : ndarray of shape (n_params,) or (K, n_params)
+            The gradient and the current parameters (or None).
+        shapes : list of tuple of int
+            The shapes of ``[W0, b0, W1, ...]``.
+
+        Returns
+        -------
+        float or ndarray of shape (K, 1)
+            The learning rate of this step.
+        """
         if self.state is None:
             self.check_fits(shapes, grad.shape, grad.dtype)
             self.state = self.init(grad if params is None else params)
