@@ -275,8 +275,9 @@ class NeuralNetwork(NetworkDisplay):
             infinity, raise ``ValueError``.
         """
         checked = check_pairs(updates, "updates", self._shapes())
-        check_sums(self.layers, checked, "updates")
-        for (W, b), (dW, db) in zip(self._store.public_layers(), checked):
+        layers = self._store.public_layers()
+        check_sums(layers, checked, "updates")
+        for (W, b), (dW, db) in zip(layers, checked):
             W += dW
             b += db
 
