@@ -118,7 +118,7 @@ def test_a_cost_without_a_fused_forward_says_so():
         COSTS["mse"].from_logits(np.zeros((2, 1)), np.zeros((2, 1)))
 
 
-# The shared per-model reductions, lone and stacked.
+# The shared reductions switch method with the shape (few or many rows, lone or stacked).
 REDUCTION_SHAPES = [(7, 3), (300, 4), (100, 10, 3), (25, 32, 10), (4, 2, 40), (3, 5, 1)]
 
 
@@ -127,6 +127,8 @@ def test_shared_reductions_equal_numpys(shape):
     from nnet import activations as _kernels
 
     x, y = RNG.normal(size=shape), RNG.normal(size=shape)
+    np.testing.assert_array_equal(_kernels.row_maxima(x), x.max(axis=-1, keepdims=True))
+    np.testing.assert_allclose(_kernels.row_sums(x), x.sum(axis=-1, keepdims=True), rtol=1e-12)
     per_model = (-2, -1) if x.ndim == 3 else (0, 1)
     np.testing.assert_allclose(_kernels.model_sum(x), x.sum(axis=per_model), rtol=1e-12)
     np.testing.assert_allclose(_kernels.model_dot(x, y), (x * y).sum(axis=per_model), rtol=1e-12)

@@ -15,6 +15,7 @@ string works wherever a function does::
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -27,9 +28,34 @@ from nnet.utils.docstrings import fill_doc
 from nnet.utils.validation import Registry, is_finite_real, register_sections
 
 # -----------------------------------------------------------------------------
-# The per-model reductions that the hot-path kernels of the built-in activations (below) and
-# costs (nnet.costs) share: a lone output (n, m) gives a float, a stack (K, n, m) one value
-# per model (see nnet.parameters), by the same code, so that both round alike.
+# The reductions that the hot-path kernels of the built-in activations (below) and costs
+# (nnet.costs) share: sums and maxima along the last axis (the few classes of a softmax), and
+# sums per model, where a lone output (n, m) gives a float and a stack (K, n, m) one value per
+# model (see nnet.parameters), by the same code, so that both round alike.
+
+
+@functools.cache
+def _ones_column(n: int, dtype: np.dtype) -> np.ndarray:
+    return np.ones((n, 1), dtype)
+
+
+# NumPy reduces over a short last axis row by row, ~35 ns a row: a stack's (K, n, classes)
+# outputs are thousands of rows of a few columns. These two reductions go around it, as a
+# product with ones and a pairwise maximum of columns: W4 32 % faster than with the reductions.
+def row_sums(x: np.ndarray) -> np.ndarray:
+    """``x.sum(axis=-1, keepdims=True)`` as a matrix product with ones."""
+    return x @ _ones_column(x.shape[-1], x.dtype)
+
+
+def row_maxima(x: np.ndarray) -> np.ndarray:
+    """``x.max(axis=-1, keepdims=True)``; for many rows of a few columns, a pairwise maximum."""
+    columns = x.shape[-1]
+    if columns > 32 or x.size < 25 * columns * columns:  # few rows: the reduction
+        return np.maximum.reduce(x, axis=-1, keepdims=True)
+    out = x[..., :1].copy()
+    for column in range(1, columns):
+        np.maximum(out, x[..., column : column + 1], out=out)
+    return out
 
 
 def model_sum(x: np.ndarray) -> Any:
@@ -283,14 +309,14 @@ def softmax_vjp(z: Any, a: Any, grad_a: Any) -> Any:
 
 
 def _softmax_forward(z: np.ndarray) -> np.ndarray:
-    z -= z.max(axis=-1, keepdims=True)
+    z -= row_maxima(z)
     np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
+    z /= row_sums(z)
     return z
 
 
 def _softmax_backward(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    grad -= (grad * a).sum(axis=-1, keepdims=True)  # row-wise <g, a>
+    grad -= row_sums(grad * a)  # row-wise <g, a>
     grad *= a
     return grad
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import autograd.numpy as anp
 import numpy as np
 
-from nnet.activations import SIGMOID, model_dot, model_sum
+from nnet.activations import SIGMOID, model_dot, model_sum, row_maxima, row_sums
 from nnet.utils.autodiff import derive_grad
 from nnet.utils.docstrings import fill_doc
 from nnet.utils.validation import Registry, register_sections
@@ -519,14 +519,14 @@ class _CrossEntropy(Cost):
         :math:`s = \sum_j e^{z'_j}` per row, :math:`C = \frac1N \sum_i \big((\sum_k t_{ik})
         \log s_i - \sum_k t_{ik} z'_{ik}\big)`; the softmax is :math:`e^{z'}/s`, as in
         the activation's own kernel."""
-        z -= z.max(axis=-1, keepdims=True)
+        z -= row_maxima(z)
         picked = model_dot(z, target)
         np.exp(z, out=z)
-        sums = z.sum(axis=-1, keepdims=True)
+        sums = row_sums(z)
         z /= sums
         log_sums = np.log(sums, out=sums)
         if not rows_sum_to_one:
-            log_sums *= target.sum(axis=-1, keepdims=True)
+            log_sums *= row_sums(target)
         return (model_sum(log_sums) - picked) / z.shape[-2]
 
     def output_delta(
@@ -538,7 +538,7 @@ class _CrossEntropy(Cost):
         if rows_sum_to_one:
             delta = a - target
         else:
-            delta = a * target.sum(axis=-1, keepdims=True)
+            delta = a * row_sums(target)
             delta -= target
         delta /= a.shape[-2]
         return delta
