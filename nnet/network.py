@@ -25,7 +25,7 @@ import autograd.numpy as anp
 import numpy as np
 import scipy.sparse
 
-from nnet.activations import Activation, make_activation
+from nnet.activations import Activation, make_activation, rows_dot
 from nnet.costs import Cost, make_cost
 from nnet.files import network_file
 from nnet.initializers import get_initializer
@@ -988,8 +988,9 @@ def _stack(array: np.ndarray) -> np.ndarray:
 
 def _rows_dot(x: np.ndarray, y: np.ndarray) -> Any:
     r""":math:`\langle x, y\rangle`: a float for vectors, one per row for (K, n) arrays."""
-    dots = np.add.reduce((x * y).reshape(-1, x.shape[-1]), axis=1)
-    return float(dots[0]) if x.ndim == 1 else dots
+    if x.ndim == 1:
+        return float(np.dot(x, y))
+    return rows_dot(x, y)
 
 
 def reference_forward(net: Any, layers: Any, X: Any, last_activation: bool = True) -> Any:
