@@ -30,7 +30,7 @@ from typing import Any
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def _workloads(quick: bool) -> dict[str, Callable[[], Any]]:
+def workloads(quick: bool) -> dict[str, Callable[[], Any]]:
     """Name -> ``run`` (built untimed, as ``bench.py``'s contenders are)."""
     import numpy as np
     from contenders import available_contenders
@@ -58,7 +58,7 @@ def _workloads(quick: bool) -> dict[str, Callable[[], Any]]:
 def child(repeats: int, quick: bool) -> None:
     """Time every workload with the ``nnet`` on ``sys.path``; print ``{name: seconds}``."""
     times = {}
-    for name, prepare in _workloads(quick).items():
+    for name, prepare in workloads(quick).items():
         samples = []
         for _ in range(repeats + 1):  # the first call warms up
             run = prepare()

@@ -152,3 +152,29 @@ def test_stack_floor_script_reports_a_finite_bound_per_grid():
     for line in bounds:
         value = float(line.split("speed-up")[1].split()[0])
         assert math.isfinite(value) and value > 0
+
+
+def test_the_tricks_audit_times_every_trick_on_its_workloads() -> None:
+    """``benchmarks/tricks.py`` switches each speed trick off (its stand-in must train to the
+    same final loss, or the script fails) and reports one finite ratio per trick and workload."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from tricks import TRICKS
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "tricks.py"), "--quick", "--rounds", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    rows = [
+        line.split(" | ")
+        for line in proc.stdout.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ][1:]
+    expected = {(name, w) for name, trick in TRICKS.items() for w in trick.workloads}
+    assert {(row[0].lstrip("| "), row[2]) for row in rows} == expected
+    assert all(math.isfinite(float(row[3])) and float(row[3]) > 0 for row in rows)
