@@ -528,8 +528,9 @@ class Engine:
             self._stop(active & (waited >= patience), "early_stopping")
 
     def _fill(self) -> None:
-        """Bring each model's :class:`History` up to the epochs recorded (W4 is 14 % faster
-        than with appends to each history every epoch)."""
+        """Bring each model's :class:`History` up to the epochs recorded (W4 is 4 % faster than
+        with appends to each history every epoch: under the 10 % a trick needs, it stays while
+        W4 has no room under issue 21's 5 % bar, see benchmarks/tricks.py)."""
         first = min(len(history.epoch_time) for history in self.histories)
         columns = {key: np.array(rows[first:]) for key, rows in self.logs.items()}
         with_rates = bool(self.rates) and self.rates[0] is not None
