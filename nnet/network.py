@@ -598,7 +598,6 @@ def forward(
     ``activate_last`` (for :meth:`nnet.costs.Cost.activate_with_loss`).
     """
     inputs, zs, a = [], [], X
-    stacked = layers[0][0].ndim == 3
     last, dense = len(layers) - 1, isinstance(X, np.ndarray)  # else SciPy sparse
     for layer, ((W, b), activation) in enumerate(zip(layers, activations)):
         inputs.append(a)
@@ -608,7 +607,7 @@ def forward(
         zs.append(z if activation.needs_z else None)
         if layer == last and not activate_last:
             return inputs, zs, z
-        a = _apply(activation, z) if stacked else activation.forward_inplace(z)
+        a = activation.forward_inplace(z)
     return inputs, zs, a
 
 
@@ -626,13 +625,6 @@ def sparse_product(s: Any, dense: np.ndarray, out: np.ndarray | None = None) -> 
         return product
     np.copyto(out, product)
     return out
-
-
-def _apply(activation: Activation, z: np.ndarray) -> np.ndarray:
-    """An activation on a stack: elementwise ones at once, others (a custom ``vjp``) per model."""
-    if activation.builtin or activation.vjp is None:
-        return activation.forward_inplace(z)
-    return np.stack([np.asarray(activation(zk)) for zk in z])
 
 
 def forward_with_loss(
@@ -771,7 +763,7 @@ class Backprop:
             if layer > 0:
                 error = np.matmul(delta, layers[layer][0].swapaxes(-1, -2), out=errors[layer - 1])
                 activation = self.activations[layer - 1]
-                delta = self._backward(activation, zs[layer - 1], inputs[layer], error)
+                delta = activation.backward_inplace(zs[layer - 1], inputs[layer], error)
         if self._penalty is not None and not self._penalty_deferred:  # at these parameters
             factor = 1.0 if weights is None else 1.0 / float(weights.mean())
             loss = loss + self._penalty.add_gradient(parameters.vector, self.grad, factor)
@@ -854,14 +846,7 @@ class Backprop:
             grad_a = np.stack([np.asarray(cost.der(ak, Y)) for ak in a]).astype(a.dtype)
         else:  # a custom gradient might hand back one of its arguments: copy it
             grad_a = np.array(cost.der(a, Y), dtype=a.dtype)
-        return self._backward(self.activations[-1], z, a, grad_a)
-
-    def _backward(
-        self, activation: Activation, z: Any, a: np.ndarray, grad: np.ndarray
-    ) -> np.ndarray:
-        if self.stacked and not activation.builtin and activation.vjp is not None:
-            return np.stack([np.asarray(activation.backward(*p)) for p in zip(z, a, grad)])
-        return activation.backward_inplace(z, a, grad)
+        return self.activations[-1].backward_inplace(z, a, grad_a)
 
 
 # ----------------------------------------------------------------------------- the penalty

@@ -14,6 +14,7 @@ import sys
 import warnings
 from typing import ClassVar
 
+import autograd.numpy as anp
 import numpy as np
 import pytest
 from helpers import make_targets, relative_error
@@ -272,6 +273,29 @@ def test_a_custom_optimizers_own_hyperparameter_is_swept_as_a_column():
     for k, beta in enumerate([0.5, 0.9, 0.0]):
         twin = template()
         train(twin, HeavyBall(0.05, beta=beta), X, Y, epochs=3, batch_size=10, seed=0)
+        assert relative_error(study.networks[k].layers, twin.layers) <= 1e-12
+
+
+def _unit_rows(z):
+    """A user's row-wise activation written for 2-D z only: each row scaled to unit length."""
+    return z / anp.sqrt(anp.sum(z**2, axis=1, keepdims=True) + 1.0)
+
+
+def test_a_custom_row_wise_activation_sees_one_model_at_a_time():
+    """A custom activation with a vjp (not elementwise) is applied to each model of a stack in
+    turn, forward and backward: handed the whole (K, n, m) stack, its axis=1 would sum
+    over the samples, and the models would not be their lone trainings."""
+    X, Y = iris_like()
+    rates = [0.01, 0.05]
+
+    def net():
+        return NeuralNetwork(4, [5, 3], [_unit_rows, "softmax"], cost_fun="cross_entropy", seed=0)
+
+    study = sweep(net(), "momentum", X, Y, {"learning_rate": rates}, epochs=2, batch_size=10,
+                  seed=0)  # fmt: skip
+    for k, rate in enumerate(rates):
+        twin = net()
+        train(twin, Momentum(rate), X, Y, epochs=2, batch_size=10, seed=0, warn=False)
         assert relative_error(study.networks[k].layers, twin.layers) <= 1e-12
 
 

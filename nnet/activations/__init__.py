@@ -195,6 +195,8 @@ class Activation:
         """
         if self.fast_forward is not None and self.fast_backward is not None:
             return self.fast_forward(z, **self.params)  # a kernel returns its ndarray z
+        if z.ndim == 3 and self.vjp is not None and not self.builtin:  # a row-wise custom one
+            return np.stack([np.asarray(self(zk)) for zk in z])  # on each model of a stack
         return np.asarray(self(z))
 
     def backward_inplace(self, z: np.ndarray | None, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -205,7 +207,8 @@ class Activation:
         z : ndarray or None
             The pre-activation; None unless :attr:`needs_z`.
         a, grad : ndarray
-            The activation and :math:`\partial C/\partial a` (may be overwritten).
+            The activation and :math:`\partial C/\partial a` (may be overwritten), possibly
+            stacks ``(K, n_samples, n_units)``.
 
         Returns
         -------
@@ -214,6 +217,9 @@ class Activation:
         """
         if self.fast_backward is not None:
             return self.fast_backward(a, grad, **self.params)  # a kernel returns its ndarray grad
+        if grad.ndim == 3 and self.vjp is not None and not self.builtin:  # each model of a stack
+            assert z is not None  # (needs_z)
+            return np.stack([np.asarray(self.backward(*p)) for p in zip(z, a, grad)])
         return np.asarray(self.backward(z, a, grad))
 
     def with_params(self, **params: Any) -> Activation:
