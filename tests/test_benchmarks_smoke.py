@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,26 @@ def test_stack_floor_script_reports_a_finite_bound_per_grid():
     for line in bounds:
         value = float(line.split("speed-up")[1].split()[0])
         assert math.isfinite(value) and value > 0
+
+
+def test_seed_floor_does_trains_work_and_reports_its_parts():
+    """``benchmarks/seed_floor.py`` checks that its floors reach ``train``'s last loss (it
+    exits 1 otherwise) and prints each contender's time and the two differences."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "seed_floor.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    for name in ("train", "floor", "floor with the tricks", "nnet around NumPy", "the tricks save"):
+        [value] = [
+            float(match.group(1))
+            for line in proc.stdout.splitlines()
+            if (match := re.match(rf"\s+{re.escape(name)}\s{{2,}}(-?[\d.]+) ms", line))
+        ]
+        assert math.isfinite(value)
 
 
 def test_the_tricks_audit_times_every_trick_on_its_workloads() -> None:
