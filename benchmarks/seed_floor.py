@@ -28,6 +28,7 @@ floor`` for the former. Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import pathlib
 import statistics
 import sys
 import time
@@ -38,6 +39,7 @@ from contenders import make_network
 from scipy.special import expit
 from workloads import Workload, iris_workload
 
+import nnet
 from nnet import train
 from nnet.optimizers import Momentum
 
@@ -48,7 +50,7 @@ def nnet_run(w: Workload) -> Run:
     """``train`` on the workload from a new network (built untimed)."""
     net, opt = make_network(w, 0), Momentum(w.learning_rate, w.momentum)
     return lambda: train(net, opt, w.X, w.Y, epochs=w.epochs, batch_size=w.batch_size,
-                         seed=0, warn=False).train_loss[-1]  # fmt: skip
+                         seed=0).train_loss[-1]  # fmt: skip
 
 
 def floor_run(w: Workload, tricks: bool) -> Run:
@@ -148,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, t in times.items()
     }
     print(f"{w.name}: {w.description}, {w.epochs} epochs (median of {len(times['train']) - 1})")
+    print(f"  nnet from {pathlib.Path(nnet.__file__).parent}")
     for name, seconds in median.items():
         print(f"  {name:<24s} {seconds * 1e3:8.2f} ms  {ratio[name]:5.2f} x floor  "
               f"loss {losses[name]:.6g}")  # fmt: skip
