@@ -49,18 +49,23 @@ def _importable(module: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("bench") / "results.json"
+def _run(script: str, *args: str, timeout: int = 300) -> str:
+    """Run ``benchmarks/<script>`` with ``args`` from the root; its stdout, once it exited 0."""
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--json", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    assert "targets" in proc.stdout
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    assert "targets" in _run(SCRIPT.name, "--quick", "--json", str(out), timeout=600)
     return json.loads(out.read_text())
 
 
@@ -140,15 +145,8 @@ def test_the_canary_tells_a_slow_spell_from_its_own_jitter() -> None:
 
 
 def test_stack_floor_script_reports_a_finite_bound_per_grid():
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "stack_floor.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    bounds = [line for line in proc.stdout.splitlines() if "best possible sweep speed-up" in line]
+    stdout = _run("stack_floor.py", "--quick")
+    bounds = [line for line in stdout.splitlines() if "best possible sweep speed-up" in line]
     assert len(bounds) == 2  # W4 and W5
     for line in bounds:
         value = float(line.split("speed-up")[1].split()[0])
@@ -158,18 +156,11 @@ def test_stack_floor_script_reports_a_finite_bound_per_grid():
 def test_seed_floor_does_trains_work_and_reports_its_parts():
     """``benchmarks/seed_floor.py`` checks that its floors reach ``train``'s last loss (it
     exits 1 otherwise) and prints each contender's time and the two differences."""
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "seed_floor.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    stdout = _run("seed_floor.py", "--quick")
     for name in ("train", "floor", "floor with the tricks", "nnet around NumPy", "the tricks save"):
         [value] = [
             float(match.group(1))
-            for line in proc.stdout.splitlines()
+            for line in stdout.splitlines()
             if (match := re.match(rf"\s+{re.escape(name)}\s{{2,}}(-?[\d.]+) ms", line))
         ]
         assert math.isfinite(value)
@@ -183,17 +174,10 @@ def test_the_tricks_audit_times_every_trick_on_its_workloads() -> None:
         from tricks import TRICKS
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "tricks.py"), "--quick", "--rounds", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    stdout = _run("tricks.py", "--quick", "--rounds", "1", timeout=600)
     rows = [
         line.split(" | ")
-        for line in proc.stdout.splitlines()
+        for line in stdout.splitlines()
         if line.startswith("| ") and "---" not in line
     ][1:]
     expected = {(name, w) for name, trick in TRICKS.items() for w in trick.workloads}
